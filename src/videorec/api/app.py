@@ -1,0 +1,51 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from videorec import __version__
+from videorec.api.errors import install_error_handlers
+from videorec.api.routes import health, posts
+from videorec.kit.db import make_engine, make_sessionmaker
+from videorec.logging import configure_logging
+from videorec.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
+    """Build the app. Long-lived things (engine, sessionmaker) are made once, in the lifespan.
+
+    Args:
+        settings: configuration; `get_settings()` when omitted.
+        engine: an engine to use instead of building one (tests); the caller disposes it.
+    """
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.log_level, json=settings.log_json)
+        settings.ensure_dirs()
+        own_engine = engine or make_engine(settings.database_url)
+        app.state.settings = settings
+        app.state.engine = own_engine
+        app.state.sessionmaker = make_sessionmaker(own_engine)
+        try:
+            yield
+        finally:
+            if engine is None:
+                own_engine.dispose()
+
+    app = FastAPI(
+        title="videorec",
+        version=__version__,
+        description="Personalised short-video feeds, cold start by mood, content and popularity.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(posts.router)
+    return app

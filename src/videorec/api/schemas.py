@@ -1,0 +1,85 @@
+"""Response models. They document the OpenAPI spec; routes render with orjson directly."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Owner(BaseModel):
+    first_name: str
+    last_name: str
+    name: str
+    username: str
+    picture_url: str
+    user_type: str | None
+    has_evm_wallet: bool
+    has_solana_wallet: bool
+
+
+class CategoryRead(BaseModel):
+    id: int
+    name: str
+    count: int
+    description: str
+    image_url: str
+
+
+class PostRead(BaseModel):
+    """A post in the app's post format (API.md §11)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: int
+    owner: Owner
+    category: CategoryRead | None
+    topic: dict[str, Any] | None
+    title: str
+    is_available_in_public_feed: bool
+    is_locked: bool
+    slug: str
+    upvoted: bool
+    bookmarked: bool
+    following: bool
+    identifier: str
+    comment_count: int
+    upvote_count: int
+    view_count: int
+    exit_count: int
+    rating_count: int
+    average_rating: int
+    share_count: int
+    bookmark_count: int
+    video_link: str
+    thumbnail_url: str
+    gif_thumbnail_url: str
+    contract_address: str
+    chain_id: str
+    chart_url: str
+    baseToken: dict[str, str]  # noqa: N815 (the app's own key)
+    created_at: int | None
+    tags: list[str]
+
+
+class PostPage(BaseModel):
+    """`GET /posts/all`: one page of every post."""
+
+    status: Literal["success"] = "success"
+    post: list[PostRead]
+    page: int
+    page_size: int
+    has_more: bool
+
+
+class ErrorBody(BaseModel):
+    """The one error shape of every endpoint."""
+
+    status: Literal["error"] = "error"
+    code: str
+    message: str
+
+
+class Health(BaseModel):
+    status: str
+    checks: dict[str, str] = {}

@@ -1,0 +1,31 @@
+"""The `videorec` command line. One module per command group; `main()` maps errors to exit codes."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from videorec.cli import db, serve
+from videorec.errors import VideorecError
+
+app = typer.Typer(
+    name="videorec",
+    help="Self-hostable recommendations for short-video apps.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(db.app, name="db")
+serve.register(app)
+
+err_console = Console(stderr=True)
+
+
+def main() -> None:
+    """Console-script entry point: a domain error becomes a readable message and exit code 1."""
+    try:
+        app(standalone_mode=True)
+    except VideorecError as exc:
+        err_console.print(f"[bold red]error:[/] {exc.message}")
+        sys.exit(1)

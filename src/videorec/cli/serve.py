@@ -1,0 +1,50 @@
+"""`videorec serve` (the server alone) and `videorec up` (a first run's set-up, then serve)."""
+
+from __future__ import annotations
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from videorec.kit.db import make_engine
+from videorec.settings import get_settings
+from videorec.storage import migrate
+
+console = Console()
+
+
+def serve(
+    host: str | None = typer.Option(None, help="bind address (default: VIDEOREC_HOST)"),
+    port: int | None = typer.Option(None, min=1, max=65535, help="port (default: VIDEOREC_PORT)"),
+    workers: int = typer.Option(1, min=1, max=64, help="server processes"),
+) -> None:
+    """Start the HTTP API."""
+    settings = get_settings()
+    uvicorn.run(
+        "videorec.main:app",
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        access_log=False,
+        log_level="warning",
+    )
+
+
+def up(
+    host: str | None = typer.Option(None, help="bind address (default: VIDEOREC_HOST)"),
+    port: int | None = typer.Option(None, min=1, max=65535, help="port (default: VIDEOREC_PORT)"),
+) -> None:
+    """Prepare everything a first run needs (migrations), then start the API."""
+    settings = get_settings()
+    settings.ensure_dirs()
+    engine = make_engine(settings.database_url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    bound = f"http://{host or settings.host}:{port or settings.port}"
+    console.print(f"[bold green]videorec[/] serving on {bound} (docs at {bound}/docs)")
+    serve(host=host, port=port, workers=1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(serve)
+    app.command()(up)

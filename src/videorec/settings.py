@@ -1,0 +1,85 @@
+"""The one place configuration is read: environment variables and an optional `.env` file.
+
+Every setting is documented in the README's configuration table and in `.env.example`.
+Build it through `get_settings()` (cached), never at import time, so tests can override it.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_VAR_DIR = Path("var")
+
+
+class Settings(BaseSettings):
+    """Runtime configuration of videorec."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="VIDEOREC_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = f"sqlite:///{DEFAULT_VAR_DIR}/videorec.db"
+    """SQLAlchemy URL: a SQLite file under ./var by default; `postgresql+psycopg://...` in prod."""
+
+    var_dir: Path = DEFAULT_VAR_DIR
+    """Where models, demo data and other local state live."""
+
+    api_base_url: str = "https://api.socialverseapp.com"
+    """Base URL of the upstream Socialverse API (or of a local `videorec replay-server`)."""
+
+    flic_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("FLIC_TOKEN", "VIDEOREC_FLIC_TOKEN")
+    )
+    """Upstream `Flic-Token` header for /posts/summary/get and /users/get_all. Never logged."""
+
+    resonance_key: SecretStr | None = None
+    """Upstream `resonance_algorithm` key: switches the engagement endpoints to the global log."""
+
+    redis_url: str | None = None
+    """Optional Redis URL (`redis://127.0.0.1:6379/0`) for shared feed sessions across replicas."""
+
+    host: str = "127.0.0.1"
+    """Address `videorec serve` binds to."""
+
+    port: int = Field(default=8000, ge=1, le=65535)
+    """Port `videorec serve` listens on."""
+
+    log_level: str = "INFO"
+    """Log level of the structured logs (DEBUG, INFO, WARNING, ERROR)."""
+
+    log_json: bool = False
+    """Log JSON lines instead of human-readable key-value lines."""
+
+    cursor_secret: SecretStr = SecretStr("dev-insecure-cursor-secret")
+    """Key that signs feed cursors. Set your own in production."""
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError(f"unknown log level {value!r}")
+        return level
+
+    @property
+    def models_dir(self) -> Path:
+        """Folder of trained model artifacts (`<var_dir>/models/<version>/`)."""
+        return self.var_dir / "models"
+
+    def ensure_dirs(self) -> None:
+        """Create the local state folders, and the SQLite file's folder when SQLite is used."""
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        if self.database_url.startswith("sqlite:///"):
+            Path(self.database_url.removeprefix("sqlite:///")).parent.mkdir(
+                parents=True, exist_ok=True
+            )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

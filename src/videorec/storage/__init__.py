@@ -1,0 +1,1 @@
+"""Storage: ORM tables, repositories (the only place that writes SQL) and Alembic migrations."""

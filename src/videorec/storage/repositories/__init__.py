@@ -1,0 +1,1 @@
+"""Repositories: every query lives here. They never commit; the caller owns the transaction."""

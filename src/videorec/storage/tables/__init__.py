@@ -1,0 +1,22 @@
+"""ORM tables, one per module. Importing this package registers them all on `Base.metadata`."""
+
+from videorec.storage.tables.category import Category
+from videorec.storage.tables.interaction import Interaction, InteractionKind
+from videorec.storage.tables.model_version import ModelVersion
+from videorec.storage.tables.post import Post
+from videorec.storage.tables.quarantine import QuarantinedItem
+from videorec.storage.tables.sync_state import SyncState
+from videorec.storage.tables.topic import Topic
+from videorec.storage.tables.user import User
+
+__all__ = [
+    "Category",
+    "Interaction",
+    "InteractionKind",
+    "ModelVersion",
+    "Post",
+    "QuarantinedItem",
+    "SyncState",
+    "Topic",
+    "User",
+]
