@@ -1,0 +1,28 @@
+"""The packaged sentence encoder, loaded offline, and the on-disk embedding cache."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from videorec.features.text import DIM, EmbeddingCache, encode
+
+
+def test_encode_gives_unit_vectors_offline() -> None:
+    vectors = encode(["calm ocean sunset", "intense gym workout", ""])
+    assert vectors.shape == (3, DIM)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_similar_texts_are_closer_than_unrelated() -> None:
+    calm, peaceful, gym = encode(["calm and relaxing", "peaceful and serene", "heavy lifting"])
+    assert calm @ peaceful > calm @ gym
+
+
+def test_cache_round_trip_encodes_each_text_once(tmp_path) -> None:
+    cache = EmbeddingCache(tmp_path / "emb.npz")
+    first = cache.encode(["joy", "joy", "sadness"])
+    assert len(cache) == 2
+    cache.save()
+    reloaded = EmbeddingCache(tmp_path / "emb.npz")
+    assert len(reloaded) == 2
+    np.testing.assert_array_equal(reloaded.encode(["sadness", "joy"]), first[[2, 0]])
