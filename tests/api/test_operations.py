@@ -57,3 +57,11 @@ def test_unexpected_error_is_500_without_stack_trace(client: TestClient) -> None
 def test_openapi_documents_posts_all(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     assert "/posts/all" in spec["paths"]
+
+
+def test_metrics_count_requests_by_route_template(client: TestClient) -> None:
+    client.get("/posts/all?page=1")
+    client.get("/posts/all?page=2")
+    text = client.get("/metrics").text
+    assert 'videorec_http_requests_total{route="/posts/all",status="200"} 2.0' in text
+    assert "videorec_http_request_seconds_bucket" in text

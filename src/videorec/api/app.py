@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from videorec import __version__
 from videorec.api.errors import install_error_handlers
+from videorec.api.metrics import Metrics, MetricsMiddleware
 from videorec.api.routes import health, posts
 from videorec.kit.db import make_engine, make_sessionmaker
 from videorec.logging import configure_logging
@@ -46,6 +47,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    metrics = Metrics()
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_route("/metrics", metrics.endpoint, include_in_schema=False)
     app.include_router(health.router)
     app.include_router(posts.router)
     return app
