@@ -13,8 +13,9 @@ the last page that held items. A later `videorec sync` therefore re-fetches that
 whatever follows, which picks up rows appended upstream since (the logs and the catalogues come
 in ascending id order) at the cost of one page. Rows changed or deleted on earlier pages are only
 seen by `--full`, which restarts every selected resource from page 1 (upserts refresh what
-changed; nothing is deleted). `items_seen` counts the items received since the last `--full`,
-re-fetched pages included.
+changed; nothing is deleted). `items_seen` is the position
+reached: the items received in this pass up to the last committed page, a re-fetched page
+counted once, so a killed-and-resumed run ends with the same checkpoint as an uninterrupted one.
 """
 
 from __future__ import annotations
@@ -97,9 +98,8 @@ class Syncer:
         """Fetch and store `resource` from its checkpoint (or page 1 with `full`) to its end."""
         with self._sessions.begin() as session:
             state = sync_state.get_state(session, resource.name)
-            start, seen = (
-                (1, 0) if full or state is None else (self._resume_page(state), state.items_seen)
-            )
+            start = 1 if full or state is None else self._resume_page(state)
+            seen = 0 if state is None or start == 1 else self._items_before(state, start)
             report = ResourceReport(resource.name, start, rows_before=_rows(session, resource))
         log.info("sync_resource_started", resource=resource.name, start_page=start, full=full)
         pages = self._client.iter_pages(resource, start_page=start, page_size=self._page_size)
@@ -126,6 +126,10 @@ class Syncer:
             return state.next_page
         offset = (state.next_page - 1) * state.page_size
         return offset // self._page_size + 1
+
+    def _items_before(self, state: SyncState, start: int) -> int:
+        # Every upstream page but the last is full, so the pages before `start` hold this many.
+        return min(state.items_seen, (start - 1) * self._page_size)
 
     def _checkpoint(self, session: Session, resource: Resource, number: int, seen: int, *,
                     done: bool) -> None:  # fmt: skip

@@ -20,7 +20,7 @@ def insert_interactions(session: Session, rows: Sequence[Row]) -> None:
 def count_by_kind(session: Session) -> dict[str, int]:
     """How many interactions of each kind are stored."""
     stmt = select(Interaction.kind, func.count()).group_by(Interaction.kind)
-    return dict(session.execute(stmt).tuples().all())
+    return dict(session.execute(stmt).all())
 
 
 def count_orphans_by_kind(session: Session) -> dict[str, int]:
@@ -32,4 +32,4 @@ def count_orphans_by_kind(session: Session) -> dict[str, int]:
         .where(or_(unknown_user, unknown_post))
         .group_by(Interaction.kind)
     )
-    return dict(session.execute(stmt).tuples().all())
+    return dict(session.execute(stmt).all())

@@ -21,4 +21,4 @@ def username_owners(session: Session, usernames: Sequence[str]) -> dict[str, int
     if not usernames:
         return {}
     stmt = select(User.username, User.id).where(User.username.in_(set(usernames)))
-    return dict(session.execute(stmt).tuples().all())
+    return dict(session.execute(stmt).all())

@@ -39,7 +39,7 @@ def quarantine(session: Session, source: str, failures: Sequence[tuple[Any, str]
 def count_by_source(session: Session) -> dict[str, int]:
     """Quarantined items per source."""
     stmt = select(QuarantinedItem.source, func.count()).group_by(QuarantinedItem.source)
-    return dict(session.execute(stmt).tuples().all())
+    return dict(session.execute(stmt).all())
 
 
 def _canonical(item: Any) -> bytes:
