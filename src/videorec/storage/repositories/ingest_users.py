@@ -1,0 +1,24 @@
+"""Writes of upstream users."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from videorec.storage.repositories.bulk import Row, unique_by, upsert
+from videorec.storage.tables import User
+
+
+def upsert_users(session: Session, rows: Sequence[Row]) -> None:
+    """Insert or refresh users by upstream id (columns of `storage.tables.User`)."""
+    upsert(session, User.__table__, unique_by(rows, "id"), keys=["id"])  # type: ignore[arg-type]
+
+
+def username_owners(session: Session, usernames: Sequence[str]) -> dict[str, int]:
+    """Which stored user id holds each of `usernames` (absent when none does)."""
+    if not usernames:
+        return {}
+    stmt = select(User.username, User.id).where(User.username.in_(set(usernames)))
+    return dict(session.execute(stmt).all())

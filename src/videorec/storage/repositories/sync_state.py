@@ -1,0 +1,42 @@
+"""Reads and writes of the per-resource sync checkpoint."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from videorec.storage.repositories.bulk import upsert
+from videorec.storage.tables import SyncState
+
+
+def get_state(session: Session, resource: str) -> SyncState | None:
+    """The checkpoint of `resource`, None before its first page."""
+    return session.scalar(select(SyncState).where(SyncState.resource == resource))
+
+
+def save_state(
+    session: Session,
+    resource: str,
+    *,
+    next_page: int,
+    page_size: int,
+    items_seen: int,
+    last_synced_at: datetime,
+    completed_at: datetime | None,
+) -> None:
+    """Write the checkpoint of `resource` (in the caller's transaction, with its page)."""
+    row = {"resource": resource, "next_page": next_page, "page_size": page_size,
+           "items_seen": items_seen,
+           "last_synced_at": last_synced_at, "completed_at": completed_at}  # fmt: skip
+    upsert(session, SyncState.__table__, [row], keys=["resource"])  # type: ignore[arg-type]
+
+
+def all_states(session: Session, resources: Sequence[str] | None = None) -> list[SyncState]:
+    """Every checkpoint (or those of `resources`), by resource name."""
+    stmt = select(SyncState).order_by(SyncState.resource)
+    if resources is not None:
+        stmt = stmt.where(SyncState.resource.in_(resources))
+    return list(session.scalars(stmt))
