@@ -7,7 +7,7 @@ import sys
 import typer
 from rich.console import Console
 
-from videorec.cli import db, ingest, serve
+from videorec.cli import data, db, ingest, serve
 from videorec.errors import VideorecError
 
 app = typer.Typer(
@@ -19,6 +19,7 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 serve.register(app)
 ingest.register(app)
+data.register(app)
 
 err_console = Console(stderr=True)
 

@@ -48,11 +48,15 @@ def upsert(session: Session, table: Table, rows: Sequence[Row], *, keys: Sequenc
         session.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=updates))
 
 
-def insert_new(session: Session, table: Table, rows: Sequence[Row], *, keys: Sequence[str]) -> None:
-    """Insert `rows`, skipping those whose `keys` already exist."""
+def insert_new(session: Session, table: Table, rows: Sequence[Row], *, keys: Sequence[str]) -> int:
+    """Insert `rows`, skipping those whose `keys` already exist; returns how many were new."""
+    inserted = 0
     for chunk in chunks(rows):
         stmt = dialect_insert(session, table).values(list(chunk))
-        session.execute(stmt.on_conflict_do_nothing(index_elements=list(keys)))
+        stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
+        # RETURNING counts the rows really inserted on both backends (rowcount does not).
+        inserted += len(session.execute(stmt.returning(table.c[keys[0]])).all())
+    return inserted
 
 
 def unique_by(rows: Sequence[Row], *keys: str) -> list[Row]:
