@@ -8,7 +8,6 @@ from rich.console import Console
 
 from videorec.kit.db import make_engine
 from videorec.settings import get_settings
-from videorec.storage import migrate
 
 console = Console()
 
@@ -34,12 +33,16 @@ def up(
     host: str | None = typer.Option(None, help="bind address (default: VIDEOREC_HOST)"),
     port: int | None = typer.Option(None, min=1, max=65535, help="port (default: VIDEOREC_PORT)"),
 ) -> None:
-    """Prepare everything a first run needs (migrations), then start the API."""
+    """Prepare what a first run needs (migrations, demo data, a model), then start the API."""
+    from videorec.bootstrap import prepare
+
     settings = get_settings()
     settings.ensure_dirs()
     engine = make_engine(settings.database_url)
-    migrate.upgrade(engine)
-    engine.dispose()
+    try:
+        prepare(settings, engine, console)
+    finally:
+        engine.dispose()
     bound = f"http://{host or settings.host}:{port or settings.port}"
     console.print(f"[bold green]videorec[/] serving on {bound} (docs at {bound}/docs)")
     serve(host=host, port=port, workers=1)

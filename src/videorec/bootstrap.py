@@ -1,0 +1,77 @@
+"""What `videorec up` does before serving, each step only when it is needed.
+
+1. Migrate the database (`alembic upgrade head`).
+2. Demo data, when the database holds no posts: generate the default demo set under
+   `<var_dir>/demo/` (kept, so a later start never regenerates it), serve it with the replay
+   server on a free loopback port, and ingest it with `videorec sync`'s own code path.
+3. Training, when no active model was trained on the interactions stored now (see `training`).
+
+A second start with nothing changed does no work beyond the migration check.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import structlog
+from rich.console import Console
+from sqlalchemy import Engine
+
+from videorec.cli.ingest_view import SyncProgress, render_summary
+from videorec.datagen import DEMO_CONFIG, generate, is_generated
+from videorec.ingestion.client import UpstreamClient
+from videorec.ingestion.replay.app import create_replay_app
+from videorec.ingestion.replay.data import load_folder
+from videorec.ingestion.replay.server import ReplayServer
+from videorec.ingestion.resources import RESOURCES
+from videorec.ingestion.sync import Syncer
+from videorec.kit.db import make_sessionmaker
+from videorec.settings import Settings
+from videorec.storage import migrate
+from videorec.storage.repositories import posts
+
+log = structlog.get_logger(__name__)
+
+# The demo's replay server is local and private to this process: fixed credentials are fine.
+DEMO_TOKEN = "demo-flic-token"
+DEMO_KEY = "demo-resonance-key"
+
+
+def prepare(settings: Settings, engine: Engine, console: Console) -> None:
+    """Bring a database to a servable state: migrated, with data, with a model when possible."""
+    migrate.upgrade(engine)
+    if _is_empty(engine):
+        demo = settings.var_dir / "demo"
+        ensure_demo_files(demo, console)
+        ingest_folder(demo, engine, console)
+    else:
+        console.print("database already holds posts: skipping demo data")
+
+
+def _is_empty(engine: Engine) -> bool:
+    with make_sessionmaker(engine)() as session:
+        return posts.count(session) == 0
+
+
+def ensure_demo_files(folder: Path, console: Console) -> None:
+    """Generate the default demo set into `folder` unless it is already there."""
+    if is_generated(folder, DEMO_CONFIG):
+        console.print(f"demo data found in {folder}")
+        return
+    console.print(f"generating demo data into {folder} (one time) ...")
+    generate(DEMO_CONFIG, out=folder)
+
+
+def ingest_folder(folder: Path, engine: Engine, console: Console) -> None:
+    """Sync the files in `folder` through a loopback replay server, as a real sync would."""
+    app = create_replay_app(load_folder(folder), flic_token=DEMO_TOKEN, resonance_key=DEMO_KEY)
+    with ReplayServer(app) as server, SyncProgress(console) as progress:
+        client = UpstreamClient(server.url, flic_token=DEMO_TOKEN, resonance_key=DEMO_KEY)
+        with client:
+            syncer = Syncer(client, make_sessionmaker(engine), on_page=progress.advance)
+            reports = []
+            for resource in RESOURCES:
+                progress.start(resource)
+                reports.append(syncer.sync_resource(resource))
+    render_summary(console, reports)
+    log.info("demo_ingested", folder=str(folder))
