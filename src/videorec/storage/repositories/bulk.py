@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from videorec.storage.base import Base
 from videorec.storage.tables import Category, Interaction, Post, User
 
 KeyedTable = type[User] | type[Post] | type[Category]
@@ -54,15 +55,18 @@ def insert_new_interactions(session: Session, kind: str, rows: Sequence[dict[str
 def insert_rows(
     session: Session, table: KeyedTable | type[Interaction], rows: Iterable[dict[str, Any]]
 ) -> int:
-    """Plain batched INSERTs (executemany); the caller owns the transaction."""
+    """Plain batched Core INSERTs (executemany, no ORM bookkeeping); the caller owns the
+    transaction. Rows must carry every column that has a Python-side default."""
+    statement = insert(Base.metadata.tables[table.__tablename__])
+    connection = session.connection()
     batch: list[dict[str, Any]] = []
     inserted = 0
     for row in rows:
         batch.append(row)
         if len(batch) == BATCH_ROWS:
-            session.execute(insert(table), batch)
+            connection.execute(statement, batch)
             inserted, batch = inserted + len(batch), []
     if batch:
-        session.execute(insert(table), batch)
+        connection.execute(statement, batch)
         inserted += len(batch)
     return inserted
