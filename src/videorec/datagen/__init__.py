@@ -14,7 +14,14 @@ and `signals`.
 """
 
 from videorec.datagen.config import DEMO_CONFIG, GeneratorConfig
-from videorec.datagen.generate import GeneratedPaths, generate, is_generated, kind_counts, paths_of
+from videorec.datagen.generate import (
+    GeneratedPaths,
+    ensure_generated,
+    generate,
+    is_generated,
+    kind_counts,
+    paths_of,
+)
 from videorec.datagen.truth import Truth, load_truth, oracle_ranking, oracle_relevance
 
 __all__ = [
@@ -22,6 +29,7 @@ __all__ = [
     "GeneratedPaths",
     "GeneratorConfig",
     "Truth",
+    "ensure_generated",
     "generate",
     "is_generated",
     "kind_counts",
