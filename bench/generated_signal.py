@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -56,6 +57,7 @@ def main() -> None:
     generate(GeneratorConfig(args.users, args.posts, args.interactions, args.seed), out)
     truth = load_truth(out)
     users, posts, stamps = read_events(out)
+    shutil.rmtree(out)
     u = np.searchsorted(truth.user_ids, users)
     p = np.searchsorted(truth.post_ids, posts)
     train = stamps < np.sort(stamps)[int(len(stamps) * 0.8)]
