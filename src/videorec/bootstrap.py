@@ -18,7 +18,7 @@ from rich.console import Console
 from sqlalchemy import Engine
 
 from videorec.cli.ingest_view import SyncProgress, render_summary
-from videorec.datagen import DEMO_CONFIG, generate, is_generated
+from videorec.datagen import DEMO_CONFIG, ensure_generated
 from videorec.ingestion.client import UpstreamClient
 from videorec.ingestion.replay.app import create_replay_app
 from videorec.ingestion.replay.data import load_folder
@@ -55,11 +55,9 @@ def _is_empty(engine: Engine) -> bool:
 
 def ensure_demo_files(folder: Path, console: Console) -> None:
     """Generate the default demo set into `folder` unless it is already there."""
-    if is_generated(folder, DEMO_CONFIG):
-        console.print(f"demo data found in {folder}")
-        return
-    console.print(f"generating demo data into {folder} (one time) ...")
-    generate(DEMO_CONFIG, out=folder)
+    with console.status(f"demo data in {folder} (generated once) ..."):
+        _paths, fresh = ensure_generated(folder, DEMO_CONFIG)
+    console.print(f"demo data {'generated in' if fresh else 'found in'} {folder}")
 
 
 def ingest_folder(folder: Path, engine: Engine, console: Console) -> None:

@@ -30,6 +30,12 @@ class TestGenerateCommand:
         assert (out / "view.json").exists()
         assert len(load_truth(out).user_ids) == 100
 
+    def test_writes_into_the_var_dir_by_default(self, fresh_sqlite, tmp_path) -> None:
+        args = ["generate", "--users", "50", "--posts", "60", "--interactions", "300"]
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, result.output
+        assert (tmp_path / "var" / "demo" / "users.json").exists()
+
     def test_too_many_interactions_is_refused(self, tmp_path) -> None:
         args = ["generate", "--users", "10", "--posts", "30", "--interactions", "10000",
                 "--out", str(tmp_path)]  # fmt: skip

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from videorec.datagen import GeneratorConfig, generate, is_generated, kind_counts
+from videorec.datagen import (
+    GeneratorConfig,
+    ensure_generated,
+    generate,
+    is_generated,
+    kind_counts,
+)
 from videorec.errors import InvalidInput
 
 SMALL = GeneratorConfig(users=200, posts=300, interactions=3_000, seed=3)
@@ -45,6 +51,13 @@ class TestConfig:
         assert is_generated(tmp_path, SMALL)
         assert not is_generated(tmp_path, GeneratorConfig(users=200, posts=300, interactions=3_000))
         assert set(paths.served) == {"users", "posts", "view", "like", "inspire", "rating"}
+
+    def test_ensure_generated_generates_once_then_keeps_the_files(self, tmp_path) -> None:
+        paths, made = ensure_generated(tmp_path, SMALL)
+        stamp = paths.view.stat().st_mtime_ns
+        again, made_again = ensure_generated(tmp_path, SMALL)
+        assert (made, made_again) == (True, False)
+        assert again.view.stat().st_mtime_ns == stamp
 
     def test_a_few_hundred_interactions_still_fill_every_log(self, tmp_path) -> None:
         paths = generate(GeneratorConfig(users=50, posts=60, interactions=300, seed=1), tmp_path)

@@ -27,10 +27,13 @@ def generate_command(
         DEMO_CONFIG.interactions, min=20, help="rows over the four interaction logs together"
     ),
     seed: int = typer.Option(DEMO_CONFIG.seed, help="random seed: same arguments, same bytes"),
-    out: Path = typer.Option(Path("var/demo"), help="folder for the six files and truth/"),
+    out: Path | None = typer.Option(
+        None, help="folder for the six files and truth/ (default: <VIDEOREC_VAR_DIR>/demo)"
+    ),
 ) -> None:
     """Generate Socialverse-shaped demo data with a hidden ground truth (replay-server layout)."""
     config = GeneratorConfig(users=users, posts=posts, interactions=interactions, seed=seed)
+    out = out or get_settings().var_dir / "demo"
     started = time.perf_counter()
     with console.status(f"generating {interactions:,} interactions"):
         paths = generate(config, out)

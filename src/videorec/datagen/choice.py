@@ -19,6 +19,8 @@ BoolArray = npt.NDArray[np.bool_]
 
 USER_CHUNK = 8_192
 """Users whose cell distributions are held in memory at once."""
+COMPLETE_ENOUGH = 0.001
+"""Stop topping up once fewer than 0.1% of the wanted picks are missing."""
 TIME_BASE = 10**11
 """Larger than any epoch second, so cell * TIME_BASE + time sorts by cell, then time."""
 
@@ -81,11 +83,10 @@ class CellIndex:
 def draw_picks(truth: Truth, index: CellIndex, counts: IntArray, rng: np.random.Generator) -> Picks:
     """`counts[u]` picks (with replacement) for each user row u, at times in their window."""
     users_all, posts_all, times_all = [], [], []
-    for first in range(0, len(counts), USER_CHUNK):
-        rows = np.arange(first, min(first + USER_CHUNK, len(counts)))
+    wanting = np.flatnonzero(counts > 0)
+    for first in range(0, len(wanting), USER_CHUNK):
+        rows = wanting[first : first + USER_CHUNK]
         local = np.repeat(np.arange(len(rows)), counts[rows])
-        if not len(local):
-            continue
         cdf = index.cell_cdf(truth, rows)
         flat = (cdf + np.arange(len(rows))[:, None]).ravel()
         cell_pick = np.searchsorted(flat, local + rng.random(len(local)) * (1 - 1e-12))
@@ -108,11 +109,13 @@ def distinct_picks(
     index = CellIndex(truth)
     n_posts = len(truth.post_ids)
     have = Picks(_cat([]), _cat([]), _cat([]))
+    previous = float("inf")
     for attempt in range(rounds):
-        got = np.bincount(have.users, minlength=len(counts))
-        deficit = counts - got
-        if deficit.sum() <= 0:
-            break
+        deficit = counts - np.bincount(have.users, minlength=len(counts))
+        missing = int(deficit.sum())
+        if missing <= COMPLETE_ENOUGH * counts.sum() or missing > 0.9 * previous:
+            break  # done, or only saturated users are left
+        previous = float(missing)
         extra = deficit + np.ceil(deficit * 0.25 * (1 + attempt)).astype(np.int64)
         new = draw_picks(truth, index, extra, rng)
         have = _keep_distinct(_concat(have, new), counts, n_posts)

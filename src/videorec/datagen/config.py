@@ -24,11 +24,11 @@ class GeneratorConfig:
     """First moment of the logs."""
     end: datetime = datetime(2024, 12, 7, tzinfo=UTC)
     """Last moment of the logs (the real capture's date)."""
-    popularity_zipf: float = 1.0
+    popularity_zipf: float = 1.15
     """Post popularity is rank^-zipf over a random ranking (a power law)."""
     popularity_weight: float = 0.7
     """a in P(user picks post) ∝ popularity^a · exp(b · affinity)."""
-    taste_strength: float = 7.0
+    taste_strength: float = 8.0
     """b in P(user picks post) ∝ popularity^a · exp(b · affinity); affinity lies in [0, 1]."""
     like_strength: float = 4.0
     """Likes go to viewed pairs with weight exp(like_strength · affinity)."""
