@@ -18,7 +18,7 @@ from rich.console import Console
 from sqlalchemy import Engine
 
 from videorec.cli.ingest_view import SyncProgress, render_summary
-from videorec.datagen import DEMO_CONFIG, ensure_generated
+from videorec.datagen import DEMO_CONFIG, GeneratorConfig, ensure_generated
 from videorec.ingestion.client import UpstreamClient
 from videorec.ingestion.replay.app import create_replay_app
 from videorec.ingestion.replay.data import load_folder
@@ -37,13 +37,20 @@ DEMO_TOKEN = "demo-flic-token"
 DEMO_KEY = "demo-resonance-key"
 
 
-def prepare(settings: Settings, engine: Engine, console: Console) -> None:
-    """Bring a database to a servable state: migrated, with data, with a model when possible."""
+def prepare(
+    settings: Settings, engine: Engine, console: Console, demo: GeneratorConfig = DEMO_CONFIG
+) -> None:
+    """Bring a database to a servable state: migrated, with data, with a model when possible.
+
+    Args:
+        demo: the demo set to generate when the database is empty (the default: 2,000 users,
+            5,000 posts, 200,000 interactions).
+    """
     migrate.upgrade(engine)
     if _is_empty(engine):
-        demo = settings.var_dir / "demo"
-        ensure_demo_files(demo, console)
-        ingest_folder(demo, engine, console)
+        folder = settings.var_dir / "demo"
+        ensure_demo_files(folder, demo, console)
+        ingest_folder(folder, engine, console)
     else:
         console.print("database already holds posts: skipping demo data")
 
@@ -53,10 +60,10 @@ def _is_empty(engine: Engine) -> bool:
         return posts.count(session) == 0
 
 
-def ensure_demo_files(folder: Path, console: Console) -> None:
-    """Generate the default demo set into `folder` unless it is already there."""
+def ensure_demo_files(folder: Path, config: GeneratorConfig, console: Console) -> None:
+    """Generate the demo set of `config` into `folder` unless it is already there."""
     with console.status(f"demo data in {folder} (generated once) ..."):
-        _paths, fresh = ensure_generated(folder, DEMO_CONFIG)
+        _paths, fresh = ensure_generated(folder, config)
     console.print(f"demo data {'generated in' if fresh else 'found in'} {folder}")
 
 
