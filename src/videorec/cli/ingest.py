@@ -40,7 +40,7 @@ def sync(
     reports: list[ResourceReport] = []
     try:
         with UpstreamClient.from_settings(settings) as client, SyncProgress(console) as progress:
-            syncer = Syncer(client, make_sessionmaker(engine), page_size=page_size,
+            syncer = Syncer(client, engine, page_size=page_size,
                             on_page=progress.advance)  # fmt: skip
             for resource in resources:
                 client.check_credentials(resource)

@@ -27,9 +27,8 @@ def dialect_insert(session: Session, table: Table) -> postgresql.Insert | sqlite
 def upsert(session: Session, table: Table, rows: Sequence[Row], *, keys: Sequence[str]) -> None:
     """Insert `rows`, or update every other column of the row with the same `keys`.
 
-    One executemany of one cached statement (the driver batches it; SQLAlchemy's
-    "insertmanyvalues" on PostgreSQL), never one round trip per row. Rows must share one set of
-    columns and be unique on `keys` (PostgreSQL refuses to update a row twice in a statement).
+    One executemany of one cached statement, not a round trip per row. Rows must share one
+    set of columns and be unique on `keys` (PostgreSQL cannot update a row twice in one go).
     """
     if not rows:
         return

@@ -12,6 +12,21 @@ from videorec.storage.repositories.bulk import upsert
 from videorec.storage.tables import SyncState
 
 
+def relax_durability(session: Session) -> None:
+    """Let commits on this connection return before their WAL reaches disk (PostgreSQL only).
+
+    Safe for sync pages: a page and its checkpoint still commit atomically, so a database crash
+    can only lose the newest whole pages *with* their checkpoint, and the next run re-fetches
+    them. Set once per pooled connection (a round trip per page costs more than it saves); the
+    setting stays on that connection, which the sync's own engine alone uses. SQLite's WAL with
+    synchronous=NORMAL already behaves this way.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "postgresql" and not connection.info.get("relaxed_commit"):
+        connection.exec_driver_sql("SET synchronous_commit TO OFF")
+        connection.info["relaxed_commit"] = True
+
+
 def get_state(session: Session, resource: str) -> SyncState | None:
     """The checkpoint of `resource`, None before its first page."""
     return session.scalar(select(SyncState).where(SyncState.resource == resource))
