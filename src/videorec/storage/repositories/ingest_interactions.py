@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import exists, func, or_, select, text
@@ -23,18 +24,42 @@ _UNNEST_INSERT = text(
 )
 
 
+# SQLite: the driver's own executemany (C) with SQLAlchemy's DATETIME text format; going
+# through SQLAlchemy's per-row parameter processing costs more than the insert itself.
+_SQLITE_INSERT = (
+    "INSERT INTO interactions (kind, upstream_id, user_id, post_id, rating, occurred_at) "
+    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kind, upstream_id) DO NOTHING"
+)
+
+
 def insert_interactions(session: Session, rows: Sequence[Row]) -> None:
     """Insert log rows; a row whose (kind, upstream_id) is stored already is skipped."""
     unique = unique_by(rows, "kind", "upstream_id")
-    if session.get_bind().dialect.name != "postgresql":
-        insert_new(session, Interaction.__table__, unique, keys=["kind", "upstream_id"])  # type: ignore[arg-type]
+    dialect = session.get_bind().dialect.name
+    if not unique:
         return
-    for kind in sorted({row["kind"] for row in unique}):
-        same = [row for row in unique if row["kind"] == kind]
+    if dialect == "postgresql":
+        _insert_postgresql(session, unique)
+    elif dialect == "sqlite":
+        params = [(row["kind"], row["upstream_id"], row["user_id"], row["post_id"], row["rating"],
+                   _sqlite_datetime(row["occurred_at"])) for row in unique]  # fmt: skip
+        session.connection().exec_driver_sql(_SQLITE_INSERT, params)
+    else:
+        insert_new(session, Interaction.__table__, unique, keys=["kind", "upstream_id"])  # type: ignore[arg-type]
+
+
+def _insert_postgresql(session: Session, rows: Sequence[Row]) -> None:
+    for kind in sorted({row["kind"] for row in rows}):
+        same = [row for row in rows if row["kind"] == kind]
         params = {name: _array_literal([row[name] for row in same])
                   for name in ("upstream_id", "user_id", "post_id", "rating")}  # fmt: skip
         params["occurred_at"] = _array_literal([f'"{row["occurred_at"]}"' for row in same])
         session.execute(_UNNEST_INSERT, {"kind": kind, **params})
+
+
+def _sqlite_datetime(value: datetime) -> str:
+    """The text SQLAlchemy's SQLite DATETIME stores, so reads and comparisons stay consistent."""
+    return f"{value:%Y-%m-%d %H:%M:%S}.{value.microsecond:06d}"
 
 
 def _array_literal(values: Sequence[Any]) -> str:
