@@ -31,6 +31,7 @@ from videorec.ingestion.client import UpstreamClient
 from videorec.ingestion.resources import INSPIRE, LIKE, RATING, VIEW
 from videorec.ingestion.sync import Syncer
 from videorec.kit.db import make_engine, make_sessionmaker
+from videorec.logging import configure_logging
 from videorec.storage import migrate
 from videorec.storage.repositories.ingest_stats import ingestion_stats
 
@@ -117,6 +118,7 @@ def drop_postgres(name: str, admin: str) -> None:
 
 
 def main() -> None:
+    configure_logging("WARNING")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--page-size", type=int, default=1000)

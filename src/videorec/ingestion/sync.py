@@ -112,7 +112,7 @@ class Syncer:
         for number, (page, prepared) in enumerate(_prefetched(pages, resource), start=start):
             seen += len(page.items)
             with _transaction(connection) as session:
-                sync_state.relax_durability(session)
+                sync_state.tune_for_bulk_writes(session)
                 report.quarantined += store_prepared(session, prepared)
                 self._checkpoint(session, resource, number, seen, done=not page.items)
             report.pages += 1
