@@ -73,7 +73,7 @@ def ingest_folder(folder: Path, engine: Engine, console: Console) -> None:
     with ReplayServer(app) as server, SyncProgress(console) as progress:
         client = UpstreamClient(server.url, flic_token=DEMO_TOKEN, resonance_key=DEMO_KEY)
         with client:
-            syncer = Syncer(client, make_sessionmaker(engine), on_page=progress.advance)
+            syncer = Syncer(client, engine, on_page=progress.advance)
             reports = []
             for resource in RESOURCES:
                 progress.start(resource)

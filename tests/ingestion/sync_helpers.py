@@ -12,7 +12,6 @@ from videorec.ingestion.client import UpstreamClient
 from videorec.ingestion.resources import RESOURCES, Resource
 from videorec.ingestion.retry import RetryPolicy
 from videorec.ingestion.sync import PageHook, ResourceReport, Syncer
-from videorec.kit.db import make_sessionmaker
 from videorec.storage.tables import (
     Category,
     Interaction,
@@ -44,7 +43,7 @@ def run_sync(
                             retry=RetryPolicy(attempts=10), sleep=lambda _: None,
                             rng=random.Random(0))  # fmt: skip
     with client:
-        syncer = Syncer(client, make_sessionmaker(engine), page_size=page_size, on_page=on_page)
+        syncer = Syncer(client, engine, page_size=page_size, on_page=on_page)
         return syncer.run(resources, full=full)
 
 

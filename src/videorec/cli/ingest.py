@@ -12,6 +12,7 @@ from videorec.cli.ingest_view import SyncProgress, render_stats, render_summary
 from videorec.ingestion.client import DEFAULT_PAGE_SIZE, UpstreamClient
 from videorec.ingestion.errors import UpstreamError
 from videorec.ingestion.resources import BY_NAME, RESOURCES, Resource
+from videorec.ingestion.retry import RetryPolicy
 from videorec.ingestion.sync import ResourceReport, Syncer
 from videorec.kit.db import make_engine, make_sessionmaker
 from videorec.logging import configure_logging
@@ -29,6 +30,7 @@ def sync(
     ),
     full: bool = typer.Option(False, "--full", help="restart every resource from page 1"),
     page_size: int = typer.Option(DEFAULT_PAGE_SIZE, min=1, max=100_000, help="items per page"),
+    attempts: int = typer.Option(6, min=1, max=50, help="tries per request before giving up"),
 ) -> None:
     """Pull users, posts and the four interaction logs from the upstream API (resumable)."""
     settings = get_settings()
@@ -39,8 +41,9 @@ def sync(
     migrate.upgrade(engine)
     reports: list[ResourceReport] = []
     try:
-        with UpstreamClient.from_settings(settings) as client, SyncProgress(console) as progress:
-            syncer = Syncer(client, make_sessionmaker(engine), page_size=page_size,
+        client = UpstreamClient.from_settings(settings, retry=RetryPolicy(attempts=attempts))
+        with client, SyncProgress(console) as progress:
+            syncer = Syncer(client, engine, page_size=page_size,
                             on_page=progress.advance)  # fmt: skip
             for resource in resources:
                 client.check_credentials(resource)

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import structlog
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from videorec.datagen.movielens import UNKNOWN_TIME, MovieLens
@@ -59,11 +60,20 @@ def import_movielens(session: Session, data: MovieLens) -> ImportCounts:
 
 
 def _by_id(session: Session, table: type[User | Category | Post], rows: list[Row]) -> int:
-    return bulk.insert_new(session, table.__table__, rows, keys=["id"])  # type: ignore[arg-type]
+    before = _count(session, table)
+    bulk.insert_new(session, table.__table__, rows, keys=["id"])  # type: ignore[arg-type]
+    return _count(session, table) - before
 
 
 def _events(session: Session, rows: list[Row]) -> int:
-    return bulk.insert_new(session, Interaction.__table__, rows, keys=["kind", "upstream_id"])  # type: ignore[arg-type]
+    before = _count(session, Interaction)
+    keys = ["kind", "upstream_id"]
+    bulk.insert_new(session, Interaction.__table__, rows, keys=keys)  # type: ignore[arg-type]
+    return _count(session, Interaction) - before
+
+
+def _count(session: Session, table: type[User | Category | Post | Interaction]) -> int:
+    return session.scalar(select(func.count()).select_from(table)) or 0
 
 
 def _users(data: MovieLens) -> list[dict[str, Any]]:

@@ -1,11 +1,15 @@
-"""One page of raw upstream items → validated table rows + quarantined failures, then stored.
+"""One page of raw upstream items → validated table rows + failures, then stored.
 
-`store_page(session, resource, items)` is what the sync calls inside the page's transaction.
+Two steps, so the sync can overlap them: `prepare_page` validates and converts without touching
+the database (it runs in the fetch thread, while the previous page is being written), and
+`store_prepared` upserts the rows and quarantines the failures inside the page's transaction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -13,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from videorec.ingestion.moods import mood_terms
 from videorec.ingestion.resources import POSTS, USERS, Resource
-from videorec.ingestion.schemas import InteractionIn, PostIn, UserIn
+from videorec.ingestion.schemas import TIME_KEYS, InteractionIn, PostIn, UserIn
 from videorec.kit.time import utc_now
 from videorec.storage.repositories import ingest_interactions, ingest_posts, ingest_users
 from videorec.storage.repositories.bulk import Row
@@ -23,17 +27,42 @@ Failure = tuple[Any, str]
 """A raw item and why it was refused."""
 
 
-def store_page(session: Session, resource: Resource, items: Sequence[Any]) -> int:
-    """Validate and upsert one page of `resource`; quarantine what fails. Returns the failures."""
+@dataclass
+class PreparedPage:
+    """The table rows of one page and the items refused, ready to store."""
+
+    resource: Resource
+    rows: list[Row] = field(default_factory=list)
+    sources: list[Any] = field(default_factory=list)
+    """The raw item of each row (users: refused later if the username is taken)."""
+    categories: list[Row] = field(default_factory=list)
+    topics: list[Row] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+
+
+def prepare_page(resource: Resource, items: Sequence[Any]) -> PreparedPage:
+    """Validate and convert one page of `resource` (no database access)."""
     if resource is USERS:
-        failures = _store_users(session, items)
-    elif resource is POSTS:
-        failures = _store_posts(session, items)
+        return _prepare_users(items)
+    if resource is POSTS:
+        return _prepare_posts(items)
+    return _prepare_interactions(resource, items)
+
+
+def store_prepared(session: Session, page: PreparedPage) -> int:
+    """Upsert the rows of `page`, quarantine its failures; returns how many were quarantined."""
+    if page.resource is USERS:
+        _refuse_taken_usernames(session, page)
+        ingest_users.upsert_users(session, page.rows)
+    elif page.resource is POSTS:
+        if page.rows:
+            ingest_posts.upsert_posts(session, page.rows, categories=page.categories,
+                                      topics=page.topics)  # fmt: skip
     else:
-        failures = _store_interactions(session, resource.name, items)
-    if failures:
-        quarantine(session, resource.name, failures)
-    return len(failures)
+        ingest_interactions.insert_interactions(session, page.rows)
+    if page.failures:
+        quarantine(session, page.resource.name, page.failures)
+    return len(page.failures)
 
 
 def reason_of(exc: Exception) -> str:
@@ -57,33 +86,67 @@ def _validate(items: Sequence[Any], parse: Callable[[Any], Any]) -> tuple[list[A
     return valid, failures
 
 
-def _store_interactions(session: Session, kind: str, items: Sequence[Any]) -> list[Failure]:
-    valid, failures = _validate(items, lambda item: InteractionIn.from_item(kind, item))
-    rows = [
-        {"kind": kind, "upstream_id": row.id, "user_id": row.user_id, "post_id": row.post_id,
-         "rating": row.rating, "occurred_at": row.occurred_at}
-        for _, row in valid
-    ]  # fmt: skip
-    if rows:
-        ingest_interactions.insert_interactions(session, rows)
-    return failures
+def _prepare_interactions(resource: Resource, items: Sequence[Any]) -> PreparedPage:
+    kind, time_key = resource.name, TIME_KEYS[resource.name]
+    page = PreparedPage(resource)
+    for item in items:
+        row = _fast_row(kind, time_key, item)
+        if row is None:  # not the plain shape: let the model coerce it or say what is wrong
+            try:
+                model = InteractionIn.from_item(kind, item)
+            except (ValidationError, ValueError, TypeError) as exc:
+                page.failures.append((item, reason_of(exc)))
+                continue
+            row = {"kind": kind, "upstream_id": model.id, "user_id": model.user_id,
+                   "post_id": model.post_id, "rating": model.rating,
+                   "occurred_at": model.occurred_at}  # fmt: skip
+        page.rows.append(row)
+    return page
 
 
-def _store_users(session: Session, items: Sequence[Any]) -> list[Failure]:
+def _fast_row(kind: str, time_key: str, item: Any) -> Row | None:
+    """The row of a log item already in its plain upstream shape; None for anything else.
+
+    Equivalent to `InteractionIn.from_item` for ints and "YYYY-MM-DD HH:MM:SS" strings, and
+    several times faster (a million rows go through here in a benchmark).
+    """
+    if type(item) is not dict:
+        return None
+    ids = (item.get("id"), item.get("user_id"), item.get("post_id"))
+    rating = item.get("rating_percent") if kind == "rating" else None
+    when = item.get(time_key)
+    if any(type(value) is not int for value in ids) or type(when) is not str or len(when) != 19:
+        return None
+    if kind == "rating" and (type(rating) is not int or not 0 <= rating <= 100):
+        return None
+    try:
+        occurred_at = datetime.fromisoformat(when)
+    except ValueError:
+        return None
+    return {"kind": kind, "upstream_id": ids[0], "user_id": ids[1], "post_id": ids[2],
+            "rating": rating, "occurred_at": occurred_at}  # fmt: skip
+
+
+def _prepare_users(items: Sequence[Any]) -> PreparedPage:
     valid, failures = _validate(items, UserIn.model_validate)
-    owners = ingest_users.username_owners(session, [user.username for _, user in valid])
-    rows: list[Row] = []
-    claimed: dict[str, int] = {}
+    page = PreparedPage(USERS, failures=failures)
     for item, user in valid:
-        holder = claimed.get(user.username, owners.get(user.username, user.id))
-        if holder != user.id:
-            failures.append((item, f"username {user.username!r} already belongs to user {holder}"))
-            continue
-        claimed[user.username] = user.id
-        rows.append(_user_row(item, user))
-    if rows:
-        ingest_users.upsert_users(session, rows)
-    return failures
+        page.rows.append(_user_row(item, user))
+        page.sources.append(item)
+    return page
+
+
+def _refuse_taken_usernames(session: Session, page: PreparedPage) -> None:
+    """Refuse rows whose username another user id holds (in the database or earlier here)."""
+    owners = ingest_users.username_owners(session, [row["username"] for row in page.rows])
+    kept: list[Row] = []
+    for row, item in zip(page.rows, page.sources, strict=True):
+        holder = owners.setdefault(row["username"], row["id"])
+        if holder != row["id"]:
+            page.failures.append((item, f"username {row['username']!r} belongs to user {holder}"))
+        else:
+            kept.append(row)
+    page.rows = kept
 
 
 def _user_row(item: dict[str, Any], user: UserIn) -> Row:
@@ -98,16 +161,16 @@ def _user_row(item: dict[str, Any], user: UserIn) -> Row:
     }  # fmt: skip
 
 
-def _store_posts(session: Session, items: Sequence[Any]) -> list[Failure]:
+def _prepare_posts(items: Sequence[Any]) -> PreparedPage:
     valid, failures = _validate(items, PostIn.model_validate)
-    categories = [post.category.model_dump(include=_CATEGORY_COLUMNS)
-                  for _, post in valid if post.category is not None]  # fmt: skip
-    topics = [post.topic.model_dump(include=_TOPIC_COLUMNS)
-              for _, post in valid if post.topic is not None]  # fmt: skip
-    rows = [_post_row(item, post) for item, post in valid]
-    if rows:
-        ingest_posts.upsert_posts(session, rows, categories=categories, topics=topics)
-    return failures
+    page = PreparedPage(POSTS, failures=failures)
+    for item, post in valid:
+        page.rows.append(_post_row(item, post))
+        if post.category is not None:
+            page.categories.append(post.category.model_dump(include=_CATEGORY_COLUMNS))
+        if post.topic is not None:
+            page.topics.append(post.topic.model_dump(include=_TOPIC_COLUMNS))
+    return page
 
 
 _CATEGORY_COLUMNS = {"id", "name", "count", "description", "image_url"}

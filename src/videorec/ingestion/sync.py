@@ -22,18 +22,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import structlog
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Connection, Engine
+from sqlalchemy.orm import Session
 
 from videorec.ingestion.client import DEFAULT_PAGE_SIZE, UpstreamClient
-from videorec.ingestion.records import store_page
+from videorec.ingestion.records import PreparedPage, prepare_page, store_prepared
 from videorec.ingestion.resources import RESOURCES, Resource
 from videorec.ingestion.schemas import UpstreamPage
 from videorec.kit.time import utc_now
 from videorec.storage.repositories import sync_state
-from videorec.storage.repositories.ingest_interactions import count_orphans_by_kind
+from videorec.storage.repositories.ingest_interactions import count_orphans
 from videorec.storage.repositories.ingest_stats import count_rows
 from videorec.storage.tables import SyncState
 
@@ -67,7 +69,7 @@ class Syncer:
 
     Args:
         client: the upstream client (real API or replay server).
-        sessions: makes one session per page transaction.
+        engine: the database; one connection is held per resource, one transaction per page.
         page_size: items requested per page.
         on_page: called after each committed page.
     """
@@ -75,13 +77,13 @@ class Syncer:
     def __init__(
         self,
         client: UpstreamClient,
-        sessions: sessionmaker[Session],
+        engine: Engine,
         *,
         page_size: int = DEFAULT_PAGE_SIZE,
         on_page: PageHook | None = None,
     ) -> None:
         self._client = client
-        self._sessions = sessions
+        self._engine = engine
         self._page_size = page_size
         self._on_page = on_page
 
@@ -96,26 +98,31 @@ class Syncer:
 
     def sync_resource(self, resource: Resource, *, full: bool = False) -> ResourceReport:
         """Fetch and store `resource` from its checkpoint (or page 1 with `full`) to its end."""
-        with self._sessions.begin() as session:
+        with self._engine.connect() as connection:
+            return self._sync_on(connection, resource, full=full)
+
+    def _sync_on(self, connection: Connection, resource: Resource, *, full: bool) -> ResourceReport:
+        with _transaction(connection) as session:
             state = sync_state.get_state(session, resource.name)
             start = 1 if full or state is None else self._resume_page(state)
             seen = 0 if state is None or start == 1 else self._items_before(state, start)
             report = ResourceReport(resource.name, start, rows_before=_rows(session, resource))
         log.info("sync_resource_started", resource=resource.name, start_page=start, full=full)
         pages = self._client.iter_pages(resource, start_page=start, page_size=self._page_size)
-        for number, page in enumerate(_prefetched(pages), start=start):
+        for number, (page, prepared) in enumerate(_prefetched(pages, resource), start=start):
             seen += len(page.items)
-            with self._sessions.begin() as session:
-                report.quarantined += store_page(session, resource, page.items) if page.items else 0
+            with _transaction(connection) as session:
+                sync_state.tune_for_bulk_writes(session)
+                report.quarantined += store_prepared(session, prepared)
                 self._checkpoint(session, resource, number, seen, done=not page.items)
             report.pages += 1
             report.items += len(page.items)
             if self._on_page is not None:
                 self._on_page(resource, page)
-        with self._sessions.begin() as session:
+        with _transaction(connection) as session:
             report.rows_after = _rows(session, resource)
             if resource.is_log:
-                report.orphans = count_orphans_by_kind(session).get(resource.name, 0)
+                report.orphans = count_orphans(session, resource.name)
         log.info("sync_resource_finished", resource=resource.name, pages=report.pages,
                  items=report.items, added=report.added)  # fmt: skip
         return report
@@ -146,17 +153,36 @@ class Syncer:
         )
 
 
+@contextmanager
+def _transaction(connection: Connection) -> Iterator[Session]:
+    """A session on the held connection, committed on success, rolled back on error.
+
+    Holding one connection for the whole resource spares a pool checkout (and its pre-ping
+    round trip) per page.
+    """
+    with Session(bind=connection, expire_on_commit=False) as session, session.begin():
+        yield session
+
+
 def _rows(session: Session, resource: Resource) -> int:
     return count_rows(session, resource.name)
 
 
-def _prefetched(pages: Iterator[UpstreamPage]) -> Iterator[UpstreamPage]:
-    """The pages of `pages`, fetching the next one in a thread while the caller stores this one."""
+def _prefetched(
+    pages: Iterator[UpstreamPage], resource: Resource
+) -> Iterator[tuple[UpstreamPage, PreparedPage]]:
+    """Each page with its validated rows. A worker thread fetches and validates the next page
+    while the caller writes this one (the database wait releases the GIL)."""
+
+    def next_prepared() -> tuple[UpstreamPage, PreparedPage] | None:
+        page = next(pages, None)
+        return None if page is None else (page, prepare_page(resource, page.items))
+
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-fetch") as pool:
-        pending = pool.submit(next, pages, None)
-        while (page := pending.result()) is not None:
-            if page.items:
-                pending = pool.submit(next, pages, None)
-            yield page
-            if not page.items:
+        pending = pool.submit(next_prepared)
+        while (ready := pending.result()) is not None:
+            if ready[0].items:
+                pending = pool.submit(next_prepared)
+            yield ready
+            if not ready[0].items:
                 return

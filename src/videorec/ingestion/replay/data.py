@@ -49,21 +49,19 @@ def load_folder(folder: Path) -> ReplayData:
     """
     if not folder.is_dir():
         raise ConfigurationError(f"replay data folder {folder} does not exist")
-    found: dict[str, list[Any]] = {resource.name: [] for resource in RESOURCES}
-    post_objects: list[Any] = []
     files = _data_files(folder)
     if not files:
-        raise ConfigurationError(
-            f"{folder} holds none of users/posts/view/like/inspire/rating.json"
-        )
+        names = "users/posts/view/like/inspire/rating.json"
+        raise ConfigurationError(f"{folder} holds none of {names}")
+    found: dict[str, list[_Keyed]] = {resource.name: [] for resource in RESOURCES}
+    post_objects: list[_Keyed] = []
     for name, path in files:
         items = _read_items(path)
-        if name in LOG_NAMES and _are_post_objects(items):
-            post_objects.extend(items)
-        else:
-            found[name].extend(items)
+        target = post_objects if name in LOG_NAMES and _are_post_objects(items) else found[name]
+        target.extend(_keyed(items))
+        del items  # serialised: let a million dicts go before the next file
     found["posts"].extend(post_objects)
-    return ReplayData({name: _serialised(items) for name, items in found.items()})
+    return ReplayData({name: _ordered(keyed) for name, keyed in found.items()})
 
 
 def _data_files(folder: Path) -> list[tuple[str, Path]]:
@@ -96,14 +94,26 @@ def _are_post_objects(items: list[Any]) -> bool:
     )
 
 
-def _serialised(items: list[Any]) -> list[bytes]:
-    by_id: dict[Any, Any] = {}
-    loose: list[Any] = []
+_Keyed = tuple[int | None, bytes]
+"""An item's id (None when it has no usable one) and its serialised form."""
+
+
+def _keyed(items: list[Any]) -> list[_Keyed]:
+    keyed: list[_Keyed] = []
     for item in items:
         key = item.get("id") if isinstance(item, dict) else None
-        if isinstance(key, int) and not isinstance(key, bool):
-            by_id.setdefault(key, item)
+        usable = isinstance(key, int) and not isinstance(key, bool)
+        keyed.append((key if usable else None, orjson.dumps(item)))
+    return keyed
+
+
+def _ordered(keyed: list[_Keyed]) -> list[bytes]:
+    """Unique by id (the first wins), ascending id; items without an id last, as they came."""
+    by_id: dict[int, bytes] = {}
+    loose: list[bytes] = []
+    for key, item in keyed:
+        if key is None:
+            loose.append(item)
         else:
-            loose.append(item)  # no usable id: served as is, after the others
-    ordered = [by_id[key] for key in sorted(by_id)] + loose
-    return [orjson.dumps(item) for item in ordered]
+            by_id.setdefault(key, item)
+    return [by_id[key] for key in sorted(by_id)] + loose

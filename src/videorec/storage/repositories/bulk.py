@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Table
@@ -12,9 +12,6 @@ from sqlalchemy.orm import Session
 from videorec.errors import ConfigurationError
 
 Row = dict[str, Any]
-
-# SQLite allows 32,766 bound parameters per statement; stay well below for wide rows.
-_MAX_PARAMS = 30_000
 
 
 def dialect_insert(session: Session, table: Table) -> postgresql.Insert | sqlite.Insert:
@@ -27,36 +24,25 @@ def dialect_insert(session: Session, table: Table) -> postgresql.Insert | sqlite
     raise ConfigurationError(f"ingestion supports SQLite and PostgreSQL, not {name}")
 
 
-def chunks(rows: Sequence[Row]) -> Iterator[Sequence[Row]]:
-    """Slices of `rows` small enough for one multi-row statement on every backend."""
-    if not rows:
-        return
-    size = max(1, _MAX_PARAMS // max(1, len(rows[0])))
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
-
-
 def upsert(session: Session, table: Table, rows: Sequence[Row], *, keys: Sequence[str]) -> None:
     """Insert `rows`, or update every other column of the row with the same `keys`.
 
-    Rows must share one set of columns and be unique on `keys` (PostgreSQL refuses to update
-    one row twice in a statement).
+    One executemany of one cached statement, not a round trip per row. Rows must share one
+    set of columns and be unique on `keys` (PostgreSQL cannot update a row twice in one go).
     """
-    for chunk in chunks(rows):
-        stmt = dialect_insert(session, table).values(list(chunk))
-        updates = {col: stmt.excluded[col] for col in chunk[0] if col not in keys}
-        session.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=updates))
+    if not rows:
+        return
+    stmt = dialect_insert(session, table)
+    updates = {col: stmt.excluded[col] for col in rows[0] if col not in keys}
+    session.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=updates), rows)
 
 
-def insert_new(session: Session, table: Table, rows: Sequence[Row], *, keys: Sequence[str]) -> int:
-    """Insert `rows`, skipping those whose `keys` already exist; returns how many were new."""
-    inserted = 0
-    for chunk in chunks(rows):
-        stmt = dialect_insert(session, table).values(list(chunk))
-        stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
-        # RETURNING counts the rows really inserted on both backends (rowcount does not).
-        inserted += len(session.execute(stmt.returning(table.c[keys[0]])).all())
-    return inserted
+def insert_new(session: Session, table: Table, rows: Sequence[Row], *, keys: Sequence[str]) -> None:
+    """Insert `rows`, skipping those whose `keys` already exist (one executemany)."""
+    if not rows:
+        return
+    stmt = dialect_insert(session, table).on_conflict_do_nothing(index_elements=list(keys))
+    session.execute(stmt, rows)
 
 
 def unique_by(rows: Sequence[Row], *keys: str) -> list[Row]:

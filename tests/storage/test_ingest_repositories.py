@@ -1,0 +1,91 @@
+"""Ingestion repositories on SQLite and PostgreSQL: bulk upserts, quarantine, checkpoints."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from tests.factories import create_interaction, create_post, create_user
+from videorec.storage.repositories import ingest_interactions, ingest_users, quarantine, sync_state
+from videorec.storage.repositories.ingest_stats import ingestion_stats
+from videorec.storage.tables import Interaction, User
+
+T0 = datetime(2024, 1, 10, 7, 20, 55)
+
+
+def log_row(upstream_id: int, *, kind: str = "view", when: datetime = T0, **fields) -> dict:
+    row = {"kind": kind, "upstream_id": upstream_id, "user_id": 1, "post_id": 1, "rating": None,
+           "occurred_at": when}  # fmt: skip
+    row.update(fields)
+    return row
+
+
+def user_row(user_id: int, username: str, **fields) -> dict:
+    row = {"id": user_id, "username": username, "first_name": "A", "last_name": "B", "role": "U",
+           "user_type": None, "profile_url": None, "bio": None, "is_verified": False,
+           "follower_count": 0, "following_count": 0, "post_count": 0, "share_count": 0,
+           "last_login": None, "raw": {"id": user_id}, "ingested_at": T0}  # fmt: skip
+    row.update(fields)
+    return row
+
+
+class TestInsertInteractions:
+    def test_skips_rows_already_stored(self, session) -> None:
+        ingest_interactions.insert_interactions(session, [log_row(1), log_row(2)])
+        ingest_interactions.insert_interactions(session, [log_row(2), log_row(3), log_row(3)])
+        assert ingest_interactions.count_by_kind(session) == {"view": 3}
+
+    def test_the_same_upstream_id_of_another_kind_is_another_row(self, session) -> None:
+        rows = [log_row(1), log_row(1, kind="rating", rating=64)]
+        ingest_interactions.insert_interactions(session, rows)
+        assert ingest_interactions.count_by_kind(session) == {"view": 1, "rating": 1}
+
+    def test_reads_back_like_orm_rows_and_compares_in_sql(self, session) -> None:
+        later = datetime(2024, 1, 10, 7, 20, 55, 500)
+        ingest_interactions.insert_interactions(session, [log_row(1, when=later, rating=None)])
+        create_interaction(session, user_id=1, post_id=1, upstream_id=2, occurred_at=T0)
+        stored = session.scalar(select(Interaction).where(Interaction.upstream_id == 1))
+        assert stored.occurred_at == later
+        newer = select(Interaction.upstream_id).where(Interaction.occurred_at > T0)
+        assert list(session.scalars(newer)) == [1]
+
+    def test_counts_orphans_whose_user_or_post_is_unknown(self, session) -> None:
+        create_user(session, id=1)
+        create_post(session, id=1)
+        rows = [log_row(1), log_row(2, user_id=99), log_row(3, post_id=99)]
+        ingest_interactions.insert_interactions(session, rows)
+        assert ingest_interactions.count_orphans(session, "view") == 2
+        assert ingestion_stats(session)["orphan_interactions"] == 2
+
+
+class TestUpsertUsers:
+    def test_refreshes_a_known_user(self, session) -> None:
+        ingest_users.upsert_users(session, [user_row(1, "kinha", follower_count=1)])
+        ingest_users.upsert_users(session, [user_row(1, "kinha", follower_count=5)])
+        session.expire_all()
+        assert session.scalar(select(func.count()).select_from(User)) == 1
+        assert session.get(User, 1).follower_count == 5
+
+    def test_reports_who_holds_a_username(self, session) -> None:
+        ingest_users.upsert_users(session, [user_row(7, "mike")])
+        assert ingest_users.username_owners(session, ["mike", "nobody"]) == {"mike": 7}
+
+
+class TestQuarantine:
+    def test_the_same_item_is_kept_once(self, session) -> None:
+        item = {"id": "x", "post_id": 1}
+        quarantine.quarantine(session, "view", [(item, "id: bad")])
+        quarantine.quarantine(session, "view", [({"post_id": 1, "id": "x"}, "id: bad")])
+        assert quarantine.count_by_source(session) == {"view": 1}
+
+
+class TestSyncState:
+    def test_saves_and_overwrites_the_checkpoint(self, session) -> None:
+        for page in (2, 3):
+            sync_state.save_state(session, "view", next_page=page, page_size=500, items_seen=page,
+                                  last_synced_at=T0, completed_at=None)  # fmt: skip
+        session.expire_all()
+        state = sync_state.get_state(session, "view")
+        assert (state.next_page, state.page_size, state.items_seen) == (3, 500, 3)
+        assert sync_state.get_state(session, "like") is None
