@@ -22,9 +22,6 @@ from videorec.storage.tables import (
     User,
 )
 
-# Columns that legitimately differ between two equivalent runs (wall-clock times, surrogate ids).
-VOLATILE = {"ingested_at", "created_at_q", "last_synced_at", "id_surrogate"}
-
 
 class Crash(Exception):
     """Stands in for a process killed after a committed page."""

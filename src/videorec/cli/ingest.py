@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from videorec.cli.ingest_view import SyncProgress, render_stats, render_summary
-from videorec.ingestion.client import DEFAULT_PAGE_SIZE, UpstreamClient
+from videorec.ingestion.client import DEFAULT_PAGE_SIZE, UpstreamClient, reveal
 from videorec.ingestion.errors import UpstreamError
 from videorec.ingestion.resources import BY_NAME, RESOURCES, Resource
 from videorec.ingestion.retry import RetryPolicy
@@ -120,18 +120,13 @@ def replay_server(
         retry_after=retry_after,
         seed=seed,
     )
-    token = flic_token or _secret(settings.flic_token)
-    key = resonance_key or _secret(settings.resonance_key)
+    token = flic_token or reveal(settings.flic_token)
+    key = resonance_key or reveal(settings.resonance_key)
     app = create_replay_app(replay, faults=faults, flic_token=token, resonance_key=key)
     counts = ", ".join(f"{r.name} {replay.count(r.name)}" for r in RESOURCES)
     console.print(f"[bold green]replay server[/] on http://{host}:{port} ({counts})")
     console.print(f"point the sync at it: VIDEOREC_API_BASE_URL=http://{host}:{port} videorec sync")
     serve_forever(app, host=host, port=port)
-
-
-def _secret(value: object) -> str | None:
-    getter = getattr(value, "get_secret_value", None)
-    return getter() if getter is not None else None
 
 
 def _parse_only(only: str | None) -> list[Resource]:

@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import orjson
 import structlog
+from pydantic import SecretStr
 
 from videorec import __version__
 from videorec.ingestion.errors import UpstreamRejected, UpstreamUnavailable
@@ -37,6 +38,11 @@ logging.getLogger("httpcore").setLevel(logging.WARNING)
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 DEFAULT_PAGE_SIZE = 1000
 SETTING_FOR = {Auth.TOKEN: "FLIC_TOKEN", Auth.RESONANCE: "VIDEOREC_RESONANCE_KEY"}
+
+
+def reveal(secret: SecretStr | None) -> str | None:
+    """The value of an optional secret setting (to send it, never to log it)."""
+    return secret.get_secret_value() if secret is not None else None
 
 
 class _Retryable(Exception):
@@ -88,9 +94,12 @@ class UpstreamClient:
     @classmethod
     def from_settings(cls, settings: Settings, **kwargs: Any) -> UpstreamClient:
         """A client for `settings.api_base_url` with the secrets of the settings."""
-        token = settings.flic_token.get_secret_value() if settings.flic_token else None
-        key = settings.resonance_key.get_secret_value() if settings.resonance_key else None
-        return cls(settings.api_base_url, flic_token=token, resonance_key=key, **kwargs)
+        return cls(
+            settings.api_base_url,
+            flic_token=reveal(settings.flic_token),
+            resonance_key=reveal(settings.resonance_key),
+            **kwargs,
+        )
 
     def __enter__(self) -> UpstreamClient:
         return self
