@@ -119,15 +119,17 @@ def _register(
 
 @models_app.command("list")
 def list_models() -> None:
-    """Registered model versions, newest first, with their validation NDCG@10."""
+    """Registered model versions, newest first, with validation NDCG@10 (artifacts live in
+    `<VIDEOREC_VAR_DIR>/models/<version>/`)."""
     sessions = make_sessionmaker(make_engine(get_settings().database_url))
-    table = Table("version", "active", "created", "ndcg@10", "popularity ndcg@10", "path")
+    table = Table("active", "created", "ndcg@10", "popularity")
+    table.add_column("version", no_wrap=True)
     with sessions() as session:
         for row in model_versions.list_all(session):
             model, base = row.metrics.get("model", {}), row.metrics.get("popularity", {})
             table.add_row(
-                row.version, "yes" if row.is_active else "", f"{row.created_at:%Y-%m-%d %H:%M}",
-                f"{model.get('ndcg@10', 0):.4f}", f"{base.get('ndcg@10', 0):.4f}", row.path,
+                "yes" if row.is_active else "", f"{row.created_at:%Y-%m-%d %H:%M}",
+                f"{model.get('ndcg@10', 0):.4f}", f"{base.get('ndcg@10', 0):.4f}", row.version,
             )  # fmt: skip
     console.print(table)
 

@@ -82,7 +82,7 @@ class RankerConfig(_Section):
 
 
 class BlendConfig(_Section):
-    retrieval: float = 1.0
+    retrieval: float = 4.0
     """Weight of the two-tower similarity (cosine, -1..1) in the final score."""
     view: float = 0.1
     like: float = 0.2
