@@ -105,8 +105,9 @@ class IndexConfig(_Section):
 
 class TrainConfig(_Section):
     seed: int = 42
-    threads: int = 0
-    """CPU threads for torch (0: torch's default). 1 is fastest on a busy shared box."""
+    threads: int = 1
+    """CPU threads for torch (0: torch's default). These small batches gain little from more
+    threads, and on a busy shared machine extra threads make training several times slower."""
     split: SplitConfig = SplitConfig()
     features: FeatureConfig = FeatureConfig()
     two_tower: TwoTowerConfig = TwoTowerConfig()
