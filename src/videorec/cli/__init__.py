@@ -7,7 +7,7 @@ import sys
 import typer
 from rich.console import Console
 
-from videorec.cli import data, db, ingest, serve
+from videorec.cli import data, db, ingest, serve, train
 from videorec.errors import VideorecError
 
 app = typer.Typer(
@@ -20,6 +20,7 @@ app.add_typer(db.app, name="db")
 serve.register(app)
 ingest.register(app)
 data.register(app)
+train.register(app)
 
 err_console = Console(stderr=True)
 

@@ -1,0 +1,119 @@
+"""Training throughput: examples/s and time per epoch of both models, at 200k and 10M events.
+
+    nice -n 10 python bench/train.py     # CPU: 200k (full epoch) and 10M (measured fraction)
+    python bench/train.py --device cuda --sizes 200000 10000000
+    python bench/train.py --threads 1 --steps 100
+
+Data: the seeded synthetic log of `videorec.training.synthetic` (planted tastes, Zipf popularity;
+text embeddings off, as their cost is a one-off cached encoding, not per epoch). Each size trains
+with the default config's batch sizes and model widths. An epoch is measured in full when it
+has at most `--full-steps` steps, else `--steps` steps are timed and the epoch is extrapolated
+(the output says which). Validation is excluded: it is timed separately by `videorec train`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import time
+from typing import Any
+
+import torch
+
+from videorec.features.pipeline import FeaturePipeline
+from videorec.models import builders
+from videorec.training.config import TrainConfig
+from videorec.training.data import EventArrays, pair_labels
+from videorec.training.fit import _ranker_args, _signals, _sizes, _table_tensors, _tower_args
+from videorec.training.observer import SilentObserver
+from videorec.training.recipes.ranker import train_ranker
+from videorec.training.recipes.two_tower import train_two_tower
+from videorec.training.synthetic import synthetic_data
+
+NO_VALIDATION = {"ndcg@10": 0.0}
+
+
+def shape_for(size: int) -> dict[str, int]:
+    """Users and posts grow with the log (the demo's 2k users / 5k posts at 200k)."""
+    scale = max(1, size // 200_000)
+    return {"users": 2_000 * scale, "posts": min(5_000 * scale, 100_000)}
+
+
+def bench(size: int, args: argparse.Namespace) -> list[str]:
+    config = TrainConfig()
+    config.features.use_text = False
+    device = torch.device(args.device)
+    started = time.perf_counter()
+    log, catalog = synthetic_data(interactions=size, seed=1, **shape_for(size))
+    pipeline = FeaturePipeline.fit(log, catalog, signals=_signals(config),
+                                   history_length=config.features.history_length)  # fmt: skip
+    table = pipeline.post_table(catalog, None)
+    events = EventArrays.build(log, pipeline, table)
+    prepared = time.perf_counter() - started
+    tensors = {k: torch.from_numpy(v).to(device) for k, v in _table_tensors(table).items()}
+    sizes = _sizes(pipeline, table)
+    positives = events.first_of_pairs()
+    tower_examples = int((events.weights[positives] > 0).sum())
+    pairs = min(pair_labels(events, 50.0).positions.shape[0], config.ranker.max_pairs)
+    lines = [f"| {size:,} | data + features | {prepared:.1f} s | | |"]
+    for stage, examples, batch in (
+        ("two-tower", tower_examples, config.two_tower.batch_size),
+        ("ranker", pairs * (1 + config.ranker.negatives), config.ranker.batch_size),
+    ):
+        steps = -(-examples // batch)
+        timed = steps if steps <= args.full_steps else args.steps
+        torch.manual_seed(0)
+        t0, c0 = time.perf_counter(), time.process_time()
+        train_one_epoch(stage, config, tensors, sizes, events, pipeline, device, timed)
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        per_second = timed * batch / wall
+        how = "full epoch" if timed == steps else f"{timed}/{steps} steps, extrapolated"
+        lines.append(f"| {size:,} | {stage} | {per_second:,.0f} ex/s (cpu {cpu:.1f} s of "
+                     f"{wall:.1f} s wall) | {examples / per_second:,.1f} s | {how} |")  # fmt: skip
+    return lines
+
+
+def train_one_epoch(
+    stage: str, config: TrainConfig, tensors: dict[str, torch.Tensor], sizes: dict[str, Any],
+    events: EventArrays, pipeline: FeaturePipeline, device: torch.device, steps: int,
+) -> None:  # fmt: skip
+    """One epoch (or `steps` steps) of a recipe, without validation."""
+    if stage == "two-tower":
+        model = builders.two_tower(tensors, **sizes, **_tower_args(config)).to(device)
+        train_two_tower(
+            model, events, pipeline, config.two_tower.model_copy(update={"epochs": 1}),
+            validate=lambda _: NO_VALIDATION, observer=SilentObserver(), seed=0,
+            device=device, max_steps=steps,
+        )  # fmt: skip
+        return
+    ranker = builders.ranker(tensors, **sizes, **_ranker_args(config)).to(device)
+    train_ranker(
+        ranker, events, pipeline, config.ranker.model_copy(update={"epochs": 1}),
+        n_rows=int(tensors["id_rows"].shape[0]), validate=lambda _: NO_VALIDATION,
+        observer=SilentObserver(), seed=0, device=device, max_steps=steps,
+    )  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[200_000, 10_000_000])
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: default)")
+    parser.add_argument("--steps", type=int, default=60, help="steps timed on big epochs")
+    parser.add_argument("--full-steps", type=int, default=400, help="time a full epoch up to this")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    print(f"machine: {platform.processor() or platform.machine()}, torch {torch.__version__}, "
+          f"{torch.get_num_threads()} threads, device {args.device}")  # fmt: skip
+    print("| interactions | stage | throughput | time per epoch | measured |")
+    print("|---|---|---|---|---|")
+    for size in args.sizes:
+        for line in bench(size, args):
+            print(line, flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+"""Builders: flat arguments -> modules, and named presets (torchtune style).
+
+`post_encoder(...)`, `two_tower(...)` and `ranker(...)` are component builders; `two_tower_small`
+and `ranker_small` are presets. Config objects never reach the modules: the training recipes turn
+a config into these flat keyword arguments.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from videorec.models.layers import PostEncoder
+from videorec.models.ranker import Ranker
+from videorec.models.two_tower import TwoTower
+
+
+def post_encoder(
+    table: dict[str, torch.Tensor], *, n_ids: int, n_creators: int, n_categories: int,
+    n_moods: int, dim: int,
+) -> PostEncoder:  # fmt: skip
+    return PostEncoder(
+        table, n_ids=n_ids, n_creators=n_creators, n_categories=n_categories,
+        n_moods=n_moods, dim=dim,
+    )  # fmt: skip
+
+
+def two_tower(
+    table: dict[str, torch.Tensor], *, n_users: int, n_ids: int, n_creators: int,
+    n_categories: int, n_moods: int, dim: int = 32, hidden: list[int] | None = None,
+    out_dim: int = 64, dropout: float = 0.0,
+) -> TwoTower:  # fmt: skip
+    encoder = post_encoder(
+        table, n_ids=n_ids, n_creators=n_creators, n_categories=n_categories,
+        n_moods=n_moods, dim=dim,
+    )  # fmt: skip
+    return TwoTower(
+        encoder, n_users=n_users, user_dim=dim, hidden=hidden if hidden is not None else [128],
+        out_dim=out_dim, dropout=dropout,
+    )  # fmt: skip
+
+
+def ranker(
+    table: dict[str, torch.Tensor], *, n_users: int, n_ids: int, n_creators: int,
+    n_categories: int, n_moods: int, dim: int = 16, hidden: list[int] | None = None,
+    dropout: float = 0.2,
+) -> Ranker:  # fmt: skip
+    encoder = post_encoder(
+        table, n_ids=n_ids, n_creators=n_creators, n_categories=n_categories,
+        n_moods=n_moods, dim=dim,
+    )  # fmt: skip
+    return Ranker(
+        encoder, n_users=n_users, user_dim=dim,
+        hidden=hidden if hidden is not None else [128, 64], dropout=dropout,
+    )  # fmt: skip
+
+
+def two_tower_small(table: dict[str, torch.Tensor], **sizes: int) -> TwoTower:
+    """Preset: 32-wide parts, one 128 hidden layer, 64-d output vectors."""
+    return two_tower(table, dim=32, hidden=[128], out_dim=64, **sizes)
+
+
+def ranker_small(table: dict[str, torch.Tensor], **sizes: int) -> Ranker:
+    """Preset: 16-wide parts, 128 -> 64 ReLU MLP, dropout 0.2."""
+    return ranker(table, dim=16, hidden=[128, 64], dropout=0.2, **sizes)

@@ -1,0 +1,126 @@
+"""Building blocks shared by the towers and the ranker: an MLP, a post encoder, history pooling."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class MLP(nn.Sequential):
+    """Linear -> ReLU -> Dropout blocks, then a final Linear (no activation).
+
+    Args:
+        in_dim: input width.
+        hidden: widths of the hidden layers.
+        out_dim: output width.
+        dropout: dropout probability after each hidden ReLU.
+    """
+
+    def __init__(self, in_dim: int, hidden: list[int], out_dim: int, dropout: float = 0.0) -> None:
+        layers: list[nn.Module] = []
+        width = in_dim
+        for size in hidden:
+            layers += [nn.Linear(width, size), nn.ReLU(), nn.Dropout(dropout)]
+            width = size
+        layers.append(nn.Linear(width, out_dim))
+        super().__init__(*layers)
+
+
+class PostEncoder(nn.Module):
+    """Embeds posts by table row from id, creator, category, moods, text and dense features.
+
+    The post table (see `features.pipeline.PostTable`) is held as non-persistent buffers: the
+    artifact stores it once and hands it back at load.
+
+    Args:
+        table: dict of tensors `id_rows` (m+1,), `creator_rows` (m+1,), `category_rows` (m+1,),
+            `mood_rows` (m+1, M), `dense` (m+1, D), `text` (m+1, T).
+        n_ids, n_creators, n_categories, n_moods: vocabulary sizes (OOV row included).
+        dim: width of each embedded part.
+    """
+
+    def __init__(
+        self,
+        table: dict[str, torch.Tensor],
+        *,
+        n_ids: int,
+        n_creators: int,
+        n_categories: int,
+        n_moods: int,
+        dim: int,
+    ) -> None:
+        super().__init__()
+        for name, value in table.items():
+            self.register_buffer(f"table_{name}", value, persistent=False)
+        self.ids = nn.Embedding(n_ids, dim)
+        self.creators = nn.Embedding(n_creators, dim)
+        self.categories = nn.Embedding(n_categories, dim)
+        self.moods = nn.Embedding(n_moods, dim, padding_idx=0)
+        self.text = nn.Linear(int(table["text"].shape[-1]), dim)
+        self.dense = nn.Linear(int(table["dense"].shape[-1]), dim)
+        self.out_dim = 6 * dim
+
+    def forward(self, rows: torch.Tensor) -> torch.Tensor:
+        """Encode posts.
+
+        Args:
+            rows: shape (...,), post table rows.
+
+        Returns:
+            shape (..., 6 * dim).
+        """
+        # Batches repeat posts a lot (histories of similar users): encode each distinct row once.
+        unique, inverse = torch.unique(rows.reshape(-1), return_inverse=True)
+        return self._encode(unique)[inverse].reshape(*rows.shape, self.out_dim)
+
+    def _encode(self, rows: torch.Tensor) -> torch.Tensor:
+        moods = self._table("mood_rows")[rows]
+        mood_count = (moods > 0).sum(-1, keepdim=True).clamp(min=1)
+        parts = [
+            self.ids(self._table("id_rows")[rows]),
+            self.creators(self._table("creator_rows")[rows]),
+            self.categories(self._table("category_rows")[rows]),
+            self.moods(moods).sum(-2) / mood_count,
+            self.text(self._table("text")[rows]),
+            self.dense(self._table("dense")[rows]),
+        ]
+        return torch.cat(parts, dim=-1)
+
+    def pool(self, rows: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+        """Signed weighted mean of encoded history items (see `weighted_pool`), computed as a
+        sparse (b, distinct posts) matrix times the distinct posts' encodings: far cheaper than
+        gathering (b, L, width) and scattering its gradient back.
+
+        Args:
+            rows: shape (b, L), post table rows.
+            weights: shape (b, L), signed weights (0 = padding).
+
+        Returns:
+            shape (b, 6 * dim).
+        """
+        unique, inverse = torch.unique(rows.reshape(-1), return_inverse=True)
+        norm = weights.abs().sum(-1, keepdim=True).clamp(min=1e-6)
+        batch = torch.arange(rows.shape[0], device=rows.device).repeat_interleave(rows.shape[1])
+        matrix = torch.sparse_coo_tensor(
+            torch.stack([batch, inverse]), (weights / norm).reshape(-1),
+            (rows.shape[0], unique.shape[0]), check_invariants=False,
+        )  # fmt: skip
+        pooled: torch.Tensor = torch.sparse.mm(matrix, self._encode(unique))
+        return pooled
+
+    def _table(self, name: str) -> torch.Tensor:
+        return self.get_buffer(f"table_{name}")
+
+
+def weighted_pool(items: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """Signed weighted mean of history items; negative weights push away from disliked posts.
+
+    Args:
+        items: shape (b, L, d).
+        weights: shape (b, L), 0 for padding.
+
+    Returns:
+        shape (b, d); zeros for an empty history.
+    """
+    norm = weights.abs().sum(-1, keepdim=True).clamp(min=1e-6)
+    return (items * weights.unsqueeze(-1)).sum(-2) / norm

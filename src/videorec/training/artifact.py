@@ -1,0 +1,102 @@
+"""Model artifacts on disk: `var/models/<version>/` with everything serving needs.
+
+Layout:
+    config.json        the `TrainConfig` it was trained with, plus the module sizes
+    metrics.json       validation metrics of the model and of the popularity baseline
+    features.json      fitted pipeline settings (vocabularies of terms, signal weights, ...)
+    features.npz       fitted pipeline arrays (id vocabularies, scalers) and the post table
+    two_tower.pt       two-tower weights (state dict)
+    ranker.pt          ranker weights (absent when the ranker is disabled)
+    post_vectors.npy   the post tower's vectors, rows in `post_ids` order
+    index.faiss        the ANN index over `post_vectors` (exact or HNSW)
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+import torch
+
+from videorec.errors import NotFound
+from videorec.features.pipeline import FeaturePipeline, PostTable
+from videorec.models import builders
+from videorec.training.config import TrainConfig
+from videorec.training.model import LoadedModel
+
+
+def new_version() -> str:
+    """A sortable, unique version name: UTC time plus a random suffix."""
+    return f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+
+
+def save_artifact(model: LoadedModel, root: Path, version: str | None = None) -> Path:
+    """Write `model` under `root/<version>/` and set `model.version`; returns the folder."""
+    version = version or new_version()
+    folder = root / version
+    folder.mkdir(parents=True, exist_ok=False)
+    meta, arrays = model.pipeline.state()
+    (folder / "features.json").write_text(json.dumps(meta))
+    np.savez(folder / "features.npz", allow_pickle=False, **arrays, **model.table.arrays())
+    config = {"train": model.config.model_dump(), "sizes": _sizes(model)}
+    (folder / "config.json").write_text(json.dumps(config, indent=2))
+    (folder / "metrics.json").write_text(json.dumps(model.metrics, indent=2))
+    torch.save(model.two_tower.state_dict(), folder / "two_tower.pt")
+    if model.ranker is not None:
+        torch.save(model.ranker.state_dict(), folder / "ranker.pt")
+    np.save(folder / "post_vectors.npy", model.post_vectors)
+    faiss.write_index(model.index, str(folder / "index.faiss"))
+    model.version = version
+    return folder
+
+
+def load_artifact(path: Path, *, device: str = "cpu") -> LoadedModel:
+    """Rebuild the `LoadedModel` saved in `path` (a `var/models/<version>/` folder).
+
+    Raises:
+        NotFound: the folder is not a complete artifact.
+    """
+    try:
+        config_doc = json.loads((path / "config.json").read_text())
+        meta = json.loads((path / "features.json").read_text())
+        with np.load(path / "features.npz") as data:
+            arrays = {key: data[key] for key in data.files}
+    except (OSError, ValueError) as exc:
+        raise NotFound(f"no model artifact at {path}: {exc}") from exc
+    config = TrainConfig.model_validate(config_doc["train"])
+    pipeline = FeaturePipeline.from_state(meta, arrays)
+    table = PostTable.from_arrays(arrays)
+    tensors = {k.removeprefix("table_"): torch.from_numpy(v).to(device)
+               for k, v in table.arrays().items() if k != "table_post_ids"}  # fmt: skip
+    sizes: dict[str, Any] = config_doc["sizes"]
+    t, r = config.two_tower, config.ranker
+    two_tower = builders.two_tower(
+        tensors, **sizes, dim=t.dim, hidden=t.hidden, out_dim=t.out_dim, dropout=t.dropout
+    ).to(device)
+    two_tower.load_state_dict(_weights(path / "two_tower.pt", device))
+    ranker = None
+    if (path / "ranker.pt").exists():
+        ranker = builders.ranker(tensors, **sizes, dim=r.dim, hidden=r.hidden, dropout=r.dropout)
+        ranker.to(device).load_state_dict(_weights(path / "ranker.pt", device))
+    return LoadedModel(
+        version=path.name, config=config, pipeline=pipeline, table=table,
+        two_tower=two_tower, ranker=ranker, index=faiss.read_index(str(path / "index.faiss")),
+        post_vectors=np.load(path / "post_vectors.npy"),
+        metrics=json.loads((path / "metrics.json").read_text()),
+    )  # fmt: skip
+
+
+def _weights(path: Path, device: str) -> dict[str, Any]:
+    state: dict[str, Any] = torch.load(path, map_location=device, weights_only=True)
+    return state
+
+
+def _sizes(model: LoadedModel) -> dict[str, int]:
+    p = model.pipeline
+    return {"n_users": len(p.users), "n_ids": len(p.posts), "n_creators": len(p.creators),
+            "n_categories": len(p.categories), "n_moods": len(p.moods)}  # fmt: skip

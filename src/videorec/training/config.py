@@ -1,0 +1,130 @@
+"""Training configuration: one pydantic model per component, read from `configs/train/*.toml`.
+
+Every field has a default that works on the demo data, so an empty file is a valid config.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from videorec.errors import ConfigurationError
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+
+class SplitConfig(_Section):
+    validation_fraction: float = Field(0.1, gt=0, lt=1)
+    """The last fraction of the time span held out for validation."""
+    max_validation_users: int = 1000
+    """Validation users sampled (seeded) to keep evaluation fast."""
+
+
+class FeatureConfig(_Section):
+    min_count: int = 1
+    """Training events an id needs to get its own embedding row (else the OOV row)."""
+    history_length: int = 30
+    """Recent events pooled by the user tower and the ranker."""
+    recency_half_life_days: float = 14.0
+    """A history event's weight halves per this many days before the user's latest event."""
+    max_moods: int = 4
+    """Mood terms embedded per post."""
+    use_text: bool = True
+    """Embed post texts with the offline MiniLM encoder (False: zeros, for quick experiments)."""
+    view: float = 1.0
+    like: float = 2.0
+    inspire: float = 3.0
+    high_rating: float = 3.0
+    low_rating: float = -1.0
+    """History weights per signal; a low rating is negative evidence."""
+    high_from: float = 50.0
+    """A rating (0-100) at or above this is a high rating."""
+    low_below: float = 10.0
+    """A rating under this is a low rating."""
+
+
+class TwoTowerConfig(_Section):
+    dim: int = 32
+    """Width of each embedded post part and of the user id embedding."""
+    hidden: list[int] = [128]
+    out_dim: int = 64
+    dropout: float = 0.0
+    temperature: float = 0.05
+    batch_size: int = 1024
+    learning_rate: float = 3e-3
+    weight_decay: float = 0.0
+    epochs: int = 6
+    patience: int = 2
+    """Epochs without a better validation NDCG@10 before stopping."""
+    user_dropout: float = 0.1
+    """Share of examples whose user id is replaced by the OOV row, so unknown users are learnt."""
+
+
+class RankerConfig(_Section):
+    enabled: bool = True
+    dim: int = 16
+    hidden: list[int] = [128, 64]
+    dropout: float = 0.2
+    batch_size: int = 1020
+    learning_rate: float = 2e-3
+    epochs: int = 2
+    patience: int = 1
+    negatives: int = 4
+    """Sampled non-interacted posts per positive pair."""
+    rerank_depth: int = 100
+    """Two-tower candidates the ranker reorders per user."""
+    max_pairs: int = 150_000
+    """Cap on (user, post) positive pairs per epoch (seeded sample)."""
+
+
+class BlendConfig(_Section):
+    retrieval: float = 4.0
+    """Weight of the two-tower similarity (cosine, -1..1) in the final score."""
+    view: float = 0.1
+    like: float = 0.2
+    inspire: float = 0.2
+    high_rating: float = 0.2
+    rating: float = 0.0
+    """Weights of the ranker heads in the final score (rating: predicted rating / 100)."""
+
+    def head_weights(self) -> list[float]:
+        """The ranker head weights in output order (view, like, inspire, high rating, rating)."""
+        return [self.view, self.like, self.inspire, self.high_rating, self.rating]
+
+
+class IndexConfig(_Section):
+    hnsw_above: int = 50_000
+    """Catalogues larger than this get an HNSW index; smaller ones an exact inner-product index."""
+    hnsw_m: int = 32
+    ef_search: int = 128
+
+
+class TrainConfig(_Section):
+    seed: int = 42
+    threads: int = 1
+    """CPU threads for torch (0: torch's default). These small batches gain little from more
+    threads, and on a busy shared machine extra threads make training several times slower."""
+    split: SplitConfig = SplitConfig()
+    features: FeatureConfig = FeatureConfig()
+    two_tower: TwoTowerConfig = TwoTowerConfig()
+    ranker: RankerConfig = RankerConfig()
+    blend: BlendConfig = BlendConfig()
+    index: IndexConfig = IndexConfig()
+
+
+def load_config(path: Path | None) -> TrainConfig:
+    """Parse a TOML file into a `TrainConfig` (None: the defaults).
+
+    Raises:
+        ConfigurationError: the file is missing, not TOML, or has unknown/invalid fields.
+    """
+    if path is None:
+        return TrainConfig()
+    try:
+        return TrainConfig.model_validate(tomllib.loads(path.read_text()))
+    except (OSError, tomllib.TOMLDecodeError, ValidationError) as exc:
+        raise ConfigurationError(f"bad training config {path}: {exc}") from exc

@@ -1,0 +1,186 @@
+"""`LoadedModel`: a trained two-tower + ranker pair with its fitted features and ANN index.
+
+It satisfies `videorec.serving.scorer.FeedModel` and adds `score_all` for offline evaluation.
+Built by `training.fit(...)` or `training.artifact.load_artifact(path)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import faiss
+import numpy as np
+import numpy.typing as npt
+import torch
+
+from videorec.features.log import InteractionLog
+from videorec.features.pipeline import FeaturePipeline, PostTable
+from videorec.models.ranker import Ranker
+from videorec.models.two_tower import TwoTower
+from videorec.training.config import IndexConfig, TrainConfig
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float32]
+
+
+def build_index(vectors: FloatArray, config: IndexConfig) -> Any:
+    """Exact inner-product index for small catalogues, HNSW (inner product) above the threshold."""
+    dim = int(vectors.shape[1])
+    index: Any
+    if vectors.shape[0] > config.hnsw_above:
+        index = faiss.IndexHNSWFlat(dim, config.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efSearch = config.ef_search
+    else:
+        index = faiss.IndexFlatIP(dim)
+    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+class LoadedModel:
+    """A trained model ready to serve (`FeedModel`) and to evaluate (`score_all`).
+
+    Attributes:
+        version: registered version, or "unsaved" before `save_artifact`.
+        post_ids: shape (m,), catalogue post ids, ascending; the rows of `post_vectors`.
+        post_vectors: shape (m, d), unit post-tower vectors (the ANN index holds them).
+    """
+
+    def __init__(
+        self,
+        *,
+        version: str,
+        config: TrainConfig,
+        pipeline: FeaturePipeline,
+        table: PostTable,
+        two_tower: TwoTower,
+        ranker: Ranker | None,
+        index: Any = None,
+        post_vectors: FloatArray | None = None,
+        metrics: dict[str, Any] | None = None,
+    ) -> None:
+        self.version = version
+        self.config = config
+        self.pipeline = pipeline
+        self.table = table
+        self.two_tower = two_tower.eval()
+        self.ranker = ranker.eval() if ranker is not None else None
+        self.metrics: dict[str, Any] = metrics or {}
+        self.post_ids = table.post_ids
+        self._device = next(two_tower.parameters()).device
+        self.post_vectors = self._post_vectors() if post_vectors is None else post_vectors
+        self.index = index if index is not None else build_index(self.post_vectors, config.index)
+        self._blend = torch.tensor(config.blend.head_weights(), device=self._device)
+
+    @torch.no_grad()
+    def _post_vectors(self, batch: int = 65_536) -> FloatArray:
+        rows = torch.arange(1, self.post_ids.shape[0] + 1, device=self._device)
+        parts = [self.two_tower.post_vectors(rows[i : i + batch]).cpu()
+                 for i in range(0, rows.shape[0], batch)]  # fmt: skip
+        if not parts:
+            empty = self.two_tower.post_vectors(
+                torch.zeros(1, dtype=torch.long, device=self._device)
+            )
+            return np.zeros((0, empty.shape[1]), np.float32)
+        return np.asarray(torch.cat(parts).numpy(), dtype=np.float32)
+
+    def _inputs(
+        self, user_ids: Sequence[int | None], histories: Sequence[InteractionLog]
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        known = np.array([-1 if u is None else u for u in user_ids], dtype=np.int64)
+        users = self.pipeline.users.lookup(known)
+        hist = self.pipeline.histories(self.table, list(histories))
+
+        def to(x: npt.NDArray[Any]) -> torch.Tensor:
+            return torch.from_numpy(x).to(self._device)
+
+        return to(users), to(hist.rows), to(hist.weights)
+
+    @torch.no_grad()
+    def user_vectors(
+        self, user_ids: Sequence[int | None], histories: Sequence[InteractionLog]
+    ) -> FloatArray:
+        """User-tower vectors, shape (n, d), for n users and their chronological histories."""
+        users, rows, weights = self._inputs(user_ids, histories)
+        vectors: FloatArray = self.two_tower.user_vectors(users, rows, weights).cpu().numpy()
+        return vectors
+
+    def user_vector(self, user_id: int | None, history: InteractionLog) -> FloatArray:
+        """`FeedModel.user_vector`: shape (d,)."""
+        vector: FloatArray = self.user_vectors([user_id], [history])[0]
+        return vector
+
+    def retrieve(
+        self, user_id: int | None, history: InteractionLog, k: int
+    ) -> tuple[IntArray, FloatArray]:
+        """`FeedModel.retrieve`: the k nearest posts by the index, best first."""
+        k = min(k, self.post_ids.shape[0])
+        if k <= 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        sims, idx = self.index.search(self.user_vector(user_id, history)[None, :], k)
+        keep = idx[0] >= 0
+        return self.post_ids[idx[0][keep]], sims[0][keep].astype(np.float32)
+
+    @torch.no_grad()
+    def score_pairs(
+        self,
+        user_ids: Sequence[int | None],
+        histories: Sequence[InteractionLog],
+        post_ids: IntArray,
+    ) -> FloatArray:
+        """Final scores of candidates: post_ids shape (n, c) -> scores shape (n, c).
+
+        The ranker heads blended with the config's weights, plus `blend.retrieval` times the
+        two-tower similarity; without a ranker, the similarity alone.
+        """
+        users, rows, weights = self._inputs(user_ids, histories)
+        posts = torch.from_numpy(self.table.rows_of(post_ids)).to(self._device)
+        vectors = self.two_tower.user_vectors(users, rows, weights)
+        similarity = (self.two_tower.post_vectors(posts) @ vectors.unsqueeze(-1)).squeeze(-1)
+        if self.ranker is None:
+            return similarity.cpu().numpy()
+        logits, rating = self.ranker(users, rows, weights, posts)
+        blended = self.ranker.blend(logits, rating, self._blend)
+        return (blended + self.config.blend.retrieval * similarity).cpu().numpy()
+
+    def score(self, user_id: int | None, history: InteractionLog, post_ids: IntArray) -> FloatArray:
+        """`FeedModel.score`: the ranker's blended score per candidate, shape (c,)."""
+        post_ids = np.asarray(post_ids, dtype=np.int64)
+        if post_ids.shape[0] == 0:
+            return np.zeros(0, np.float32)
+        scores: FloatArray = self.score_pairs([user_id], [history], post_ids[None, :])[0]
+        return scores
+
+    def score_all(
+        self,
+        user_ids: Sequence[int | None] | IntArray,
+        histories: Sequence[InteractionLog],
+        *,
+        batch: int = 256,
+    ) -> FloatArray:
+        """Scores of every catalogue post for each user, shape (n, m) over `post_ids`.
+
+        Two-tower inner products for all posts; the top `ranker.rerank_depth` of each user are
+        reordered by the ranker blend and lifted above the rest. Seen posts are NOT removed.
+        """
+        users = [None if u is None else int(u) for u in user_ids]
+        out = np.zeros((len(users), self.post_ids.shape[0]), dtype=np.float32)
+        for start in range(0, len(users), batch):
+            part = slice(start, start + batch)
+            out[part] = self._score_block(users[part], histories[part])
+        return out
+
+    def _score_block(
+        self, users: list[int | None], histories: Sequence[InteractionLog]
+    ) -> FloatArray:
+        scores = self.user_vectors(users, histories) @ self.post_vectors.T
+        depth = min(self.config.ranker.rerank_depth, scores.shape[1])
+        if self.ranker is None or depth == 0:
+            return scores
+        top = np.argpartition(-scores, depth - 1, axis=1)[:, :depth]
+        blended = self.score_pairs(users, histories, self.post_ids[top])
+        lifted = (
+            scores.max(axis=1, keepdims=True) + 1.0 + blended - blended.min(axis=1, keepdims=True)
+        )
+        np.put_along_axis(scores, top, lifted, axis=1)
+        return scores

@@ -1,0 +1,1 @@
+"""Single-file training recipes: setup -> train with early stopping -> best weights."""

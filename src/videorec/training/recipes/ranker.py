@@ -1,0 +1,117 @@
+"""Recipe: train the multi-task ranker.
+
+Reads top to bottom: one example per (user, post) pair with its aggregated labels, plus sampled
+posts the user never touched as all-zero negatives -> binary cross-entropy per head and a masked
+squared error on the rating -> validation NDCG@10 of the full pipeline after each epoch -> early
+stopping, keeping the best weights.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from videorec.features.pipeline import FeaturePipeline
+from videorec.models.ranker import Ranker
+from videorec.training.config import RankerConfig
+from videorec.training.data import EventArrays, PairLabels, pair_labels
+from videorec.training.observer import Observer
+
+STAGE = "ranker"
+
+
+def train_ranker(
+    model: Ranker,
+    events: EventArrays,
+    pipeline: FeaturePipeline,
+    config: RankerConfig,
+    *,
+    n_rows: int,
+    validate: Callable[[Ranker], dict[str, float]],
+    observer: Observer,
+    seed: int,
+    device: torch.device,
+    max_steps: int | None = None,
+) -> list[dict[str, float]]:
+    """Train in place and leave the best validated weights in `model`.
+
+    Args:
+        n_rows: post table rows (negatives are drawn from rows 1..n_rows-1).
+        validate: metrics with the ranker in the pipeline (must include "ndcg@10").
+    """
+    rng = np.random.default_rng(seed + 1)
+    torch.manual_seed(seed + 1)
+    labels = pair_labels(events, pipeline.signals.high_from)
+    optimiser = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, foreach=True)
+    n_pairs = min(labels.positions.shape[0], config.max_pairs)
+    per_batch = max(1, config.batch_size // (1 + config.negatives))
+    steps = max(1, -(-n_pairs // per_batch))
+    observer.on_stage(STAGE, min(steps, max_steps or steps), config.epochs)
+    history: list[dict[str, float]] = []
+    best, best_state, waited = -1.0, copy.deepcopy(model.state_dict()), 0
+    for epoch in range(1, config.epochs + 1):
+        model.train()
+        chosen = rng.permutation(labels.positions.shape[0])[:n_pairs]
+        losses = []
+        for step, batch in enumerate(np.array_split(chosen, steps)):
+            if max_steps is not None and step >= max_steps:
+                break
+            loss = _step(model, optimiser, events, pipeline, labels, batch, n_rows, config, rng,
+                         device)  # fmt: skip
+            losses.append(loss)
+            observer.on_step(STAGE, loss)
+        model.eval()
+        metrics = validate(model)
+        record = {"epoch": float(epoch), "loss": float(np.mean(losses)), **metrics}
+        history.append(record)
+        observer.on_epoch(STAGE, epoch, record["loss"], metrics)
+        if metrics["ndcg@10"] > best:
+            best, best_state, waited = metrics["ndcg@10"], copy.deepcopy(model.state_dict()), 0
+        else:
+            waited += 1
+            if waited >= config.patience:
+                break
+    model.load_state_dict(best_state)
+    return history
+
+
+def _step(
+    model: Ranker,
+    optimiser: torch.optim.Optimizer,
+    events: EventArrays,
+    pipeline: FeaturePipeline,
+    labels: PairLabels,
+    batch: np.ndarray,
+    n_rows: int,
+    config: RankerConfig,
+    rng: np.random.Generator,
+    device: torch.device,
+) -> float:
+    k = 1 + config.negatives
+    positions = labels.positions[batch]
+    rows, weights = events.histories(positions, pipeline.history_length, pipeline)
+    negatives = rng.integers(1, max(n_rows, 2), size=(batch.shape[0], config.negatives))
+    posts = np.concatenate([events.rows[positions][:, None], negatives], axis=1).reshape(-1)
+    heads = np.zeros((batch.shape[0], k, labels.heads.shape[1]), dtype=np.float32)
+    heads[:, 0] = labels.heads[batch]
+    rating = np.full((batch.shape[0], k), np.nan, dtype=np.float32)
+    rating[:, 0] = labels.rating[batch]
+
+    def to(x: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(np.ascontiguousarray(x)).to(device)
+
+    logits, predicted = model(
+        to(events.users[positions]), to(rows), to(weights), to(posts.reshape(-1, k))
+    )
+    loss = F.binary_cross_entropy_with_logits(logits, to(heads))
+    rated = to(~np.isnan(rating))
+    if bool(rated.any()):
+        loss = loss + F.mse_loss(predicted[rated], to(np.nan_to_num(rating))[rated])
+    optimiser.zero_grad(set_to_none=True)
+    loss.backward()  # type: ignore[no-untyped-call]
+    optimiser.step()
+    return float(loss.detach())

@@ -1,0 +1,93 @@
+"""`videorec train`, `videorec models list|activate` end to end on a small SQLite database."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from tests.factories import create_category, create_interaction, create_post
+from videorec.cli import app
+from videorec.kit.db import make_engine, make_sessionmaker
+from videorec.settings import get_settings
+from videorec.storage import migrate
+from videorec.storage.repositories import model_versions
+
+TINY = """
+seed = 3
+threads = 1
+[split]
+validation_fraction = 0.2
+[features]
+history_length = 8
+use_text = false
+[two_tower]
+dim = 8
+hidden = [16]
+out_dim = 8
+batch_size = 64
+epochs = 2
+learning_rate = 0.02
+[ranker]
+dim = 4
+hidden = [8]
+batch_size = 60
+epochs = 1
+rerank_depth = 5
+"""
+
+
+@pytest.fixture
+def small_db(monkeypatch: pytest.MonkeyPatch, tmp_path):
+    """A migrated SQLite file with 2 categories, 30 posts and ~400 interactions of 40 users."""
+    url = f"sqlite:///{tmp_path / 'train.db'}"
+    monkeypatch.setenv("VIDEOREC_DATABASE_URL", url)
+    monkeypatch.setenv("VIDEOREC_VAR_DIR", str(tmp_path / "var"))
+    get_settings.cache_clear()
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    rng = np.random.default_rng(0)
+    start = datetime(2025, 1, 1)
+    with make_sessionmaker(engine).begin() as session:
+        categories = [create_category(session, id=i, name=f"c{i}") for i in (1, 2)]
+        summary = [None, {}, {"description": "calm"}, {"keywords": [{"keyword": "gym"}]}]
+        for pid in range(30):
+            moods = ["calm"] if pid % 3 else []
+            create_post(session, id=1000 + pid, category=categories[pid % 2],
+                        post_summary=summary[pid % 4], mood_terms=moods)  # fmt: skip
+        for n in range(400):
+            user = int(rng.integers(0, 40))
+            post = 1000 + int(rng.choice(np.arange(user % 2, 30, 2)))
+            kind = "rating" if n % 5 == 0 else "view"
+            create_interaction(session, user_id=user, post_id=post, kind=kind,
+                               rating=80 if kind == "rating" else None,
+                               occurred_at=start + timedelta(hours=n))  # fmt: skip
+    (tmp_path / "tiny.toml").write_text(TINY)
+    yield tmp_path, engine
+    engine.dispose()
+    get_settings.cache_clear()
+
+
+class TestTrainCommand:
+    def test_trains_saves_registers_and_lists(self, small_db) -> None:
+        tmp_path, engine = small_db
+        runner = CliRunner()
+        result = runner.invoke(app, ["train", "--config", str(tmp_path / "tiny.toml"), "--force"])
+        assert result.exit_code == 0, result.output
+        assert "popularity" in result.output
+        with make_sessionmaker(engine)() as session:
+            rows = model_versions.list_all(session)
+            assert len(rows) == 1
+            assert rows[0].is_active
+            version = rows[0].version
+        assert (tmp_path / "var" / "models" / version / "index.faiss").exists()
+        listed = runner.invoke(app, ["models", "list"])
+        assert version in listed.output
+        activated = runner.invoke(app, ["models", "activate", version])
+        assert activated.exit_code == 0, activated.output
+
+    def test_activating_an_unknown_version_fails(self, small_db) -> None:
+        result = CliRunner().invoke(app, ["models", "activate", "nope"])
+        assert result.exit_code != 0

@@ -1,0 +1,42 @@
+"""MLP, post encoder and pooled history: shapes and known values under a fixed seed."""
+
+from __future__ import annotations
+
+import torch
+
+from tests.models.conftest import SIZES
+from videorec.models import builders
+from videorec.models.layers import MLP, weighted_pool
+
+
+class TestMLP:
+    def test_shape_and_known_value(self) -> None:
+        torch.manual_seed(0)
+        out = MLP(3, [4], 2, 0.0)(torch.ones(1, 3))
+        assert out.shape == (1, 2)
+        torch.testing.assert_close(out[0, 0].item(), -0.13384473, atol=1e-5, rtol=0)
+
+
+class TestPostEncoder:
+    def test_encodes_any_shape_of_rows(self, table) -> None:
+        torch.manual_seed(0)
+        encoder = builders.post_encoder(table, **_post_sizes(), dim=4)
+        assert encoder(torch.tensor([[1, 2, 0], [5, 5, 3]])).shape == (2, 3, 24)
+
+    def test_pool_equals_the_dense_weighted_mean(self, table) -> None:
+        torch.manual_seed(0)
+        encoder = builders.post_encoder(table, **_post_sizes(), dim=4)
+        rows = torch.tensor([[1, 2, 2], [0, 0, 4]])
+        weights = torch.tensor([[1.0, -1.0, 2.0], [0.0, 0.0, 3.0]])
+        torch.testing.assert_close(
+            encoder.pool(rows, weights), weighted_pool(encoder(rows), weights)
+        )
+
+    def test_empty_history_pools_to_zero(self, table) -> None:
+        encoder = builders.post_encoder(table, **_post_sizes(), dim=4)
+        pooled = encoder.pool(torch.zeros(2, 3, dtype=torch.long), torch.zeros(2, 3))
+        assert torch.equal(pooled, torch.zeros(2, 24))
+
+
+def _post_sizes() -> dict[str, int]:
+    return {k: v for k, v in SIZES.items() if k != "n_users"}

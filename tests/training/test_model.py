@@ -1,0 +1,95 @@
+"""`LoadedModel` from `fit`: the FeedModel contract, unknown inputs, artifact round trip."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from videorec.errors import InvalidInput
+from videorec.features.log import InteractionLog
+from videorec.serving.scorer import FeedModel
+from videorec.training import fit, load_artifact, save_artifact, split_by_user
+from videorec.training.fit import _device
+
+
+def _histories(log: InteractionLog, users: list[int]) -> list[InteractionLog]:
+    by_user = split_by_user(log)
+    return [by_user.get(u, InteractionLog.empty()) for u in users]
+
+
+class TestLoadedModel:
+    def test_satisfies_the_feed_contract(self, trained, tiny_data) -> None:
+        model: FeedModel = trained
+        log, catalog = tiny_data
+        history = _histories(log, [1])[0]
+        assert model.post_vectors.shape == (len(catalog), 8)
+        assert model.user_vector(1, history).shape == (8,)
+        ids, sims = model.retrieve(1, history, 5)
+        assert ids.shape == sims.shape == (5,)
+        assert np.all(np.diff(sims) <= 1e-6)
+        assert set(ids.tolist()) <= set(catalog.post_ids.tolist())
+        assert model.score(1, history, ids).shape == (5,)
+
+    def test_unknown_users_and_posts_and_empty_history_are_scored(self, trained) -> None:
+        scores = trained.score(None, InteractionLog.empty(), np.array([999_999, 1_000]))
+        assert scores.shape == (2,)
+        assert np.isfinite(scores).all()
+        ids, _ = trained.retrieve(123_456, InteractionLog.empty(), 3)
+        assert ids.shape == (3,)
+
+    def test_score_all_ranks_the_whole_catalogue(self, trained, tiny_data) -> None:
+        log, catalog = tiny_data
+        scores = trained.score_all(np.array([1, 2, 77_777]), _histories(log, [1, 2, 77_777]))
+        assert scores.shape == (3, len(catalog))
+        assert np.isfinite(scores).all()
+
+    def test_beats_popularity_on_planted_tastes(self, trained) -> None:
+        metrics = trained.metrics
+        assert metrics["model"]["ndcg@10"] > metrics["popularity"]["ndcg@10"]
+
+
+class TestArtifact:
+    def test_round_trip_gives_identical_scores(self, trained, tiny_data, tmp_path) -> None:
+        log, _ = tiny_data
+        users = [1, 2, 3, 424_242]
+        histories = _histories(log, users)
+        before = trained.score_all(np.array(users), histories)
+        folder = save_artifact(trained, tmp_path, version="v1")
+        loaded = load_artifact(folder)
+        assert loaded.version == "v1"
+        np.testing.assert_array_equal(loaded.post_ids, trained.post_ids)
+        np.testing.assert_array_equal(loaded.post_vectors, trained.post_vectors)
+        np.testing.assert_array_equal(loaded.score_all(np.array(users), histories), before)
+        np.testing.assert_array_equal(
+            loaded.retrieve(1, histories[0], 5)[0], trained.retrieve(1, histories[0], 5)[0]
+        )
+
+    def test_missing_artifact_is_a_clear_error(self, tmp_path) -> None:
+        from videorec.errors import NotFound
+
+        with pytest.raises(NotFound):
+            load_artifact(tmp_path / "nope")
+
+
+class TestFit:
+    def test_is_deterministic_for_a_seed(self, tiny_data) -> None:
+        from tests.training.conftest import tiny_config
+
+        log, catalog = tiny_data
+        config = tiny_config(epochs=1)
+        config.ranker.enabled = False
+        first = fit(log, catalog, config, max_steps=3)
+        second = fit(log, catalog, config, max_steps=3)
+        np.testing.assert_array_equal(first.post_vectors, second.post_vectors)
+
+    def test_refuses_an_empty_log(self, tiny_data) -> None:
+        with pytest.raises(InvalidInput):
+            fit(InteractionLog.empty(), tiny_data[1])
+
+    def test_cuda_without_a_gpu_is_a_clear_error(self) -> None:
+        import torch
+
+        if torch.cuda.is_available():
+            pytest.skip("a GPU is present")
+        with pytest.raises(InvalidInput):
+            _device("cuda")
