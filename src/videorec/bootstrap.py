@@ -4,7 +4,7 @@
 2. Demo data, when the database holds no posts: generate the default demo set under
    `<var_dir>/demo/` (kept, so a later start never regenerates it), serve it with the replay
    server on a free loopback port, and ingest it with `videorec sync`'s own code path.
-3. Training, when no active model was trained on the interactions stored now (see `training`).
+3. Training, unless the newest model was trained on the interactions stored now.
 
 A second start with nothing changed does no work beyond the migration check.
 """
@@ -29,6 +29,8 @@ from videorec.kit.db import make_sessionmaker
 from videorec.settings import Settings
 from videorec.storage import migrate
 from videorec.storage.repositories import posts
+from videorec.training.config import TrainConfig
+from videorec.training.service import count_interactions, newest_is_current
 
 log = structlog.get_logger(__name__)
 
@@ -38,13 +40,18 @@ DEMO_KEY = "demo-resonance-key"
 
 
 def prepare(
-    settings: Settings, engine: Engine, console: Console, demo: GeneratorConfig = DEMO_CONFIG
+    settings: Settings,
+    engine: Engine,
+    console: Console,
+    demo: GeneratorConfig = DEMO_CONFIG,
+    training: TrainConfig | None = None,
 ) -> None:
     """Bring a database to a servable state: migrated, with data, with a model when possible.
 
     Args:
         demo: the demo set to generate when the database is empty (the default: 2,000 users,
             5,000 posts, 200,000 interactions).
+        training: the training config (default: configs/train/default.toml).
     """
     migrate.upgrade(engine)
     if _is_empty(engine):
@@ -53,6 +60,22 @@ def prepare(
         ingest_folder(folder, engine, console)
     else:
         console.print("database already holds posts: skipping demo data")
+    ensure_model(settings, engine, console, training)
+
+
+def ensure_model(
+    settings: Settings, engine: Engine, console: Console, config: TrainConfig | None
+) -> None:
+    """Train (and activate when it beats popularity) unless the newest model is current."""
+    from videorec.cli.train import load_training_config, run_training
+
+    if newest_is_current(engine):
+        console.print("newest model was trained on the stored interactions: not retraining")
+        return
+    if count_interactions(engine) == 0:
+        console.print("no interactions stored: serving without a model (popularity and content)")
+        return
+    run_training(settings, engine, config or load_training_config(None))
 
 
 def _is_empty(engine: Engine) -> bool:

@@ -5,20 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import torch
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy import Engine
 
-from videorec.errors import InvalidInput
-from videorec.features.text import EmbeddingCache
 from videorec.kit.db import make_engine, make_sessionmaker
 from videorec.settings import Settings, get_settings
-from videorec.storage.repositories import logs, model_versions
-from videorec.training.artifact import save_artifact
-from videorec.training.config import load_config
-from videorec.training.fit import fit
+from videorec.storage.repositories import model_versions
+from videorec.training.config import TrainConfig, load_config
+from videorec.training.service import TrainResult, count_interactions, train_and_register
 
 console = Console()
 models_app = typer.Typer(help="Registered model versions.", no_args_is_help=True)
@@ -61,26 +58,33 @@ def train(
 ) -> None:
     """Train the two-tower retriever and the ranker on the stored interactions."""
     settings = get_settings()
-    cfg = load_config(config or (DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None))
-    if cfg.threads:
-        torch.set_num_threads(cfg.threads)
-    sessions = make_sessionmaker(make_engine(settings.database_url))
-    with sessions() as session:
-        interactions, catalog = logs.load_interactions(session), logs.load_catalog(session)
-    if len(interactions) == 0:
-        raise InvalidInput("no interactions stored: run `videorec sync` (or load demo data) first")
-    console.print(f"training on {len(interactions):,} interactions and {len(catalog):,} posts")
-    cache = EmbeddingCache(settings.var_dir / "embeddings.npz")
+    engine = make_engine(settings.database_url)
+    try:
+        run_training(settings, engine, load_training_config(config), device=device, force=force)
+    finally:
+        engine.dispose()
+
+
+def load_training_config(path: Path | None) -> TrainConfig:
+    """The config at `path`, else configs/train/default.toml when present, else the defaults."""
+    return load_config(path or (DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None))
+
+
+def run_training(
+    settings: Settings, engine: Engine, config: TrainConfig, *, device: str = "cpu",
+    force: bool = False,
+) -> TrainResult:  # fmt: skip
+    """Train with a progress bar, then print the validation table and the verdict."""
+    console.print(f"training on {count_interactions(engine):,} interactions")
     with _progress() as progress:
-        model = fit(interactions, catalog, cfg, device=device, text_encoder=cache.encode,
-                    observer=RichObserver(progress))  # fmt: skip
-    cache.save()
-    folder = save_artifact(model, settings.models_dir)
-    _print_metrics(model.metrics)
-    beats = model.metrics["model"]["ndcg@10"] > model.metrics["popularity"]["ndcg@10"]
-    _register(settings, model.version, folder, model.metrics, cfg.model_dump(), beats or force)
-    verdict = "activated" if beats or force else "registered, NOT activated (worse than popularity)"
-    console.print(f"model [bold]{model.version}[/] saved to {folder}: {verdict}")
+        result = train_and_register(settings, engine, config, device=device, force=force,
+                                    observer=RichObserver(progress))  # fmt: skip
+    _print_metrics(result.metrics)
+    verdict = (
+        "activated" if result.activated else "registered, NOT activated (worse than popularity)"
+    )
+    console.print(f"model [bold]{result.version}[/] saved to {result.folder}: {verdict}")
+    return result
 
 
 def _progress() -> Progress:
@@ -103,18 +107,6 @@ def _print_metrics(metrics: dict[str, Any]) -> None:
         lift = f"{(ours / base - 1) * 100:+.0f}%" if base > 0 else "-"
         table.add_row(name, f"{ours:.4f}", f"{base:.4f}", lift)
     console.print(table)
-
-
-def _register(
-    settings: Settings, version: str, folder: Path, metrics: dict[str, Any],
-    config: dict[str, Any], active: bool,
-) -> None:  # fmt: skip
-    sessions = make_sessionmaker(make_engine(settings.database_url))
-    with sessions.begin() as session:
-        model_versions.register(session, version=version, path=str(folder), metrics=metrics,
-                                config=config)  # fmt: skip
-        if active:
-            model_versions.activate(session, version)
 
 
 @models_app.command("list")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from videorec.features.log import KIND_CODES, InteractionLog, PostCatalog
@@ -69,3 +69,8 @@ def post_text(post: Post) -> str:
         parts.extend(k["keyword"] for k in keywords if isinstance(k, dict) and k.get("keyword"))
     parts.extend(post.mood_terms or [])
     return " | ".join(part for part in parts if part).strip()
+
+
+def count_interactions(session: Session) -> int:
+    """How many interactions are stored."""
+    return session.scalar(select(func.count()).select_from(Interaction)) or 0

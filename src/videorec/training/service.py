@@ -1,0 +1,90 @@
+"""Train on the stored data, save the artifact and register it: what `videorec train` and
+`videorec up` share.
+
+A model is activated only when it beats popularity on validation NDCG@10 (or when forced). Its
+metrics record how many interactions it was trained on, so `videorec up` can tell whether the
+stored data changed since the active model was trained.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from sqlalchemy import Engine
+
+from videorec.errors import InvalidInput
+from videorec.features.text import EmbeddingCache
+from videorec.kit.db import make_sessionmaker
+from videorec.settings import Settings
+from videorec.storage.repositories import logs, model_versions
+from videorec.training.artifact import save_artifact
+from videorec.training.config import TrainConfig
+from videorec.training.fit import fit
+from videorec.training.observer import Observer
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """What one training run produced."""
+
+    version: str
+    folder: Path
+    metrics: dict[str, Any]
+    activated: bool
+
+
+def count_interactions(engine: Engine) -> int:
+    """How many interactions are stored now."""
+    with make_sessionmaker(engine)() as session:
+        return logs.count_interactions(session)
+
+
+def newest_is_current(engine: Engine) -> bool:
+    """Whether the newest registered model was trained on exactly the interactions stored now.
+
+    Active or not: a model that lost to popularity on this data would lose again.
+    """
+    with make_sessionmaker(engine)() as session:
+        versions = model_versions.list_all(session)
+        stored = logs.count_interactions(session)
+    if not versions:
+        return False
+    return bool(versions[0].metrics.get("trained_on", {}).get("interactions") == stored)
+
+
+def train_and_register(
+    settings: Settings,
+    engine: Engine,
+    config: TrainConfig,
+    *,
+    device: str = "cpu",
+    force: bool = False,
+    observer: Observer | None = None,
+) -> TrainResult:
+    """Fit both models on every stored interaction, save the artifact, register it.
+
+    Raises:
+        InvalidInput: nothing to train on.
+    """
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    with make_sessionmaker(engine)() as session:
+        interactions, catalog = logs.load_interactions(session), logs.load_catalog(session)
+    if len(interactions) == 0:
+        raise InvalidInput("no interactions stored: run `videorec sync` (or load demo data) first")
+    cache = EmbeddingCache(settings.var_dir / "embeddings.npz")
+    model = fit(interactions, catalog, config, device=device, text_encoder=cache.encode,
+                observer=observer)  # fmt: skip
+    cache.save()
+    model.metrics["trained_on"] = {"interactions": len(interactions), "posts": len(catalog)}
+    folder = save_artifact(model, settings.models_dir)
+    beats = model.metrics["model"]["ndcg@10"] > model.metrics["popularity"]["ndcg@10"]
+    with make_sessionmaker(engine).begin() as session:
+        model_versions.register(session, version=model.version, path=str(folder),
+                                metrics=model.metrics, config=config.model_dump())  # fmt: skip
+        if beats or force:
+            model_versions.activate(session, model.version)
+    return TrainResult(model.version, folder, model.metrics, beats or force)
