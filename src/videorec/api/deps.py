@@ -8,6 +8,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from videorec.serving.feed import FeedService
+from videorec.serving.sessions import RedisSessionStore, SessionStore, SqlSessionStore
 from videorec.settings import Settings
 
 
@@ -30,3 +32,18 @@ def get_app_settings(request: Request) -> Settings:
 
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+def get_feed_service(request: Request) -> FeedService:
+    service: FeedService = request.app.state.feed
+    return service
+
+
+def get_session_store(request: Request, session: SessionDep) -> SessionStore:
+    """Redis when configured (shared by replicas), else the request's database session."""
+    redis = request.app.state.redis
+    return RedisSessionStore(redis) if redis is not None else SqlSessionStore(session)
+
+
+FeedDep = Annotated[FeedService, Depends(get_feed_service)]
+SessionStoreDep = Annotated[SessionStore, Depends(get_session_store)]
