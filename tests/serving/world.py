@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from sqlalchemy.orm import Session
 
-from tests.factories import create_category, create_interaction, create_post, create_user
+from tests.factories import create_category, create_post
 from videorec.features.log import InteractionLog, PostCatalog
+from videorec.storage.tables import Interaction, User
 
 MOODS = {
     "calm": (["calm", "peaceful", "relaxing"], "quiet sunset by the lake, slow waves"),
@@ -90,9 +91,11 @@ def populate(session: Session, n_posts: int = 120, n_users: int = 8, seed: int =
         post.owner_username = str(r["creator"])
     log = events(rows, n_users, 12, seed)
     kinds = ["view", "like", "inspire", "rating"]
-    for user in range(n_users):
-        create_user(session, id=50_000 + user, username=f"fan{user}")
+    session.add_all([User(id=50_000 + u, username=f"fan{u}") for u in range(n_users)])
+    session.add_all([
+        Interaction(kind=kinds[int(k)], upstream_id=900_000 + i, user_id=int(u), post_id=int(p),
+                    occurred_at=datetime.fromtimestamp(int(t), UTC).replace(tzinfo=None))
+        for i, (u, p, k, t) in enumerate(
+            zip(log.user_ids, log.post_ids, log.kinds, log.timestamps, strict=True))
+    ])  # fmt: skip
     session.flush()
-    for u, p, k, t in zip(log.user_ids, log.post_ids, log.kinds, log.timestamps, strict=True):
-        create_interaction(session, user_id=int(u), post_id=int(p), kind=kinds[int(k)],
-                           occurred_at=datetime.utcfromtimestamp(int(t)))  # fmt: skip

@@ -66,4 +66,6 @@ def active_model(session: Session) -> tuple[str | None, str | None]:
 
 def category_names(session: Session) -> dict[int, str]:
     """Category id -> name."""
-    return dict(session.execute(select(Category.id, Category.name)).tuples().all())
+    return {
+        int(cid): str(name) for cid, name in session.execute(select(Category.id, Category.name))
+    }
