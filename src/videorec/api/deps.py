@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from videorec.api.post_cache import PresentedPosts
 from videorec.serving.feed import FeedService
 from videorec.serving.sessions import RedisSessionStore, SessionStore, SqlSessionStore
 from videorec.settings import Settings
@@ -45,5 +46,11 @@ def get_session_store(request: Request, session: SessionDep) -> SessionStore:
     return RedisSessionStore(redis) if redis is not None else SqlSessionStore(session)
 
 
+def get_presented(request: Request) -> PresentedPosts:
+    cache: PresentedPosts = request.app.state.presented
+    return cache
+
+
 FeedDep = Annotated[FeedService, Depends(get_feed_service)]
 SessionStoreDep = Annotated[SessionStore, Depends(get_session_store)]
+PresentedDep = Annotated[PresentedPosts, Depends(get_presented)]

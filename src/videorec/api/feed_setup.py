@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from redis import Redis
 from sqlalchemy import Engine
 
+from videorec.api.post_cache import PresentedPosts
 from videorec.features.text import EmbeddingCache, Matrix
 from videorec.kit.db import make_sessionmaker
 from videorec.serving.config import load_feed_config
@@ -39,6 +40,7 @@ def start_feed(
         )
     secret = settings.cursor_secret.get_secret_value().encode()
     app.state.feed = FeedService(registry, config, secret)
+    app.state.presented = PresentedPosts()
     app.state.redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
 
 

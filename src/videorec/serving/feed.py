@@ -11,7 +11,6 @@ import uuid
 from dataclasses import dataclass
 
 import numpy as np
-import structlog
 from sqlalchemy.orm import Session
 
 from videorec.errors import InvalidCursor
@@ -24,7 +23,6 @@ from videorec.serving.registry import PipelineRegistry, PipelineState
 from videorec.serving.rerank import pick_page
 from videorec.serving.sessions import SessionStore, Snapshot
 
-log = structlog.get_logger(__name__)
 CAS_ATTEMPTS = 8
 
 
@@ -67,16 +65,18 @@ class FeedService:
     def page(self, db: Session, store: SessionStore, request: FeedRequest) -> FeedPage:
         """The requested page (a new session's first page when there is no cursor or page)."""
         state = self.registry.state(db)
-        session_id, number = self._locate(db, store, state, request)
+        session_id, number = self._locate(store, request)
+        if session_id is None:  # a new session is written with its first pages already in it
+            session_id, snapshot = self._open(db, store, state, request, number)
+            return self._render(snapshot, session_id, number)
         loaded = store.load(session_id)
         if loaded is None:
             raise InvalidCursor("feed session has expired; start again without a cursor")
         snapshot = self._ensure_page(store, state, session_id, loaded, number)
         return self._render(snapshot, session_id, number)
 
-    def _locate(
-        self, db: Session, store: SessionStore, state: PipelineState, request: FeedRequest
-    ) -> tuple[str, int]:
+    def _locate(self, store: SessionStore, request: FeedRequest) -> tuple[str | None, int]:
+        """(existing session or None, page number) of a request."""
         if request.cursor is not None:
             payload = decode_cursor(request.cursor, secret=self.secret)
             try:
@@ -84,31 +84,38 @@ class FeedService:
             except (KeyError, TypeError, ValueError) as exc:
                 raise InvalidCursor("cursor is malformed; start again without a cursor") from exc
         number = request.page or 1
-        existing = store.latest(request.key) if number > 1 else None
-        return existing or self._open(db, store, state, request), number
+        return (store.latest(request.key) if number > 1 else None), number
 
     def _open(
-        self, db: Session, store: SessionStore, state: PipelineState, request: FeedRequest
-    ) -> str:
+        self,
+        db: Session,
+        store: SessionStore,
+        state: PipelineState,
+        request: FeedRequest,
+        pages: int,
+    ) -> tuple[str, Snapshot]:
         ctx, cold = build_context(db, self.registry, state, request, self.config)
         limits = self.config
         lists = [source.fetch(ctx, limits.limit(source.name)) for source in self.sources]
         ranked = rank(ctx, lists, self.config)
         keep = self.config.session_pool_size
+        names = sorted(set(ranked.reasons[:keep]) | {"new"})
+        code = {name: i for i, name in enumerate(names)}
         snapshot: Snapshot = {
             "ids": ranked.post_ids[:keep].tolist(),
             "scores": [round(float(s), 5) for s in ranked.scores[:keep]],
-            "reasons": ranked.reasons[:keep],
+            "reason_names": names,
+            "reasons": [code[r] for r in ranked.reasons[:keep]],
             "pages": [],
             "page_size": request.page_size,
             "category_filtered": request.category_id is not None,
             "cold_start": cold,
             "model_version": state.model_version,
         }
+        snapshot = self._extend(state, snapshot, pages)
         session_id = uuid.uuid4().hex
         store.create(session_id, request.key, snapshot, self.config.session_ttl_s)
-        log.debug("feed_session_opened", session=session_id, pool=len(snapshot["ids"]))
-        return session_id
+        return session_id, snapshot
 
     def _ensure_page(
         self,
@@ -143,7 +150,7 @@ class FeedService:
             pick = pick_page(state.index, rows, scores, int(snapshot["page_size"]), self.config,
                              category_filtered=bool(snapshot["category_filtered"]))  # fmt: skip
             for position in pick.explored:
-                reasons[position] = "new"
+                reasons[position] = snapshot["reason_names"].index("new")
             rows[pick.positions] = -1
             pages.append(pick.positions)
         return {**snapshot, "pages": pages, "reasons": reasons}
@@ -164,7 +171,7 @@ class FeedService:
         return FeedPage(
             post_ids=[snapshot["ids"][p] for p in positions],
             scores=[snapshot["scores"][p] for p in positions],
-            reasons=[snapshot["reasons"][p] for p in positions],
+            reasons=[snapshot["reason_names"][snapshot["reasons"][p]] for p in positions],
             page=number,
             page_size=int(snapshot["page_size"]),
             next_cursor=cursor,

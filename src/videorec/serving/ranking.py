@@ -30,29 +30,26 @@ class Ranked:
 
 def rank(ctx: FeedContext, lists: list[list[Candidate]], config: FeedConfig) -> Ranked:
     """Merge, de-duplicate and score the candidates of every source."""
-    total: dict[int, float] = {}
-    best: dict[int, tuple[float, str]] = {}
-    for found in lists:
-        if not found:
-            continue
-        weight = config.weight(found[0].source)
-        for cand, share in zip(found, rank_scores(len(found)).tolist(), strict=True):
-            part = weight * share
-            total[cand.row] = total.get(cand.row, 0.0) + part
-            if part > best.get(cand.row, (-1.0, ""))[0]:
-                best[cand.row] = (part, cand.reason)
-    rows = np.fromiter(total, dtype=np.int64, count=len(total))
-    scores = np.fromiter(total.values(), dtype=np.float32, count=len(total))
+    found = [c for cands in lists for c in cands]
+    if not found:
+        empty = np.zeros(0, dtype=np.int64)
+        return Ranked(empty, empty, np.zeros(0, dtype=np.float32), [])
+    parts = np.concatenate([config.weight(cands[0].source) * rank_scores(len(cands))
+                            for cands in lists if cands])  # fmt: skip
+    all_rows = np.fromiter((c.row for c in found), dtype=np.int64, count=len(found))
+    rows, inverse = np.unique(all_rows, return_inverse=True)
+    scores = np.bincount(inverse, weights=parts, minlength=rows.size).astype(np.float32)
+    best = np.lexsort((-parts, inverse))  # per row, its largest contribution first
+    first = best[np.searchsorted(inverse[best], np.arange(rows.size))]
     scores += 0.05 * ctx.stats.trend[rows] / max(float(ctx.stats.trend.max(initial=0)), 1e-6)
     if ctx.model is not None and rows.size:
         scores += config.weight("model") * _model_rank(ctx, rows)
     order = np.lexsort((rows, -scores))
-    rows = rows[order]
     return Ranked(
-        rows=rows,
-        post_ids=ctx.index.post_ids[rows],
+        rows=rows[order],
+        post_ids=ctx.index.post_ids[rows[order]],
         scores=scores[order],
-        reasons=[best[r][1] for r in rows.tolist()],
+        reasons=[found[i].reason for i in first[order].tolist()],
     )
 
 

@@ -7,15 +7,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from videorec.api.deps import FeedDep, SessionDep, SessionStoreDep
-from videorec.api.presenters import present_post
+from videorec.api.deps import FeedDep, PresentedDep, SessionDep, SessionStoreDep
 from videorec.api.responses import JSONBytesResponse
 from videorec.api.schemas import ErrorBody
 from videorec.api.schemas import FeedPage as FeedPageBody
 from videorec.errors import InvalidInput
 from videorec.serving.context import FeedRequest
 from videorec.serving.feed import FeedPage
-from videorec.storage.repositories import posts
 
 router = APIRouter(tags=["feed"])
 USERNAME = r"^[A-Za-z0-9_.@\-]+$"
@@ -32,6 +30,7 @@ def get_feed(
     db: SessionDep,
     service: FeedDep,
     store: SessionStoreDep,
+    presented: PresentedDep,
     username: Annotated[str, Query(min_length=1, max_length=64, pattern=USERNAME)],
     category_id: Annotated[int | None, Query(ge=0, le=2**31 - 1)] = None,
     project_code: Annotated[str | None, Query(min_length=1, max_length=64, pattern=CODE)] = None,
@@ -55,14 +54,15 @@ def get_feed(
         raise InvalidInput(f"page_size must be at most {service.config.max_page_size}")
     request = FeedRequest(username, category_id, project_code, mood, size, cursor, page)
     result = service.page(db, store, request)
-    return JSONBytesResponse(_body(result, posts.get_many(db, result.post_ids)))
+    generation = service.registry.state(db)
+    return JSONBytesResponse(_body(result, presented.get_many(db, result.post_ids, generation)))
 
 
 def _body(result: FeedPage, rows: dict[int, Any]) -> dict[str, Any]:
     items = []
     for post_id, score, reason in zip(result.post_ids, result.scores, result.reasons, strict=True):
         if post_id in rows:
-            items.append({**present_post(rows[post_id]), "score": score, "reason": reason})
+            items.append({**rows[post_id], "score": score, "reason": reason})
     return {
         "status": "success",
         "post": items,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from videorec.serving.candidates.base import Candidate, FeedContext, walk
 
 
@@ -18,10 +20,8 @@ class TrendingSource:
         if group is not None:
             order = ctx.stats.by_category.members(group)
         rows = walk(order, ctx, limit)
-        reasons = [_reason(ctx, row) for row in rows.tolist()]
+        names = ctx.index.category_names
+        by_category = {c: f"popular in {names[c]}" if c in names else "popular now"
+                       for c in np.unique(ctx.index.category_ids[rows]).tolist()}  # fmt: skip
+        reasons = [by_category[c] for c in ctx.index.category_ids[rows].tolist()]
         return ctx.candidates(rows, ctx.stats.trend[rows], self.name, reasons)
-
-
-def _reason(ctx: FeedContext, row: int) -> str:
-    name = ctx.index.category_names.get(int(ctx.index.category_ids[row]))
-    return f"popular in {name}" if name else "popular now"
