@@ -68,39 +68,29 @@ def _mmr(
     vecs = index.row_vectors(rows[window])
     rel = scores[window].astype(np.float32)
     rel = (rel - rel.min()) / max(float(rel.max() - rel.min()), 1e-6)
-    creators, cats = index.creators[rows[window]], index.category_ids[rows[window]]
+    _, creators = np.unique(index.creators[rows[window]], return_inverse=True)
+    _, cats = np.unique(index.category_ids[rows[window]], return_inverse=True)
+    per_creator = np.zeros(window.size, dtype=np.int64)
+    per_cat = np.zeros(window.size, dtype=np.int64)
+    cat_cap = window.size if category_filtered else config.max_per_category
     max_sim = np.zeros(window.size, dtype=np.float32)
     taken = np.zeros(window.size, dtype=bool)
     chosen: list[int] = []
     for relax in (False, True):
         while len(chosen) < size:
-            ok = ~taken if relax else ~taken & _caps_ok(creators, cats, taken, config,
-                                                        category_filtered)  # fmt: skip
+            ok = ~taken
+            if not relax:
+                ok &= (per_creator[creators] < config.max_per_creator) & (per_cat[cats] < cat_cap)
             if not ok.any():
                 break
             value = config.mmr_lambda * rel - (1 - config.mmr_lambda) * max_sim
             pick = int(np.argmax(np.where(ok, value, -np.inf)))
             taken[pick] = True
+            per_creator[creators[pick]] += 1
+            per_cat[cats[pick]] += 1
             chosen.append(int(window[pick]))
             max_sim = np.maximum(max_sim, vecs @ vecs[pick])
     return chosen
-
-
-def _caps_ok(
-    creators: IntArray,
-    cats: IntArray,
-    taken: npt.NDArray[np.bool_],
-    config: FeedConfig,
-    category_filtered: bool,
-) -> npt.NDArray[np.bool_]:
-    """Mask of window posts whose creator (and category) are still under their page caps."""
-    per_creator = np.bincount(creators[taken], minlength=int(creators.max()) + 1)
-    ok: npt.NDArray[np.bool_] = per_creator[creators] < config.max_per_creator
-    if not category_filtered:
-        shifted = cats - cats.min()
-        per_cat = np.bincount(shifted[taken], minlength=int(shifted.max()) + 1)
-        ok &= per_cat[shifted] < config.max_per_category
-    return ok
 
 
 def _explore(

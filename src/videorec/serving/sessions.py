@@ -46,7 +46,7 @@ class SqlSessionStore:
 
     def create(self, session_id: str, key: str, data: Snapshot, ttl_s: int) -> None:
         expires = utc_now() + timedelta(seconds=ttl_s)
-        feed_sessions.insert(self.db, id=session_id, key=key, data=data, expires_at=expires)
+        feed_sessions.create(self.db, id=session_id, key=key, data=data, expires_at=expires)
 
     def load(self, session_id: str) -> tuple[int, Snapshot] | None:
         return feed_sessions.get(self.db, session_id, utc_now())

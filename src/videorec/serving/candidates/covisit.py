@@ -19,11 +19,14 @@ class CovisitSource:
         seeds = np.unique(ctx.history_rows[-RECENT:])
         if seeds.size == 0 or limit <= 0:
             return []
-        block = ctx.stats.covisit[seeds]
-        if block.nnz == 0:
+        matrix = ctx.stats.covisit
+        spans = [slice(matrix.indptr[s], matrix.indptr[s + 1]) for s in seeds.tolist()]
+        indices = np.concatenate([matrix.indices[span] for span in spans])
+        if indices.size == 0:
             return []
-        rows, inverse = np.unique(block.indices, return_inverse=True)
-        scores = np.bincount(inverse, weights=block.data).astype(np.float32)
+        data = np.concatenate([matrix.data[span] for span in spans])
+        rows, inverse = np.unique(indices, return_inverse=True)
+        scores = np.bincount(inverse, weights=data).astype(np.float32)
         keep = ctx.admissible(rows.astype(np.int64))
         rows, scores = rows[keep].astype(np.int64), scores[keep]
         order = np.lexsort((rows, -scores))[:limit]

@@ -5,18 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from videorec.kit.time import utc_now
 from videorec.storage.tables import FeedSession
 
 
-def insert(
+def create(
     session: Session, *, id: str, key: str, data: dict[str, Any], expires_at: datetime
 ) -> None:
     """Store a new session at version 0."""
-    session.add(FeedSession(id=id, key=key, version=0, data=data, expires_at=expires_at))
-    session.flush()
+    session.execute(
+        insert(FeedSession).values(
+            id=id, key=key, version=0, data=data, created_at=utc_now(), expires_at=expires_at
+        )
+    )
 
 
 def get(session: Session, id: str, now: datetime) -> tuple[int, dict[str, Any]] | None:
