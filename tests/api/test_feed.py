@@ -6,6 +6,7 @@ from datetime import datetime
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from tests.factories import create_interaction
 from tests.serving import world
@@ -15,7 +16,7 @@ from videorec.api.deps import get_session
 from videorec.features.text import EmbeddingCache
 from videorec.serving.config import load_feed_config
 from videorec.serving.registry import PipelineRegistry
-from videorec.storage.tables import ModelVersion
+from videorec.storage.tables import ModelVersion, Post, Topic
 
 CALM = {"calm", "peaceful", "relaxing"}
 
@@ -138,6 +139,19 @@ class TestCategoryFilter:
         assert response.status_code == 200
         assert response.json()["post"] == []
         assert response.json()["next_cursor"] is None
+
+    def test_project_code_keeps_only_that_projects_posts(self, populated, session) -> None:
+        session.add(Topic(id=9, name="Flic", project_code="flic"))
+        session.flush()
+        chosen = set(range(1000, 1030))
+        for post in session.scalars(select(Post).where(Post.id.in_(chosen))):
+            post.topic_id = 9
+        session.flush()
+        session.expire_all()
+        body = populated.get("/feed", params={"username": "fan0", "project_code": "flic"}).json()
+        assert body["post"]
+        assert set(_ids(body)) <= chosen
+        assert {p["topic"]["project_code"] for p in body["post"]} == {"flic"}
 
 
 BAD_INPUT = [

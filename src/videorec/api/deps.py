@@ -35,18 +35,19 @@ SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
-def get_feed_service(request: Request) -> FeedService:
+async def get_feed_service(request: Request) -> FeedService:
+    """Async on purpose: no I/O, so no thread-pool hop per request."""
     service: FeedService = request.app.state.feed
     return service
 
 
-def get_session_store(request: Request, session: SessionDep) -> SessionStore:
+async def get_session_store(request: Request, session: SessionDep) -> SessionStore:
     """Redis when configured (shared by replicas), else the request's database session."""
     redis = request.app.state.redis
     return RedisSessionStore(redis) if redis is not None else SqlSessionStore(session)
 
 
-def get_presented(request: Request) -> PresentedPosts:
+async def get_presented(request: Request) -> PresentedPosts:
     cache: PresentedPosts = request.app.state.presented
     return cache
 
