@@ -212,3 +212,42 @@ class TestModelPath:
             body = client.get("/feed", params={"username": "fan0"}).json()
         assert body["model_version"] is None
         assert len(body["post"]) == 20
+
+
+class TestEmptyAndDocs:
+    def test_an_empty_catalogue_gives_an_empty_page(self, client) -> None:
+        response = client.get("/feed", params={"username": "anyone"})
+        assert response.status_code == 200
+        assert response.json()["post"] == []
+        assert response.json()["cold_start"] is True
+
+    def test_openapi_documents_the_feed(self, client) -> None:
+        spec = client.get("/openapi.json").json()
+        get = spec["paths"]["/feed"]["get"]
+        assert {p["name"] for p in get["parameters"]} >= {"username", "cursor", "mood", "page"}
+        assert "FeedPage" in spec["components"]["schemas"]
+        assert "reason" in spec["components"]["schemas"]["FeedPost"]["properties"]
+
+
+class TestRedisSessions:
+    def test_with_redis_url_sessions_live_in_redis(self, engine, session, tmp_path, text_cache):
+        from redis import Redis
+
+        from videorec.settings import Settings
+
+        url = "redis://127.0.0.1:6379/15"
+        settings = Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}",
+                            var_dir=tmp_path / "var", redis_url=url)  # fmt: skip
+        world.populate(session)
+        probe = Redis.from_url(url)
+        try:
+            with _feed_client(engine, session, settings, text_cache) as client:
+                first = client.get("/feed", params={"username": "fan4", "page_size": 5}).json()
+                params = {"username": "fan4", "cursor": first["next_cursor"]}
+                second = client.get("/feed", params=params).json()
+            assert list(probe.scan_iter("videorec:feed:s:*"))
+            assert not set(_ids(first)) & set(_ids(second))
+        finally:
+            for key in probe.scan_iter("videorec:feed:*"):
+                probe.delete(key)
+            probe.close()
