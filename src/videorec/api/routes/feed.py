@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from videorec.api.deps import FeedDep, PresentedDep, SessionDep, SessionStoreDep
+from videorec.api.deps import FeedDep, LoopSessionDep, PresentedDep, SessionStoreDep
 from videorec.api.responses import JSONBytesResponse
 from videorec.api.schemas import ErrorBody
 from videorec.api.schemas import FeedPage as FeedPageBody
@@ -26,8 +26,8 @@ MOOD = r"^[\w \-,'&]+$"
     response_model=FeedPageBody,
     responses={400: {"model": ErrorBody}, 422: {"model": ErrorBody}},
 )
-def get_feed(
-    db: SessionDep,
+async def get_feed(
+    db: LoopSessionDep,
     service: FeedDep,
     store: SessionStoreDep,
     presented: PresentedDep,
