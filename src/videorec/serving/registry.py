@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import structlog
 from sqlalchemy.orm import Session, sessionmaker
@@ -43,7 +44,7 @@ def load_artifact_model(path: str) -> FeedModel:
     """The default loader: `videorec.training.artifact.load_artifact`, imported only when needed."""
     from videorec.training.artifact import load_artifact
 
-    model: FeedModel = load_artifact(path)
+    model: FeedModel = load_artifact(Path(path))
     return model
 
 
