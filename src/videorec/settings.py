@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     cursor_secret: SecretStr = SecretStr("dev-insecure-cursor-secret")
     """Key that signs feed cursors. Set your own in production."""
 
+    feed_config: Path = Path("configs/serve/default.toml")
+    """TOML of feed knobs (page size caps, diversity caps, source weights); defaults if absent."""
+
     @field_validator("log_level")
     @classmethod
     def _known_level(cls, value: str) -> str:

@@ -23,6 +23,7 @@ EXPECTED_TABLES = {
     "quarantined_items",
     "sync_state",
     "model_versions",
+    "feed_sessions",
 }
 
 

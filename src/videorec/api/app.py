@@ -10,19 +10,27 @@ from sqlalchemy import Engine
 
 from videorec import __version__
 from videorec.api.errors import install_error_handlers
+from videorec.api.feed_setup import start_feed, stop_feed
 from videorec.api.metrics import Metrics, MetricsMiddleware
-from videorec.api.routes import health, posts
+from videorec.api.routes import feed, health, posts
 from videorec.kit.db import make_engine, make_sessionmaker
 from videorec.logging import configure_logging
+from videorec.serving.registry import PipelineRegistry
 from videorec.settings import Settings, get_settings
 
 
-def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
-    """Build the app. Long-lived things (engine, sessionmaker) are made once, in the lifespan.
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    registry: PipelineRegistry | None = None,
+) -> FastAPI:
+    """Build the app. Long-lived things (engine, sessionmaker, feed state) are made once.
 
     Args:
         settings: configuration; `get_settings()` when omitted.
         engine: an engine to use instead of building one (tests); the caller disposes it.
+        registry: the feed's pipeline registry (tests inject one with their own model loader).
     """
     settings = settings or get_settings()
 
@@ -34,9 +42,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         app.state.settings = settings
         app.state.engine = own_engine
         app.state.sessionmaker = make_sessionmaker(own_engine)
+        start_feed(app, settings, registry, own_engine if engine is None else None)
         try:
             yield
         finally:
+            stop_feed(app)
             if engine is None:
                 own_engine.dispose()
 
@@ -52,4 +62,5 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.add_route("/metrics", metrics.endpoint, include_in_schema=False)
     app.include_router(health.router)
     app.include_router(posts.router)
+    app.include_router(feed.router)
     return app

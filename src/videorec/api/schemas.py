@@ -83,3 +83,22 @@ class ErrorBody(BaseModel):
 class Health(BaseModel):
     status: str
     checks: dict[str, str] = {}
+
+
+class FeedPost(PostRead):
+    """A post of `/feed`: the app's post format plus why it is there."""
+
+    score: float
+    reason: str
+
+
+class FeedPage(BaseModel):
+    """`GET /feed`: one page of a user's feed session."""
+
+    status: Literal["success"] = "success"
+    post: list[FeedPost]
+    page: int
+    page_size: int
+    next_cursor: str | None
+    cold_start: bool
+    model_version: str | None

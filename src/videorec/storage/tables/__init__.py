@@ -1,6 +1,7 @@
 """ORM tables, one per module. Importing this package registers them all on `Base.metadata`."""
 
 from videorec.storage.tables.category import Category
+from videorec.storage.tables.feed_session import FeedSession
 from videorec.storage.tables.interaction import Interaction, InteractionKind
 from videorec.storage.tables.model_version import ModelVersion
 from videorec.storage.tables.post import Post
@@ -11,6 +12,7 @@ from videorec.storage.tables.user import User
 
 __all__ = [
     "Category",
+    "FeedSession",
     "Interaction",
     "InteractionKind",
     "ModelVersion",

@@ -1,0 +1,51 @@
+"""Wire the feed into the app's lifespan: config, embedding cache, registry, service, Redis."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from redis import Redis
+from sqlalchemy import Engine
+
+from videorec.api.post_cache import PresentedPosts
+from videorec.features.text import EmbeddingCache, Matrix
+from videorec.kit.db import make_sessionmaker
+from videorec.serving.config import load_feed_config
+from videorec.serving.feed import FeedService
+from videorec.serving.registry import PipelineRegistry
+from videorec.settings import Settings
+
+
+def start_feed(
+    app: FastAPI, settings: Settings, registry: PipelineRegistry | None, engine: Engine | None
+) -> None:
+    """Put `feed` (a FeedService) and `redis` (a client or None) on `app.state`.
+
+    Args:
+        registry: an injected registry, else one over an on-disk embedding cache.
+        engine: the app's own engine, used for background refreshes (None: refresh inline).
+    """
+    config = load_feed_config(settings.feed_config)
+    if registry is None:
+        cache = EmbeddingCache(settings.var_dir / "embeddings" / "feed-texts.npz")
+
+        def encode(texts: list[str]) -> Matrix:
+            known = len(cache)
+            vectors = cache.encode(texts)
+            if len(cache) > known + 16:  # persist big batches (the catalogue), not single moods
+                cache.save()
+            return vectors
+
+        registry = PipelineRegistry(
+            config, encode, sessionmaker=make_sessionmaker(engine) if engine else None
+        )
+    secret = settings.cursor_secret.get_secret_value().encode()
+    app.state.feed = FeedService(registry, config, secret)
+    app.state.presented = PresentedPosts()
+    app.state.redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+
+
+def stop_feed(app: FastAPI) -> None:
+    """Close the Redis client, if any."""
+    redis = getattr(app.state, "redis", None)
+    if redis is not None:
+        redis.close()

@@ -1,0 +1,44 @@
+"""Presented posts kept in memory between requests, dropped whenever the feed state is rebuilt.
+
+Rendering a post from its ORM row costs ~0.1 ms (JSON columns, relationships); a feed page
+shows 20. Counters in the cache are as fresh as the feed state (rebuilt when the log grows).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from videorec.api.presenters import present_post
+from videorec.storage.repositories import posts
+
+
+class PresentedPosts:
+    """An LRU of `present_post` output by post id, for one generation of the feed state."""
+
+    def __init__(self, maxsize: int = 50_000) -> None:
+        self.maxsize = maxsize
+        self._items: OrderedDict[int, dict[str, Any]] = OrderedDict()
+        self._generation: object = None
+        self._lock = threading.Lock()
+
+    def get_many(self, db: Session, ids: Sequence[int], generation: object) -> dict[int, Any]:
+        """Presented posts by id (missing ids are absent); loads only the uncached ones."""
+        with self._lock:
+            if generation is not self._generation:
+                self._items.clear()
+                self._generation = generation
+            found = {i: self._items[i] for i in ids if i in self._items}
+        missing = [i for i in ids if i not in found]
+        if missing:
+            loaded = {i: present_post(p) for i, p in posts.get_many(db, missing).items()}
+            found.update(loaded)
+            with self._lock:
+                self._items.update(loaded)
+                while len(self._items) > self.maxsize:
+                    self._items.popitem(last=False)
+        return found

@@ -1,0 +1,109 @@
+"""What every candidate source shares: the request context, the candidate, the protocol."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from videorec.features.log import InteractionLog
+from videorec.serving.index import CatalogIndex, Matrix
+from videorec.serving.popularity import LogStats
+from videorec.serving.scorer import FeedModel
+
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A post a source proposes, with the source's own score (higher is better) and reason."""
+
+    row: int
+    post_id: int
+    source: str
+    score: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class FeedContext:
+    """Everything a source may read about one request. Built once per request.
+
+    Attributes:
+        index, stats: the catalogue and the log statistics of this request.
+        user_id: upstream id, None for an unknown user.
+        history: the user's recent events, oldest first.
+        history_rows: shape (h,), catalogue rows of `history` (known posts only), oldest first.
+        excluded_rows: shape (x,), sorted rows never to propose (engaged with).
+        category_id: the category filter, if any.
+        allowed_rows: shape (a,), sorted rows a project filter allows; None = no such filter.
+        mood: the free-text mood, and its unit vector shape (384,).
+        model: the active model, if any.
+    """
+
+    index: CatalogIndex
+    stats: LogStats
+    user_id: int | None
+    history: InteractionLog
+    history_rows: IntArray
+    excluded_rows: IntArray
+    category_id: int | None = None
+    allowed_rows: IntArray | None = None
+    mood: str | None = None
+    mood_vector: Matrix | None = None
+    model: FeedModel | None = None
+
+    def admissible(self, rows: IntArray) -> npt.NDArray[np.bool_]:
+        """Mask of rows that are public, pass the filters and are not excluded."""
+        ok = self.index.public[rows] & ~np.isin(rows, self.excluded_rows, assume_unique=False)
+        if self.category_id is not None:
+            ok &= self.index.category_ids[rows] == self.category_id
+        if self.allowed_rows is not None:
+            ok &= np.isin(rows, self.allowed_rows)
+        return ok
+
+    def candidates(
+        self,
+        rows: IntArray,
+        scores: npt.NDArray[np.floating],
+        source: str,
+        reason: str | list[str],
+    ) -> list[Candidate]:
+        """Candidates from parallel rows and scores, with one reason or one per row."""
+        ids = self.index.post_ids[rows].tolist()
+        reasons = [reason] * len(ids) if isinstance(reason, str) else reason
+        return [
+            Candidate(r, p, source, float(s), why)
+            for r, p, s, why in zip(rows.tolist(), ids, scores.tolist(), reasons, strict=True)
+        ]
+
+
+class CandidateSource(Protocol):
+    """One way of finding posts for a user. `name` appears in logs and reason codes."""
+
+    name: str
+
+    def fetch(self, ctx: FeedContext, limit: int) -> list[Candidate]:
+        """At most `limit` admissible candidates, best first; deterministic for a given context."""
+        ...
+
+
+def walk(order: IntArray, ctx: FeedContext, limit: int) -> IntArray:
+    """The first `limit` admissible rows of a fixed order, scanning it in growing chunks."""
+    found: list[IntArray] = []
+    total, start, chunk = 0, 0, max(64, 2 * limit)
+    while start < order.shape[0] and total < limit:
+        rows = order[start : start + chunk]
+        rows = rows[ctx.admissible(rows)]
+        found.append(rows)
+        total += rows.shape[0]
+        start += chunk
+        chunk *= 2
+    return np.concatenate(found)[:limit] if found else np.zeros(0, dtype=np.int64)
+
+
+def rank_scores(n: int) -> npt.NDArray[np.float32]:
+    """Scores 1, ..., ~0 for a list of n rows already in best-first order."""
+    return (1.0 - np.arange(n, dtype=np.float32) / max(n, 1)).astype(np.float32)

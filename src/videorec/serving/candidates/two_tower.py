@@ -1,0 +1,25 @@
+"""Two-tower retrieval: the active model's ANN (or exact) nearest posts to the user's vector."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from videorec.serving.candidates.base import Candidate, FeedContext
+
+
+class TwoTowerSource:
+    """Nearest posts by the model's user and post towers; nothing when no model is active."""
+
+    name = "two_tower"
+
+    def fetch(self, ctx: FeedContext, limit: int) -> list[Candidate]:
+        if ctx.model is None or limit <= 0:
+            return []
+        want = limit + int(ctx.excluded_rows.shape[0])
+        post_ids, sims = ctx.model.retrieve(ctx.user_id, ctx.history, want)
+        rows = ctx.index.rows_of(np.asarray(post_ids, dtype=np.int64))
+        known = rows >= 0
+        rows, sims = rows[known], np.asarray(sims, dtype=np.float32)[known]
+        keep = ctx.admissible(rows)
+        rows, sims = rows[keep][:limit], sims[keep][:limit]
+        return ctx.candidates(rows, sims, self.name, "picked for you")

@@ -1,0 +1,82 @@
+"""Build the per-request `FeedContext`: who the user is, their history, exclusions and filters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from videorec.features.log import KIND_CODES, InteractionLog
+from videorec.serving.candidates.base import FeedContext
+from videorec.serving.config import FeedConfig
+from videorec.serving.registry import PipelineRegistry, PipelineState
+from videorec.storage.repositories import feed
+
+
+@dataclass(frozen=True)
+class FeedRequest:
+    """A validated `/feed` request."""
+
+    username: str
+    category_id: int | None = None
+    project_code: str | None = None
+    mood: str | None = None
+    page_size: int = 20
+    cursor: str | None = None
+    page: int | None = None
+
+    @property
+    def key(self) -> str:
+        """What identifies "the same feed" for `page=K` requests."""
+        return (
+            f"{self.username}|c={self.category_id}|p={self.project_code}"
+            f"|m={self.mood}|n={self.page_size}"
+        )
+
+
+def build_context(
+    db: Session,
+    registry: PipelineRegistry,
+    state: PipelineState,
+    request: FeedRequest,
+    config: FeedConfig,
+) -> tuple[FeedContext, bool]:
+    """The context of one request, and whether it is a cold start.
+
+    The user's history is read now, so events ingested since the previous request count.
+    """
+    user_id = feed.find_user_id(db, request.username)
+    history = (
+        feed.user_history(db, user_id, config.history_limit)
+        if user_id is not None
+        else InteractionLog.empty()
+    )
+    rows = state.index.rows_of(history.post_ids)
+    excluded = _excluded(history, rows, config)
+    allowed = None
+    if request.project_code is not None:
+        ids = np.asarray(feed.project_post_ids(db, request.project_code), dtype=np.int64)
+        allowed = np.unique(state.index.rows_of(ids))
+    mood = request.mood.strip().lower() if request.mood else None
+    ctx = FeedContext(
+        index=state.index,
+        stats=state.stats,
+        user_id=user_id,
+        history=history,
+        history_rows=rows[rows >= 0],
+        excluded_rows=excluded,
+        category_id=request.category_id,
+        allowed_rows=allowed,
+        mood=mood,
+        mood_vector=registry.mood_vector(mood) if mood else None,
+        model=state.model,
+    )
+    cold = user_id is None or len(history) < config.cold_start_min_events
+    return ctx, cold
+
+
+def _excluded(history: InteractionLog, rows: np.ndarray, config: FeedConfig) -> np.ndarray:
+    codes = [KIND_CODES[kind] for kind in config.exclude_kinds if kind in KIND_CODES]
+    mask = np.isin(history.kinds, codes) & (rows >= 0)
+    return np.unique(rows[mask]).astype(np.int64)

@@ -1,0 +1,180 @@
+"""The feed, end to end: open or resume a session, rank, re-rank the next page, sign the cursor.
+
+A session snapshot holds the ranked pool (post ids, scores, reasons) and the pages already
+served as positions into that pool, so a cursor always returns the same page and no page of a
+session repeats a post. Racing writers are resolved by the store's compare-and-set.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from videorec.errors import InvalidCursor
+from videorec.kit.cursor import decode_cursor, encode_cursor
+from videorec.serving.candidates import CandidateSource, default_sources
+from videorec.serving.config import FeedConfig
+from videorec.serving.context import FeedRequest, build_context
+from videorec.serving.ranking import rank
+from videorec.serving.registry import PipelineRegistry, PipelineState
+from videorec.serving.rerank import pick_page
+from videorec.serving.sessions import SessionStore, Snapshot
+
+CAS_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    """One page of a feed: post ids in display order with their scores and reasons."""
+
+    post_ids: list[int]
+    scores: list[float]
+    reasons: list[str]
+    page: int
+    page_size: int
+    next_cursor: str | None
+    cold_start: bool
+    model_version: str | None
+
+
+class FeedService:
+    """Serves pages of feed sessions.
+
+    Args:
+        registry: the long-lived pipeline state.
+        config: feed configuration.
+        secret: the cursor signing key.
+        sources: candidate sources (default: all of them).
+    """
+
+    def __init__(
+        self,
+        registry: PipelineRegistry,
+        config: FeedConfig,
+        secret: bytes,
+        sources: list[CandidateSource] | None = None,
+    ) -> None:
+        self.registry = registry
+        self.config = config
+        self.secret = secret
+        self.sources = sources if sources is not None else default_sources()
+
+    def page(self, db: Session, store: SessionStore, request: FeedRequest) -> FeedPage:
+        """The requested page (a new session's first page when there is no cursor or page)."""
+        state = self.registry.state(db)
+        session_id, number = self._locate(store, request)
+        if session_id is None:  # a new session is written with its first pages already in it
+            session_id, snapshot = self._open(db, store, state, request, number)
+            return self._render(snapshot, session_id, number)
+        loaded = store.load(session_id)
+        if loaded is None:
+            raise InvalidCursor("feed session has expired; start again without a cursor")
+        snapshot = self._ensure_page(store, state, session_id, loaded, number)
+        return self._render(snapshot, session_id, number)
+
+    def _locate(self, store: SessionStore, request: FeedRequest) -> tuple[str | None, int]:
+        """(existing session or None, page number) of a request."""
+        if request.cursor is not None:
+            payload = decode_cursor(request.cursor, secret=self.secret)
+            try:
+                return str(payload["s"]), int(payload["p"])
+            except (KeyError, TypeError, ValueError) as exc:
+                raise InvalidCursor("cursor is malformed; start again without a cursor") from exc
+        number = request.page or 1
+        return (store.latest(request.key) if number > 1 else None), number
+
+    def _open(
+        self,
+        db: Session,
+        store: SessionStore,
+        state: PipelineState,
+        request: FeedRequest,
+        pages: int,
+    ) -> tuple[str, Snapshot]:
+        ctx, cold = build_context(db, self.registry, state, request, self.config)
+        limits = self.config
+        lists = [source.fetch(ctx, limits.limit(source.name)) for source in self.sources]
+        ranked = rank(ctx, lists, self.config)
+        keep = self.config.session_pool_size
+        names = sorted(set(ranked.reasons[:keep]) | {"new"})
+        code = {name: i for i, name in enumerate(names)}
+        snapshot: Snapshot = {
+            "ids": ranked.post_ids[:keep].tolist(),
+            "scores": [round(float(s), 5) for s in ranked.scores[:keep]],
+            "reason_names": names,
+            "reasons": [code[r] for r in ranked.reasons[:keep]],
+            "pages": [],
+            "page_size": request.page_size,
+            "category_filtered": request.category_id is not None,
+            "cold_start": cold,
+            "model_version": state.model_version,
+        }
+        snapshot = self._extend(state, snapshot, pages)
+        session_id = uuid.uuid4().hex
+        store.create(session_id, request.key, snapshot, self.config.session_ttl_s)
+        return session_id, snapshot
+
+    def _ensure_page(
+        self,
+        store: SessionStore,
+        state: PipelineState,
+        session_id: str,
+        loaded: tuple[int, Snapshot],
+        number: int,
+    ) -> Snapshot:
+        """The snapshot with pages up to `number` computed, written once whoever wins the race."""
+        for _ in range(CAS_ATTEMPTS):
+            version, snapshot = loaded
+            if len(snapshot["pages"]) >= number:
+                return snapshot
+            extended = self._extend(state, snapshot, number)
+            if store.compare_and_set(session_id, version, extended):
+                return extended
+            again = store.load(session_id)
+            if again is None:
+                break
+            loaded = again
+        raise InvalidCursor("feed session is busy or gone; retry the same cursor")
+
+    def _extend(self, state: PipelineState, snapshot: Snapshot, number: int) -> Snapshot:
+        pages: list[list[int]] = [list(p) for p in snapshot["pages"]]
+        reasons = list(snapshot["reasons"])
+        rows = state.index.rows_of(np.asarray(snapshot["ids"], dtype=np.int64))
+        for served in pages:
+            rows[served] = -1
+        scores = np.asarray(snapshot["scores"], dtype=np.float32)
+        while len(pages) < number:
+            pick = pick_page(state.index, rows, scores, int(snapshot["page_size"]), self.config,
+                             category_filtered=bool(snapshot["category_filtered"]))  # fmt: skip
+            for position in pick.explored:
+                reasons[position] = snapshot["reason_names"].index("new")
+            rows[pick.positions] = -1
+            pages.append(pick.positions)
+        return {**snapshot, "pages": pages, "reasons": reasons}
+
+    def _render(self, snapshot: Snapshot, session_id: str, number: int) -> FeedPage:
+        positions = snapshot["pages"][number - 1]
+        served = sum(len(p) for p in snapshot["pages"][:number])
+        more = len(snapshot["pages"]) > number or served < len(snapshot["ids"])
+        cursor = (
+            encode_cursor(
+                {"s": session_id, "p": number + 1},
+                secret=self.secret,
+                ttl_s=self.config.session_ttl_s,
+            )  # fmt: skip
+            if more and positions
+            else None
+        )
+        return FeedPage(
+            post_ids=[snapshot["ids"][p] for p in positions],
+            scores=[snapshot["scores"][p] for p in positions],
+            reasons=[snapshot["reason_names"][snapshot["reasons"][p]] for p in positions],
+            page=number,
+            page_size=int(snapshot["page_size"]),
+            next_cursor=cursor,
+            cold_start=bool(snapshot["cold_start"]),
+            model_version=snapshot["model_version"],
+        )

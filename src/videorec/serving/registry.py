@@ -1,0 +1,137 @@
+"""The feed's long-lived state: catalogue index, log statistics and the active model.
+
+Built lazily on the first request (from that request's database session), then kept on
+`app.state`. Every `refresh_s` seconds one request checks whether the log, the catalogue or
+the active model changed; if so the state is rebuilt (in a background thread when the
+registry has its own sessionmaker) and swapped in atomically.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import structlog
+from sqlalchemy.orm import Session, sessionmaker
+
+from videorec.serving.config import FeedConfig
+from videorec.serving.index import CatalogIndex, Encoder, Matrix, build_index
+from videorec.serving.popularity import LogStats, build_stats
+from videorec.serving.scorer import FeedModel
+from videorec.storage.repositories import feed, logs
+
+log = structlog.get_logger(__name__)
+ModelLoader = Callable[[str], FeedModel]
+Watermark = tuple[int, int, str | None]
+
+
+@dataclass(frozen=True)
+class PipelineState:
+    """One consistent snapshot of what the feed reads."""
+
+    index: CatalogIndex
+    stats: LogStats
+    model: FeedModel | None
+    model_version: str | None
+    watermark: Watermark
+
+
+def load_artifact_model(path: str) -> FeedModel:
+    """The default loader: `videorec.training.artifact.load_artifact`, imported only when needed."""
+    from videorec.training.artifact import load_artifact
+
+    model: FeedModel = load_artifact(Path(path))
+    return model
+
+
+class PipelineRegistry:
+    """Holds and refreshes the `PipelineState`.
+
+    Args:
+        config: feed configuration.
+        encoder: text -> unit vectors (e.g. `EmbeddingCache.encode`).
+        model_loader: artifact path -> model; failures mean "no model".
+        sessionmaker: when given, refreshes run in a background thread with their own session.
+    """
+
+    def __init__(
+        self,
+        config: FeedConfig,
+        encoder: Encoder,
+        *,
+        model_loader: ModelLoader = load_artifact_model,
+        sessionmaker: sessionmaker[Session] | None = None,
+    ) -> None:
+        self.config = config
+        self.encoder = encoder
+        self.model_loader = model_loader
+        self.sessionmaker = sessionmaker
+        self._state: PipelineState | None = None
+        self._lock = threading.Lock()
+        self._checked = 0.0
+        self._refreshing = False
+        self.mood_vector = lru_cache(maxsize=4096)(self._mood_vector)
+
+    def state(self, db: Session) -> PipelineState:
+        """The current state, built now if there is none, refreshed if the data changed."""
+        if self._state is None:
+            with self._lock:
+                if self._state is None:
+                    self._state = self.build(db)
+                    self._checked = time.monotonic()
+            return self._state
+        if time.monotonic() - self._checked >= self.config.refresh_s:
+            self._maybe_refresh(db)
+        return self._state
+
+    def build(self, db: Session) -> PipelineState:
+        """Read the catalogue, the log and the active model, and build everything from them."""
+        started = time.perf_counter()
+        index = build_index(logs.load_catalog(db), self.encoder, feed.category_names(db))
+        stats = build_stats(
+            index, logs.load_interactions(db), half_life_s=self.config.trend_half_life_s,
+            history=self.config.covisit_history, neighbours=self.config.covisit_neighbors,
+        )  # fmt: skip
+        version, model = self._load_model(db)
+        log.info("feed_state_built", posts=len(index), model_version=version,
+                 seconds=round(time.perf_counter() - started, 2))  # fmt: skip
+        return PipelineState(index, stats, model, version, feed.watermark(db))
+
+    def _maybe_refresh(self, db: Session) -> None:
+        self._checked = time.monotonic()
+        assert self._state is not None
+        if self._refreshing or feed.watermark(db) == self._state.watermark:
+            return
+        if self.sessionmaker is None:
+            self._state = self.build(db)
+            return
+        self._refreshing = True
+        threading.Thread(target=self._refresh_in_background, daemon=True).start()
+
+    def _refresh_in_background(self) -> None:
+        assert self.sessionmaker is not None
+        try:
+            with self.sessionmaker() as db:
+                self._state = self.build(db)
+        except Exception:  # a failed refresh keeps serving the previous state
+            log.exception("feed_state_refresh_failed")
+        finally:
+            self._refreshing = False
+
+    def _load_model(self, db: Session) -> tuple[str | None, FeedModel | None]:
+        version, path = feed.active_model(db)
+        if version is None or path is None:
+            return None, None
+        try:
+            return version, self.model_loader(path)
+        except Exception as exc:  # missing module, missing file, bad artifact: serve without
+            log.warning("model_load_failed", version=version, error=f"{type(exc).__name__}: {exc}")
+            return None, None
+
+    def _mood_vector(self, mood: str) -> Matrix:
+        vector: Matrix = self.encoder([mood])[0]
+        return vector

@@ -1,0 +1,104 @@
+"""Re-ranking of one page: caps per creator and per category, MMR diversity, exploration.
+
+Works on a session's remaining pool (best first) and picks the next page from it. Greedy MMR
+over a window of the best remaining posts: value = lambda * relevance - (1 - lambda) * the
+largest cosine similarity to a post already on the page. When the caps cannot fill a page
+(a small category, one creator), they are relaxed rather than returning a short page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from videorec.serving.config import FeedConfig
+from videorec.serving.index import CatalogIndex
+
+IntArray = npt.NDArray[np.int64]
+WINDOW = 4
+"""The MMR window is WINDOW x page size of the best remaining posts."""
+
+
+@dataclass(frozen=True)
+class PagePick:
+    """Positions (into the pool) chosen for a page, in display order, and which were exploration."""
+
+    positions: list[int]
+    explored: list[int]
+
+
+def pick_page(
+    index: CatalogIndex,
+    rows: IntArray,
+    scores: npt.NDArray[np.float32],
+    page_size: int,
+    config: FeedConfig,
+    *,
+    category_filtered: bool,
+) -> PagePick:
+    """Choose the next page from the remaining pool.
+
+    Args:
+        rows: shape (r,), the remaining pool's catalogue rows, best first (-1 = gone).
+        scores: shape (r,), their ranking scores.
+        category_filtered: the request filters one category (the category cap is then moot).
+    """
+    live = np.flatnonzero(rows >= 0)
+    explore_slots = min(config.exploration_slots, max(page_size - 1, 0))
+    main = _mmr(index, rows, scores, live, page_size - explore_slots, config, category_filtered)
+    rest = live[~np.isin(live, main)]
+    explored = _explore(index, rows, rest, page_size - len(main), config)
+    return PagePick(positions=main + explored, explored=explored)
+
+
+def _mmr(
+    index: CatalogIndex,
+    rows: IntArray,
+    scores: npt.NDArray[np.float32],
+    live: IntArray,
+    size: int,
+    config: FeedConfig,
+    category_filtered: bool,
+) -> list[int]:
+    window = live[: WINDOW * size]
+    if window.size == 0 or size <= 0:
+        return []
+    vecs = index.row_vectors(rows[window])
+    rel = scores[window].astype(np.float32)
+    rel = (rel - rel.min()) / max(float(rel.max() - rel.min()), 1e-6)
+    _, creators = np.unique(index.creators[rows[window]], return_inverse=True)
+    _, cats = np.unique(index.category_ids[rows[window]], return_inverse=True)
+    per_creator = np.zeros(window.size, dtype=np.int64)
+    per_cat = np.zeros(window.size, dtype=np.int64)
+    cat_cap = window.size if category_filtered else config.max_per_category
+    max_sim = np.zeros(window.size, dtype=np.float32)
+    taken = np.zeros(window.size, dtype=bool)
+    chosen: list[int] = []
+    for relax in (False, True):
+        while len(chosen) < size:
+            ok = ~taken
+            if not relax:
+                ok &= (per_creator[creators] < config.max_per_creator) & (per_cat[cats] < cat_cap)
+            if not ok.any():
+                break
+            value = config.mmr_lambda * rel - (1 - config.mmr_lambda) * max_sim
+            pick = int(np.argmax(np.where(ok, value, -np.inf)))
+            taken[pick] = True
+            per_creator[creators[pick]] += 1
+            per_cat[cats[pick]] += 1
+            chosen.append(int(window[pick]))
+            max_sim = np.maximum(max_sim, vecs @ vecs[pick])
+    return chosen
+
+
+def _explore(
+    index: CatalogIndex, rows: IntArray, rest: IntArray, slots: int, config: FeedConfig
+) -> list[int]:
+    """The best remaining little-seen posts (fewest views first among them), else the best left."""
+    if slots <= 0 or rest.size == 0:
+        return []
+    little = rest[index.views[rows[rest]] <= config.explore_max_views]
+    pool = little if little.size else rest
+    return [int(p) for p in pool[:slots]]

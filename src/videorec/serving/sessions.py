@@ -1,0 +1,100 @@
+"""Where feed sessions live: the database (default) or Redis (shared by several server processes).
+
+A session is a JSON snapshot (ranked pool + pages served). Writers use compare-and-set on a
+version, so two requests racing on one cursor agree on a single page.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, Protocol
+
+import orjson
+from redis import Redis
+from redis.exceptions import WatchError
+from sqlalchemy.orm import Session
+
+from videorec.kit.time import utc_now
+from videorec.storage.repositories import feed_sessions
+
+Snapshot = dict[str, Any]
+
+
+class SessionStore(Protocol):
+    """Storage of feed session snapshots."""
+
+    def create(self, session_id: str, key: str, data: Snapshot, ttl_s: int) -> None: ...
+
+    def load(self, session_id: str) -> tuple[int, Snapshot] | None:
+        """(version, snapshot) of a live session; None when unknown or expired."""
+        ...
+
+    def compare_and_set(self, session_id: str, version: int, data: Snapshot) -> bool:
+        """Write `data` if the session is still at `version`; True when written."""
+        ...
+
+    def latest(self, key: str) -> str | None:
+        """The newest live session opened for `key`."""
+        ...
+
+
+class SqlSessionStore:
+    """Sessions in the `feed_sessions` table, through the request's database session."""
+
+    def __init__(self, db: Session) -> None:
+        self.db = db
+
+    def create(self, session_id: str, key: str, data: Snapshot, ttl_s: int) -> None:
+        expires = utc_now() + timedelta(seconds=ttl_s)
+        feed_sessions.create(self.db, id=session_id, key=key, data=data, expires_at=expires)
+
+    def load(self, session_id: str) -> tuple[int, Snapshot] | None:
+        return feed_sessions.get(self.db, session_id, utc_now())
+
+    def compare_and_set(self, session_id: str, version: int, data: Snapshot) -> bool:
+        return feed_sessions.compare_and_set(self.db, session_id, version, data)
+
+    def latest(self, key: str) -> str | None:
+        return feed_sessions.latest_for_key(self.db, key, utc_now())
+
+
+class RedisSessionStore:
+    """Sessions as Redis strings `{prefix}s:{id}` with a TTL; `{prefix}k:{key}` -> latest id."""
+
+    def __init__(self, client: Redis, prefix: str = "videorec:feed:") -> None:
+        self.client = client
+        self.prefix = prefix
+
+    def create(self, session_id: str, key: str, data: Snapshot, ttl_s: int) -> None:
+        body = orjson.dumps({"v": 0, "d": data})
+        with self.client.pipeline() as pipe:
+            pipe.set(f"{self.prefix}s:{session_id}", body, ex=ttl_s)
+            pipe.set(f"{self.prefix}k:{key}", session_id, ex=ttl_s)
+            pipe.execute()
+
+    def load(self, session_id: str) -> tuple[int, Snapshot] | None:
+        raw = self.client.get(f"{self.prefix}s:{session_id}")
+        if raw is None:
+            return None
+        stored = orjson.loads(raw)
+        return int(stored["v"]), stored["d"]
+
+    def compare_and_set(self, session_id: str, version: int, data: Snapshot) -> bool:
+        name = f"{self.prefix}s:{session_id}"
+        with self.client.pipeline() as pipe:
+            try:
+                pipe.watch(name)  # type: ignore[no-untyped-call]
+                raw = pipe.get(name)
+                if raw is None or int(orjson.loads(raw)["v"]) != version:
+                    pipe.unwatch()
+                    return False
+                pipe.multi()
+                pipe.set(name, orjson.dumps({"v": version + 1, "d": data}), keepttl=True)
+                pipe.execute()
+            except WatchError:
+                return False
+        return True
+
+    def latest(self, key: str) -> str | None:
+        raw = self.client.get(f"{self.prefix}k:{key}")
+        return None if raw is None else (raw.decode() if isinstance(raw, bytes) else str(raw))

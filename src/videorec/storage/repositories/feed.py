@@ -1,0 +1,71 @@
+"""Per-request reads of the feed: who the user is, what they did, which posts a filter allows."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from videorec.features.log import KIND_CODES, InteractionLog
+from videorec.storage.tables import Category, Interaction, ModelVersion, Post, Topic, User
+
+
+def find_user_id(session: Session, username: str) -> int | None:
+    """The upstream id of `username` (a numeric username is also tried as a known id)."""
+    found = session.scalar(select(User.id).where(User.username == username))
+    if found is None and username.isdigit() and len(username) < 19:
+        found = session.scalar(select(User.id).where(User.id == int(username)))
+    return found
+
+
+def user_history(session: Session, user_id: int, limit: int) -> InteractionLog:
+    """The user's `limit` most recent events, oldest first."""
+    stmt = (
+        select(Interaction.post_id, Interaction.kind, Interaction.rating, Interaction.occurred_at)
+        .where(Interaction.user_id == user_id)
+        .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+        .limit(limit)
+    )
+    rows = session.execute(stmt).all()[::-1]
+    if not rows:
+        return InteractionLog.empty()
+    n = len(rows)
+    return InteractionLog(
+        user_ids=np.full(n, user_id, dtype=np.int64),
+        post_ids=np.asarray([r[0] for r in rows], dtype=np.int64),
+        kinds=np.asarray([KIND_CODES[r[1]] for r in rows], dtype=np.int8),
+        ratings=np.asarray([np.nan if r[2] is None else r[2] for r in rows], dtype=np.float32),
+        timestamps=np.asarray(
+            [int(r[3].replace(tzinfo=UTC).timestamp()) for r in rows], dtype=np.int64
+        ),
+    )
+
+
+def project_post_ids(session: Session, project_code: str) -> list[int]:
+    """Ids of the posts whose topic belongs to `project_code`."""
+    stmt = select(Post.id).join(Topic, Post.topic_id == Topic.id)
+    return list(session.scalars(stmt.where(Topic.project_code == project_code)))
+
+
+def watermark(session: Session) -> tuple[int, int, str | None]:
+    """(largest event id, number of posts, active model version): changes when any of them does."""
+    last_event = session.scalar(select(func.max(Interaction.id))) or 0
+    posts = session.scalar(select(func.count()).select_from(Post)) or 0
+    return int(last_event), int(posts), active_model(session)[0]
+
+
+def active_model(session: Session) -> tuple[str | None, str | None]:
+    """(version, artifact path) of the active model; (None, None) when there is none."""
+    row = session.execute(
+        select(ModelVersion.version, ModelVersion.path).where(ModelVersion.is_active)
+    ).first()
+    return (None, None) if row is None else (row[0], row[1])
+
+
+def category_names(session: Session) -> dict[int, str]:
+    """Category id -> name."""
+    return {
+        int(cid): str(name) for cid, name in session.execute(select(Category.id, Category.name))
+    }

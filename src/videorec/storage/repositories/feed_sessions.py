@@ -1,0 +1,61 @@
+"""Feed session snapshots in the database (the default store; Redis is the other)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from videorec.kit.time import utc_now
+from videorec.storage.tables import FeedSession
+
+
+def create(
+    session: Session, *, id: str, key: str, data: dict[str, Any], expires_at: datetime
+) -> None:
+    """Store a new session at version 0."""
+    session.execute(
+        insert(FeedSession).values(
+            id=id, key=key, version=0, data=data, created_at=utc_now(), expires_at=expires_at
+        )
+    )
+
+
+def get(session: Session, id: str, now: datetime) -> tuple[int, dict[str, Any]] | None:
+    """(version, data) of a live session, None when missing or expired."""
+    row = session.execute(
+        select(FeedSession.version, FeedSession.data).where(
+            FeedSession.id == id, FeedSession.expires_at > now
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+def compare_and_set(session: Session, id: str, version: int, data: dict[str, Any]) -> bool:
+    """Replace the data if the stored version is still `version`; True when it was written."""
+    result = session.execute(
+        update(FeedSession)
+        .where(FeedSession.id == id, FeedSession.version == version)
+        .values(data=data, version=version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def latest_for_key(session: Session, key: str, now: datetime) -> str | None:
+    """Id of the newest live session opened for `key`."""
+    stmt = (
+        select(FeedSession.id)
+        .where(FeedSession.key == key, FeedSession.expires_at > now)
+        .order_by(FeedSession.created_at.desc())
+        .limit(1)
+    )
+    return session.scalar(stmt)
+
+
+def delete_expired(session: Session, now: datetime) -> int:
+    """Remove expired sessions; how many were removed."""
+    result = session.execute(delete(FeedSession).where(FeedSession.expires_at <= now))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,253 @@
+"""`GET /feed` end to end on the seeded world (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from tests.factories import create_interaction
+from tests.serving import world
+from tests.serving.toy_model import ToyModel
+from videorec.api.app import create_app
+from videorec.api.deps import get_session
+from videorec.features.text import EmbeddingCache
+from videorec.serving.config import load_feed_config
+from videorec.serving.registry import PipelineRegistry
+from videorec.storage.tables import ModelVersion, Post, Topic
+
+CALM = {"calm", "peaceful", "relaxing"}
+
+
+@pytest.fixture(scope="session")
+def text_cache() -> EmbeddingCache:
+    """One in-memory cache for every test, so each text is encoded once per run."""
+    return EmbeddingCache()
+
+
+def _feed_client(engine, session, settings, cache, loader=None) -> TestClient:
+    registry = PipelineRegistry(load_feed_config(), cache.encode, **(
+        {"model_loader": loader} if loader else {}))  # fmt: skip
+    app = create_app(settings, engine=engine, registry=registry)
+    app.dependency_overrides[get_session] = lambda: session
+    return TestClient(app, raise_server_exceptions=False)
+
+
+@pytest.fixture
+def populated(engine, session, settings, text_cache):
+    world.populate(session)
+    with _feed_client(engine, session, settings, text_cache) as client:
+        yield client
+
+
+def _ids(body: dict) -> list[int]:
+    return [p["id"] for p in body["post"]]
+
+
+class TestColdStart:
+    def test_unknown_user_gets_a_cold_start_feed(self, populated) -> None:
+        body = populated.get("/feed", params={"username": "nobody"}).json()
+        assert body["status"] == "success"
+        assert body["cold_start"] is True
+        assert body["model_version"] is None
+        assert len(body["post"]) == 20
+        assert {"score", "reason", "owner", "category"} <= set(body["post"][0])
+
+    def test_user_with_history_is_not_cold(self, populated) -> None:
+        body = populated.get("/feed", params={"username": "fan0"}).json()
+        assert body["cold_start"] is False
+        assert any(p["reason"] == "similar to posts you liked" for p in body["post"])
+
+    def test_mood_shifts_the_feed_toward_that_mood(self, populated) -> None:
+        def calm_share(params: dict) -> float:
+            posts = populated.get("/feed", params={"username": "newbie", **params}).json()["post"]
+            rows = populated.app.state.feed.registry._state.index
+            moods = [world_moods(rows, p["id"]) for p in posts]
+            return sum(bool(m & CALM) for m in moods) / len(moods)
+
+        without, with_mood = calm_share({}), calm_share({"mood": "calm"})
+        assert with_mood >= 0.7
+        assert with_mood - without >= 0.4
+
+    def test_next_request_reflects_new_interactions(self, populated, session) -> None:
+        first = _ids(populated.get("/feed", params={"username": "fan1"}).json())
+        create_interaction(session, user_id=50_001, post_id=first[0], kind="like",
+                           occurred_at=datetime(2025, 6, 1))  # fmt: skip
+        again = _ids(populated.get("/feed", params={"username": "fan1"}).json())
+        assert first[0] not in again
+
+
+def world_moods(index, post_id: int) -> set[str]:
+    row = int(index.rows_of(__import__("numpy").asarray([post_id]))[0])
+    label = next((i for i in range(len(index.mood_labels))
+                  if row in index.mood_groups.members(i)), None)  # fmt: skip
+    return set(index.mood_labels[label].split()) if label is not None else set()
+
+
+class TestPagination:
+    def test_twenty_pages_never_repeat_a_post(self, populated) -> None:
+        seen: list[int] = []
+        params = {"username": "nobody", "page_size": 5}
+        for _ in range(20):
+            body = populated.get("/feed", params=params).json()
+            assert len(body["post"]) == 5
+            seen += _ids(body)
+            params = {"username": "nobody", "cursor": body["next_cursor"]}
+        assert len(seen) == len(set(seen)) == 100
+
+    def test_the_same_cursor_returns_the_same_page(self, populated) -> None:
+        first = populated.get("/feed", params={"username": "fan2", "page_size": 7}).json()
+        params = {"username": "fan2", "cursor": first["next_cursor"]}
+        one, two = (populated.get("/feed", params=params).json() for _ in range(2))
+        assert _ids(one) == _ids(two)
+        assert not set(_ids(one)) & set(_ids(first))
+        assert one["page"] == 2
+
+    def test_page_numbers_use_the_same_session(self, populated) -> None:
+        pages = [
+            _ids(populated.get("/feed", params={"username": "fan3", "page": k}).json())
+            for k in (1, 2, 3)
+        ]
+        flat = [p for page in pages for p in page]
+        assert len(flat) == len(set(flat)) == 60
+
+    @pytest.mark.parametrize("cursor", ["garbage", "a.b", "eyJzIjoxfQ.AAAA"])
+    def test_an_invalid_cursor_is_a_400(self, populated, cursor: str) -> None:
+        response = populated.get("/feed", params={"username": "x", "cursor": cursor})
+        assert response.status_code == 400
+        assert response.json()["code"] == "invalid_cursor"
+
+    def test_a_tampered_cursor_is_a_400(self, populated) -> None:
+        cursor = populated.get("/feed", params={"username": "x"}).json()["next_cursor"]
+        body, sig = cursor.split(".")
+        forged = body[:-2] + ("A" if body[-2] != "A" else "B") + body[-1] + "." + sig
+        response = populated.get("/feed", params={"username": "x", "cursor": forged})
+        assert response.status_code == 400
+
+
+class TestCategoryFilter:
+    def test_only_that_category_and_a_full_page(self, populated) -> None:
+        body = populated.get("/feed", params={"username": "fan0", "category_id": 3,
+                                              "page_size": 15}).json()  # fmt: skip
+        assert len(body["post"]) == 15
+        assert {p["category"]["id"] for p in body["post"]} == {3}
+
+    def test_a_category_without_posts_gives_an_empty_page(self, populated) -> None:
+        response = populated.get("/feed", params={"username": "fan0", "category_id": 999})
+        assert response.status_code == 200
+        assert response.json()["post"] == []
+        assert response.json()["next_cursor"] is None
+
+    def test_project_code_keeps_only_that_projects_posts(self, populated, session) -> None:
+        session.add(Topic(id=9, name="Flic", project_code="flic"))
+        session.flush()
+        chosen = set(range(1000, 1030))
+        for post in session.scalars(select(Post).where(Post.id.in_(chosen))):
+            post.topic_id = 9
+        session.flush()
+        session.expire_all()
+        body = populated.get("/feed", params={"username": "fan0", "project_code": "flic"}).json()
+        assert body["post"]
+        assert set(_ids(body)) <= chosen
+        assert {p["topic"]["project_code"] for p in body["post"]} == {"flic"}
+
+
+BAD_INPUT = [
+    {},
+    {"username": ""},
+    {"username": "a" * 65},
+    {"username": "bad name!"},
+    {"username": "u", "page_size": 0},
+    {"username": "u", "page_size": 101},
+    {"username": "u", "page_size": "abc"},
+    {"username": "u", "category_id": "abc"},
+    {"username": "u", "category_id": -1},
+    {"username": "u", "category_id": 10**30},
+    {"username": "u", "mood": "m" * 65},
+    {"username": "u", "mood": "<script>"},
+    {"username": "u", "page": 0},
+    {"username": "u", "page": 2, "cursor": "x.y"},
+    {"username": "u", "category_id": 2, "project_code": "flic"},
+    {"username": "u", "cursor": "x" * 600},
+]
+
+
+class TestBadInput:
+    @pytest.mark.parametrize("params", BAD_INPUT)
+    def test_bad_input_is_a_4xx_in_the_error_shape(self, client, params: dict) -> None:
+        response = client.get("/feed", params=params)
+        assert 400 <= response.status_code < 500
+        assert response.json()["status"] == "error"
+
+
+class TestModelPath:
+    @pytest.fixture(autouse=True)
+    def _cache(self, text_cache) -> None:
+        self.cache = text_cache
+
+    def _client(self, engine, session, settings, loader):
+        return _feed_client(engine, session, settings, self.cache, loader)
+
+    def test_the_active_model_ranks_and_is_named(self, engine, session, settings) -> None:
+        world.populate(session)
+        session.add(ModelVersion(version="toy-1", path="unused", is_active=True))
+        session.flush()
+        ids = __import__("numpy").arange(1000, 1120)
+        with self._client(engine, session, settings, lambda _p: ToyModel(ids)) as client:
+            body = client.get("/feed", params={"username": "fan0"}).json()
+        assert body["model_version"] == "toy-1"
+        assert len(body["post"]) == 20
+
+    def test_a_model_that_fails_to_load_means_no_model(self, engine, session, settings) -> None:
+        world.populate(session)
+        session.add(ModelVersion(version="broken", path="/nowhere", is_active=True))
+        session.flush()
+
+        def fail(path: str) -> ToyModel:
+            raise FileNotFoundError(path)
+
+        with self._client(engine, session, settings, fail) as client:
+            body = client.get("/feed", params={"username": "fan0"}).json()
+        assert body["model_version"] is None
+        assert len(body["post"]) == 20
+
+
+class TestEmptyAndDocs:
+    def test_an_empty_catalogue_gives_an_empty_page(self, client) -> None:
+        response = client.get("/feed", params={"username": "anyone"})
+        assert response.status_code == 200
+        assert response.json()["post"] == []
+        assert response.json()["cold_start"] is True
+
+    def test_openapi_documents_the_feed(self, client) -> None:
+        spec = client.get("/openapi.json").json()
+        get = spec["paths"]["/feed"]["get"]
+        assert {p["name"] for p in get["parameters"]} >= {"username", "cursor", "mood", "page"}
+        assert "FeedPage" in spec["components"]["schemas"]
+        assert "reason" in spec["components"]["schemas"]["FeedPost"]["properties"]
+
+
+class TestRedisSessions:
+    def test_with_redis_url_sessions_live_in_redis(self, engine, session, tmp_path, text_cache):
+        from redis import Redis
+
+        from videorec.settings import Settings
+
+        url = "redis://127.0.0.1:6379/15"
+        settings = Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}",
+                            var_dir=tmp_path / "var", redis_url=url)  # fmt: skip
+        world.populate(session)
+        probe = Redis.from_url(url)
+        try:
+            with _feed_client(engine, session, settings, text_cache) as client:
+                first = client.get("/feed", params={"username": "fan4", "page_size": 5}).json()
+                params = {"username": "fan4", "cursor": first["next_cursor"]}
+                second = client.get("/feed", params=params).json()
+            assert list(probe.scan_iter("videorec:feed:s:*"))
+            assert not set(_ids(first)) & set(_ids(second))
+        finally:
+            for key in probe.scan_iter("videorec:feed:*"):
+                probe.delete(key)
+            probe.close()
