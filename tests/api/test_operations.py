@@ -65,3 +65,11 @@ def test_metrics_count_requests_by_route_template(client: TestClient) -> None:
     text = client.get("/metrics").text
     assert 'videorec_http_requests_total{route="/posts/all",status="200"} 2.0' in text
     assert "videorec_http_request_seconds_bucket" in text
+
+
+def test_ready_is_503_when_schema_is_behind(tmp_path) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'empty.db'}", var_dir=tmp_path)
+    with TestClient(create_app(settings)) as client:
+        response = client.get("/ready")
+    assert response.status_code == 503
+    assert "videorec db upgrade" in response.json()["message"]

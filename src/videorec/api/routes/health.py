@@ -8,6 +8,7 @@ from starlette.responses import Response
 
 from videorec.api.responses import JSONBytesResponse
 from videorec.api.schemas import ErrorBody, Health
+from videorec.storage import migrate
 
 router = APIRouter(tags=["operations"])
 
@@ -20,14 +21,21 @@ def health() -> Response:
 
 @router.get("/ready", response_model=Health, responses={503: {"model": ErrorBody}})
 def ready(request: Request) -> Response:
-    """Ready: the database answers (and, once trained, a model is loaded)."""
-    checks: dict[str, str] = {}
+    """Ready: the database answers and its schema is at the code's newest migration."""
     try:
         with request.app.state.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-        checks["database"] = "ok"
+            revision = migrate.current_on(connection)
     except Exception as exc:  # any driver error means "not ready", with its reason
-        reason = f"database unreachable: {type(exc).__name__}"
-        body = {"status": "error", "code": "not_ready", "message": reason}
-        return JSONBytesResponse(body, status_code=503)
-    return JSONBytesResponse({"status": "ok", "checks": checks})
+        return _not_ready(f"database unreachable: {type(exc).__name__}")
+    if revision != migrate.head():
+        return _not_ready(
+            f"database schema at {revision or 'nothing'}, code expects {migrate.head()}: "
+            "run `videorec db upgrade`"
+        )
+    return JSONBytesResponse({"status": "ok", "checks": {"database": "ok", "schema": revision}})
+
+
+def _not_ready(reason: str) -> Response:
+    body = {"status": "error", "code": "not_ready", "message": reason}
+    return JSONBytesResponse(body, status_code=503)
