@@ -7,7 +7,7 @@ import sys
 import typer
 from rich.console import Console
 
-from videorec.cli import db, serve
+from videorec.cli import db, evaluate, serve
 from videorec.errors import VideorecError
 
 app = typer.Typer(
@@ -18,6 +18,7 @@ app = typer.Typer(
 )
 app.add_typer(db.app, name="db")
 serve.register(app)
+evaluate.register(app)
 
 err_console = Console(stderr=True)
 

@@ -1,0 +1,156 @@
+"""Data sets for offline evaluation (`InteractionLog` + `PostCatalog`) and what counts as positive.
+
+- `movielens-100k`: `u.data` (user, item, rating 1-5, time) from `<repo>/../shared/data/` or
+  `--data`; every rating is a positive (RecBole's default for its MovieLens tables). Evaluation
+  only: its licence forbids shipping it, so it is read in place and never copied.
+- `samples`: the real Socialverse engagement logs (`global-logs-2024-12/`) plus `posts-2025-06/`.
+- `demo`: a directory written by `videorec generate`
+  (`{users,posts,view,like,inspire,rating}.json`).
+
+Socialverse-shaped logs: views, likes and inspires are positives; a rating is a positive when its
+`rating_percent` is at least `MIN_POSITIVE_RATING` (50), the upper half of the slider.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from videorec.errors import InvalidInput
+from videorec.features.log import KIND_CODES, InteractionLog, PostCatalog
+
+MIN_POSITIVE_RATING = 50.0
+"""Socialverse ratings (0-100) at or above this count as positive feedback."""
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+SHARED = REPO_ROOT.parent / "shared"
+DATASETS = ("demo", "samples", "movielens-100k")
+
+_EVENT_FILES: dict[str, tuple[str, str]] = {
+    "view": ("viewed_at", "view"),
+    "like": ("liked_at", "like"),
+    "inspire": ("inspired_at", "inspire"),
+    "rating": ("rated_at", "rating"),
+}
+
+
+def load_dataset(name: str, data_dir: Path | None = None) -> tuple[InteractionLog, PostCatalog]:
+    """The raw log and catalogue of a named data set.
+
+    Raises:
+        InvalidInput: unknown name, or its files are missing.
+    """
+    if name == "movielens-100k":
+        return load_movielens(data_dir or SHARED / "data" / "movielens-100k")
+    if name == "samples":
+        base = data_dir or SHARED / "socialverse" / "samples"
+        return load_socialverse(base / "global-logs-2024-12", base / "posts-2025-06" / "posts.json")
+    if name == "demo":
+        if data_dir is None:
+            raise InvalidInput(
+                "the demo data set needs --data DIR (the output of videorec generate)"
+            )
+        return load_socialverse(data_dir, data_dir / "posts.json")
+    raise InvalidInput(f"unknown data set {name!r}; choose one of {', '.join(DATASETS)}")
+
+
+def load_movielens(directory: Path) -> tuple[InteractionLog, PostCatalog]:
+    """MovieLens-100k's `u.data`: tab-separated user, item, rating (1-5), epoch seconds."""
+    path = directory / "u.data"
+    if not path.exists():
+        raise InvalidInput(f"{path} not found: place MovieLens-100k there or pass --data DIR")
+    raw = np.loadtxt(path, dtype=np.int64, ndmin=2)
+    n = raw.shape[0]
+    log = InteractionLog(
+        user_ids=raw[:, 0].copy(),
+        post_ids=raw[:, 1].copy(),
+        kinds=np.full(n, KIND_CODES["rating"], np.int8),
+        ratings=(raw[:, 2] * 20).astype(np.float32),
+        timestamps=raw[:, 3].copy(),
+    )
+    return log, bare_catalog(np.unique(log.post_ids))
+
+
+def load_socialverse(log_dir: Path, posts_path: Path) -> tuple[InteractionLog, PostCatalog]:
+    """The four engagement files of a Socialverse dump (missing files are skipped) and its posts."""
+    parts = [
+        _read_events(log_dir / f"{stem}.json", time_key, kind)
+        for stem, (time_key, kind) in _EVENT_FILES.items()
+    ]
+    present = [p for p in parts if p is not None]
+    if not present:
+        raise InvalidInput(f"no engagement files (view/like/inspire/rating.json) in {log_dir}")
+    log = InteractionLog(*(np.concatenate([getattr(p, f) for p in present]) for f in _FIELDS))
+    post_ids = np.unique(log.post_ids)
+    if posts_path.exists():
+        listed = [int(p["id"]) for p in _read_json(posts_path)]
+        post_ids = np.union1d(post_ids, np.asarray(listed, np.int64))
+    return log.sorted_by_time(), bare_catalog(post_ids)
+
+
+_FIELDS = ("user_ids", "post_ids", "kinds", "ratings", "timestamps")
+
+
+def min_positive_rating(dataset: str) -> float:
+    """The rating threshold of a data set: none for MovieLens (every rating counts)."""
+    return 0.0 if dataset == "movielens-100k" else MIN_POSITIVE_RATING
+
+
+def implicit_positives(
+    log: InteractionLog, min_rating: float = MIN_POSITIVE_RATING
+) -> InteractionLog:
+    """The positive events: every view, like and inspire; ratings at or above `min_rating`."""
+    is_rating = log.kinds == KIND_CODES["rating"]
+    keep = ~is_rating | (np.nan_to_num(log.ratings, nan=0.0) >= min_rating)
+    return log.select(keep)
+
+
+def bare_catalog(post_ids: np.ndarray[Any, np.dtype[np.int64]]) -> PostCatalog:
+    """A catalogue with only post ids: all that the evaluated models need."""
+    m = int(post_ids.shape[0])
+    return PostCatalog(
+        post_ids=post_ids.astype(np.int64),
+        category_ids=np.full(m, -1, np.int64),
+        creators=[""] * m,
+        created_at=np.full(m, -1, np.int64),
+        texts=[""] * m,
+        mood_terms=[[] for _ in range(m)],
+    )
+
+
+def _read_json(path: Path) -> list[dict[str, Any]]:
+    data = json.loads(path.read_text())
+    if isinstance(data, dict):  # an envelope such as {"post": [...]} or {"users": [...]}
+        data = next((v for v in data.values() if isinstance(v, list)), [])
+    return [d for d in data if isinstance(d, dict)]
+
+
+def _read_events(path: Path, time_key: str, kind: str) -> InteractionLog | None:
+    if not path.exists():
+        return None
+    rows = [r for r in _read_json(path) if "user_id" in r and "post_id" in r]
+    n = len(rows)
+    ratings = [float(r.get("rating_percent", np.nan)) for r in rows]
+    return InteractionLog(
+        user_ids=np.asarray([int(r["user_id"]) for r in rows], np.int64).reshape(n),
+        post_ids=np.asarray([int(r["post_id"]) for r in rows], np.int64).reshape(n),
+        kinds=np.full(n, KIND_CODES[kind], np.int8),
+        ratings=np.asarray(ratings, np.float32).reshape(n),
+        timestamps=np.asarray([_epoch(r.get(time_key)) for r in rows], np.int64).reshape(n),
+    )
+
+
+def _epoch(value: Any) -> int:
+    """Epoch seconds from '2024-01-10 07:20:55' (UTC), ISO 8601, or epoch (milli)seconds."""
+    if isinstance(value, int | float):
+        return int(value / 1000) if value > 1e11 else int(value)
+    if not isinstance(value, str) or not value:
+        return 0
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return int(parsed.timestamp())

@@ -1,0 +1,130 @@
+"""One evaluation: split, tune every model on validation, measure on test, repeat over seeds.
+
+All models see the same split in a run. Test metrics rank every item for each user with their
+training and validation items excluded; tuning ranks with training items excluded against the
+validation items. Models are fitted on train only (RecBole's protocol), so validation-tuned
+choices carry over to test unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import structlog
+
+from videorec.errors import InvalidInput
+from videorec.evaluation.blend import Blend
+from videorec.evaluation.datasets import implicit_positives, min_positive_rating
+from videorec.evaluation.matrix import SplitMatrices, to_matrices
+from videorec.evaluation.scoring import measure
+from videorec.evaluation.splits import split
+from videorec.evaluation.tuning import GRIDS, Tuned, tune
+from videorec.features.log import InteractionLog, PostCatalog
+
+log = structlog.get_logger(__name__)
+
+BASELINES = ("popularity", "item-knn", "ease", "als")
+OURS = "ours"
+MODELS = (*BASELINES, OURS)
+OURS_SOURCES = ("ease", "item-knn", "als", "popularity")
+"""The candidate sources the blend mixes, tuned like the baselines."""
+
+
+@dataclass
+class Report:
+    """Everything one `videorec evaluate` measured.
+
+    Attributes:
+        values: model -> metric -> one test value per run.
+        params: model -> the chosen configuration of each run.
+        info: data set, protocol and split sizes.
+    """
+
+    dataset: str
+    protocol: str
+    seeds: list[int]
+    values: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    params: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, dict[str, tuple[float, float]]]:
+        """model -> metric -> (mean, standard deviation over runs)."""
+        return {
+            model: {m: (float(np.mean(v)), float(np.std(v))) for m, v in metrics.items()}
+            for model, metrics in self.values.items()
+        }
+
+
+Progress = Callable[[str], None]
+
+
+def evaluate(
+    events: InteractionLog,
+    catalog: PostCatalog,
+    *,
+    dataset: str,
+    protocol: str,
+    models: tuple[str, ...] = MODELS,
+    runs: int = 3,
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> Report:
+    """Run the whole comparison `runs` times with seeds seed, seed+1, ..."""
+    unknown = sorted(set(models) - set(MODELS))
+    if unknown:
+        raise InvalidInput(f"unknown models {unknown}; choose from {', '.join(MODELS)}")
+    positives = implicit_positives(events, min_positive_rating(dataset))
+    if len(positives) == 0:
+        raise InvalidInput(f"the {dataset} data set has no positive interactions")
+    report = Report(dataset, protocol, [seed + r for r in range(runs)])
+    for run_seed in report.seeds:
+        matrices = to_matrices(split(positives, protocol, run_seed), catalog)
+        report.info = _split_info(matrices)
+        _one_run(report, matrices, models, run_seed, progress or (lambda _: None))
+    return report
+
+
+def _one_run(
+    report: Report, m: SplitMatrices, models: tuple[str, ...], seed: int, progress: Progress
+) -> None:
+    needed = set(models) | (set(OURS_SOURCES) if OURS in models else set())
+    tuned: dict[str, Tuned] = {}
+    for name in [b for b in BASELINES if b in needed]:
+        progress(f"seed {seed}: tuning {name} ({len(GRIDS[name])} configurations)")
+        tuned[name] = tune(name, m.train, m.valid, seed=seed)
+    exclude = (m.train + m.valid).tocsr()
+    for name in models:
+        if name == OURS:
+            progress(f"seed {seed}: learning the blend of {', '.join(OURS_SOURCES)}")
+            blend = Blend([tuned[s].model for s in OURS_SOURCES])
+            blend.learn(m.train, m.valid)
+            params = dict(blend.describe())
+            values = measure(blend, m.test, exclude, m.train).values
+        else:
+            params = tuned[name].params
+            values = measure(tuned[name].model, m.test, exclude, m.train).values
+        _record(report, name, values, params, seed)
+
+
+def _record(
+    report: Report, name: str, values: dict[str, float], params: dict[str, Any], seed: int
+) -> None:
+    for metric, value in values.items():
+        report.values.setdefault(name, {}).setdefault(metric, []).append(value)
+    report.params.setdefault(name, []).append(params)
+    log.info("evaluated", model=name, seed=seed, ndcg10=values["ndcg@10"])
+
+
+def _split_info(m: SplitMatrices) -> dict[str, Any]:
+    return {
+        "users": int(m.train.shape[0]),
+        "items": m.n_items,
+        "train": int(m.train.nnz),
+        "valid": int(m.valid.nnz),
+        "test": int(m.test.nnz),
+        "test_users": int((np.diff(m.test.indptr) > 0).sum()),
+        "dropped_users": m.dropped_users,
+    }
