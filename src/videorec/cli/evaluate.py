@@ -11,6 +11,8 @@ from rich.table import Table
 from videorec.evaluation.datasets import load_dataset
 from videorec.evaluation.offline import MODELS, Report, evaluate
 from videorec.evaluation.report import TABLE_METRICS, write_all
+from videorec.logging import configure_logging
+from videorec.settings import get_settings
 
 console = Console()
 
@@ -25,6 +27,8 @@ def evaluate_command(
     out: Path = typer.Option(Path("reports"), help="directory for the JSON, Markdown and PNG"),
 ) -> None:
     """Train every model on the same split and report Recall, NDCG, HR, MRR, coverage, novelty."""
+    settings = get_settings()
+    configure_logging(settings.log_level, json=settings.log_json)
     events, catalog = load_dataset(dataset, data)
     chosen = tuple(m.strip() for m in models.split(",") if m.strip())
     with console.status("evaluating") as status:
@@ -44,15 +48,20 @@ def evaluate_command(
 
 
 def _table(report: Report) -> Table:
+    """Metrics as rows and models as columns, so five models fit an 80-column terminal."""
     summary = report.summary()
-    table = Table(title=f"{report.dataset} · {report.protocol} · {len(report.seeds)} runs")
-    table.add_column("model")
+    table = Table(title=f"{report.dataset} · {report.protocol} · mean ± std of {len(report.seeds)}")
+    table.add_column("metric")
+    for model in summary:
+        table.add_column(model, justify="right")
     for metric in TABLE_METRICS:
-        table.add_column(metric, justify="right")
-    for model, values in summary.items():
-        cells = [f"{values[m][0]:.4f}±{values[m][1]:.3f}" for m in TABLE_METRICS if m in values]
-        table.add_row(model, *cells)
+        cells = [_cell(values.get(metric)) for values in summary.values()]
+        table.add_row(metric, *cells)
     return table
+
+
+def _cell(value: tuple[float, float] | None) -> str:
+    return "-" if value is None else f"{value[0]:.3f}±{value[1]:.3f}"
 
 
 def register(app: typer.Typer) -> None:

@@ -29,7 +29,7 @@ log = structlog.get_logger(__name__)
 BASELINES = ("popularity", "item-knn", "ease", "als")
 OURS = "ours"
 MODELS = (*BASELINES, OURS)
-OURS_SOURCES = ("ease", "item-knn", "als", "popularity")
+OURS_SOURCES = ("ease", "rp3beta", "item-knn", "als", "popularity")
 """The candidate sources the blend mixes, tuned like the baselines."""
 
 
@@ -92,7 +92,7 @@ def _one_run(
 ) -> None:
     needed = set(models) | (set(OURS_SOURCES) if OURS in models else set())
     tuned: dict[str, Tuned] = {}
-    for name in [b for b in BASELINES if b in needed]:
+    for name in [b for b in (*BASELINES, "rp3beta") if b in needed]:
         progress(f"seed {seed}: tuning {name} ({len(GRIDS[name])} configurations)")
         tuned[name] = tune(name, m.train, m.valid, seed=seed)
     exclude = (m.train + m.valid).tocsr()
@@ -100,7 +100,7 @@ def _one_run(
         if name == OURS:
             progress(f"seed {seed}: learning the blend of {', '.join(OURS_SOURCES)}")
             blend = Blend([tuned[s].model for s in OURS_SOURCES])
-            blend.learn(m.train, m.valid)
+            blend.learn(m.train, m.valid, seed)
             params = dict(blend.describe())
             values = measure(blend, m.test, exclude, m.train).values
         else:
@@ -115,7 +115,7 @@ def _record(
     for metric, value in values.items():
         report.values.setdefault(name, {}).setdefault(metric, []).append(value)
     report.params.setdefault(name, []).append(params)
-    log.info("evaluated", model=name, seed=seed, ndcg10=values["ndcg@10"])
+    log.debug("evaluated", model=name, seed=seed, ndcg10=values["ndcg@10"])
 
 
 def _split_info(m: SplitMatrices) -> dict[str, Any]:

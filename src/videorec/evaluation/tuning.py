@@ -3,9 +3,10 @@
 | model | grid |
 |---|---|
 | popularity | none |
-| item-knn | k in {50, 100, 200, 400} x shrink in {0, 10, 50} |
-| ease | lambda in {100, 200, 300, 500, 800} |
+| item-knn | k in {100, 200, 400, 800} x shrink in {0, 10, 50} |
+| ease | lambda in {200, 300, 500, 800, 1200} |
 | als | factors in {32, 64} x regularization in {10, 30, 60} x alpha in {2, 5, 10}, 15 iterations |
+| rp3beta (a source of ours) | alpha in {0.8, 1.0} x beta in {0.3, 0.5, 0.7} x k in {100, 200} |
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from videorec.evaluation.baselines.base import Recommender
 from videorec.evaluation.baselines.ease import Ease
 from videorec.evaluation.baselines.itemknn import ItemKNN
 from videorec.evaluation.baselines.popularity import Popularity
+from videorec.evaluation.baselines.rp3beta import RP3Beta
 from videorec.evaluation.scoring import measure
 
 Params = dict[str, Any]
@@ -30,17 +32,24 @@ FACTORIES: dict[str, Callable[..., Recommender]] = {
     "item-knn": ItemKNN,
     "ease": Ease,
     "als": Als,
+    "rp3beta": RP3Beta,
 }
 
 GRIDS: dict[str, list[Params]] = {
     "popularity": [{}],
-    "item-knn": [{"k": k, "shrink": s} for k in (50, 100, 200, 400) for s in (0.0, 10.0, 50.0)],
-    "ease": [{"lam": lam} for lam in (100.0, 200.0, 300.0, 500.0, 800.0)],
+    "item-knn": [{"k": k, "shrink": s} for k in (100, 200, 400, 800) for s in (0.0, 10.0, 50.0)],
+    "ease": [{"lam": lam} for lam in (200.0, 300.0, 500.0, 800.0, 1200.0)],
     "als": [
         {"factors": f, "regularization": r, "alpha": a}
         for f in (32, 64)
         for r in (10.0, 30.0, 60.0)
         for a in (2.0, 5.0, 10.0)
+    ],
+    "rp3beta": [
+        {"alpha": a, "beta": b, "k": k}
+        for a in (0.8, 1.0)
+        for b in (0.3, 0.5, 0.7)
+        for k in (100, 200)
     ],
 }
 

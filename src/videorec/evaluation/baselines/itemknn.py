@@ -31,13 +31,13 @@ class ItemKNN:
         norms = np.sqrt(np.diag(co)).astype(np.float32)
         sim = co / (np.outer(norms, norms) + self.shrink + 1e-9)
         np.fill_diagonal(sim, 0.0)
-        self.similarity = _keep_top_k_per_column(sim.astype(np.float32), self.k)
+        self.similarity = keep_top_k_per_column(sim.astype(np.float32), self.k)
 
     def scores(self, users: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
         return np.asarray((self.train[users] @ self.similarity).toarray(), np.float32)
 
 
-def _keep_top_k_per_column(sim: npt.NDArray[np.float32], k: int) -> sp.csr_matrix:
+def keep_top_k_per_column(sim: npt.NDArray[np.float32], k: int) -> sp.csr_matrix:
     """Zero all but the k largest entries of each column (the neighbours of each target item)."""
     n = sim.shape[0]
     if k >= n:
