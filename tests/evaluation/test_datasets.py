@@ -40,3 +40,11 @@ class TestMovieLensLoader:
         log, catalog = load_dataset("movielens-100k", tmp_path)
         assert len(implicit_positives(log, min_positive_rating("movielens-100k"))) == 2
         assert catalog.post_ids.tolist() == [10, 11]
+
+
+class TestOracleLoading:
+    def test_no_truth_means_no_oracle(self, socialverse_dir: Path):
+        from videorec.evaluation.oracle import load_truth
+
+        assert load_truth(socialverse_dir) is None
+        assert load_truth(None) is None

@@ -41,6 +41,7 @@ def evaluate_command(
             runs=runs,
             seed=seed,
             progress=lambda msg: status.update(msg),
+            truth_dir=data if dataset == "demo" else None,
         )
     console.print(_table(report))
     for path in write_all(report, out):

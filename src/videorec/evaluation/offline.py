@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,7 @@ from videorec.errors import InvalidInput
 from videorec.evaluation.blend import Blend
 from videorec.evaluation.datasets import implicit_positives, min_positive_rating
 from videorec.evaluation.matrix import SplitMatrices, to_matrices
+from videorec.evaluation.oracle import Oracle, load_truth
 from videorec.evaluation.scoring import measure
 from videorec.evaluation.splits import split
 from videorec.evaluation.tuning import GRIDS, Tuned, tune
@@ -29,6 +31,7 @@ log = structlog.get_logger(__name__)
 BASELINES = ("popularity", "item-knn", "ease", "als")
 OURS = "ours"
 MODELS = (*BASELINES, OURS)
+ORACLE_FRACTION = "ndcg@10/oracle"
 OURS_SOURCES = ("ease", "rp3beta", "item-knn", "als", "popularity")
 """The candidate sources the blend mixes, tuned like the baselines."""
 
@@ -71,8 +74,14 @@ def evaluate(
     runs: int = 3,
     seed: int = 0,
     progress: Progress | None = None,
+    truth_dir: Path | None = None,
 ) -> Report:
-    """Run the whole comparison `runs` times with seeds seed, seed+1, ..."""
+    """Run the whole comparison `runs` times with seeds seed, seed+1, ...
+
+    With `truth_dir` (a generated demo directory whose truth the generator's package can read),
+    the oracle is measured too, and each model's NDCG@10 as a fraction of the oracle's.
+    """
+    truth = load_truth(truth_dir)
     unknown = sorted(set(models) - set(MODELS))
     if unknown:
         raise InvalidInput(f"unknown models {unknown}; choose from {', '.join(MODELS)}")
@@ -84,6 +93,8 @@ def evaluate(
         matrices = to_matrices(split(positives, protocol, run_seed), catalog)
         report.info = _split_info(matrices)
         _one_run(report, matrices, models, run_seed, progress or (lambda _: None))
+        if truth is not None:
+            _oracle_run(report, matrices, Oracle(*truth, matrices.user_ids, matrices.item_ids))
     return report
 
 
@@ -107,6 +118,17 @@ def _one_run(
             params = tuned[name].params
             values = measure(tuned[name].model, m.test, exclude, m.train).values
         _record(report, name, values, params, seed)
+
+
+def _oracle_run(report: Report, m: SplitMatrices, oracle: Oracle) -> None:
+    exclude = (m.train + m.valid).tocsr()
+    values = measure(oracle, m.test, exclude, m.train).values
+    _record(report, oracle.name, values, {}, seed=-1)
+    best = values["ndcg@10"]
+    for name, metrics in report.values.items():
+        if name != oracle.name and best > 0:
+            fraction = metrics["ndcg@10"][-1] / best
+            metrics.setdefault(ORACLE_FRACTION, []).append(fraction)
 
 
 def _record(

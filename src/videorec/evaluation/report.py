@@ -25,6 +25,7 @@ TABLE_METRICS = (
     "coverage@10",
     "novelty@10",
     "gini@10",
+    "ndcg@10/oracle",
 )
 PLOT_METRICS = ("ndcg@10", "recall@10", "ndcg@50", "recall@50")
 
@@ -58,6 +59,9 @@ def markdown_table(report: Report) -> str:
     for model, values in summary.items():
         cells = []
         for c in columns:
+            if c not in values:
+                cells.append("-")
+                continue
             mean, std = values[c]
             cell = f"{mean:.4f} ± {std:.4f}"
             bold = c in ("ndcg@10", "recall@10", "ndcg@50", "recall@50") and mean == best[c]

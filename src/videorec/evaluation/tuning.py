@@ -6,7 +6,7 @@
 | item-knn | k in {100, 200, 400, 800} x shrink in {0, 10, 50} |
 | ease | lambda in {200, 300, 500, 800, 1200} |
 | als | factors in {32, 64} x regularization in {10, 30, 60} x alpha in {2, 5, 10}, 15 iterations |
-| rp3beta (a source of ours) | alpha in {0.8, 1.0} x beta in {0.3, 0.5, 0.7} x k in {100, 200} |
+| rp3beta (a source of ours) | alpha 1.0, k 200, beta in {0.3, 0.5, 0.7} |
 """
 
 from __future__ import annotations
@@ -45,12 +45,7 @@ GRIDS: dict[str, list[Params]] = {
         for r in (10.0, 30.0, 60.0)
         for a in (2.0, 5.0, 10.0)
     ],
-    "rp3beta": [
-        {"alpha": a, "beta": b, "k": k}
-        for a in (0.8, 1.0)
-        for b in (0.3, 0.5, 0.7)
-        for k in (100, 200)
-    ],
+    "rp3beta": [{"alpha": 1.0, "beta": b, "k": 200} for b in (0.3, 0.5, 0.7)],
 }
 
 TUNING_METRIC = "ndcg@10"
