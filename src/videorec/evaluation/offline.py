@@ -3,7 +3,8 @@
 All models see the same split in a run. Test metrics rank every item for each user with their
 training and validation items excluded; tuning ranks with training items excluded against the
 validation items. Models are fitted on train only (RecBole's protocol), so validation-tuned
-choices carry over to test unchanged.
+choices carry over to test unchanged. Under `temporal` every run sees the same split, so the
+configurations chosen in the first run are refitted with each later run's seed, not re-searched.
 """
 
 from __future__ import annotations
@@ -82,6 +83,7 @@ def evaluate(
     the oracle is measured too, and each model's NDCG@10 as a fraction of the oracle's.
     """
     truth = load_truth(truth_dir)
+    reuse: dict[str, dict[str, Any]] = {}
     unknown = sorted(set(models) - set(MODELS))
     if unknown:
         raise InvalidInput(f"unknown models {unknown}; choose from {', '.join(MODELS)}")
@@ -92,20 +94,29 @@ def evaluate(
     for run_seed in report.seeds:
         matrices = to_matrices(split(positives, protocol, run_seed), catalog)
         report.info = _split_info(matrices)
-        _one_run(report, matrices, models, run_seed, progress or (lambda _: None))
+        chosen = reuse if protocol == "temporal" else {}
+        _one_run(report, matrices, models, run_seed, progress or (lambda _: None), chosen)
         if truth is not None:
             _oracle_run(report, matrices, Oracle(*truth, matrices.user_ids, matrices.item_ids))
     return report
 
 
 def _one_run(
-    report: Report, m: SplitMatrices, models: tuple[str, ...], seed: int, progress: Progress
+    report: Report,
+    m: SplitMatrices,
+    models: tuple[str, ...],
+    seed: int,
+    progress: Progress,
+    chosen: dict[str, dict[str, Any]],
 ) -> None:
+    """Tune (or, with `chosen` filled by an earlier run on the same split, refit), then test."""
     needed = set(models) | (set(OURS_SOURCES) if OURS in models else set())
     tuned: dict[str, Tuned] = {}
     for name in [b for b in (*BASELINES, "rp3beta") if b in needed]:
         progress(f"seed {seed}: tuning {name} ({len(GRIDS[name])} configurations)")
-        tuned[name] = tune(name, m.train, m.valid, seed=seed)
+        grid = [chosen[name]] if name in chosen else None
+        tuned[name] = tune(name, m.train, m.valid, grid=grid, seed=seed)
+        chosen[name] = tuned[name].params
     exclude = (m.train + m.valid).tocsr()
     for name in models:
         if name == OURS:

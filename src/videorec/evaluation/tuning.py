@@ -4,8 +4,8 @@
 |---|---|
 | popularity | none |
 | item-knn | k in {100, 200, 400, 800} x shrink in {0, 10, 50} |
-| ease | lambda in {200, 300, 500, 800, 1200} |
-| als | factors in {32, 64} x regularization in {10, 30, 60} x alpha in {2, 5, 10}, 15 iterations |
+| ease | lambda in {50, 100, 200, 300, 500, 800, 1200} |
+| als | factors {32, 64} x regularization {3, 10, 30, 60} x alpha {1, 2, 5, 10}; 15 iterations |
 | rp3beta (a source of ours) | alpha 1.0, k 200, beta in {0.3, 0.5, 0.7} |
 """
 
@@ -38,12 +38,12 @@ FACTORIES: dict[str, Callable[..., Recommender]] = {
 GRIDS: dict[str, list[Params]] = {
     "popularity": [{}],
     "item-knn": [{"k": k, "shrink": s} for k in (100, 200, 400, 800) for s in (0.0, 10.0, 50.0)],
-    "ease": [{"lam": lam} for lam in (200.0, 300.0, 500.0, 800.0, 1200.0)],
+    "ease": [{"lam": lam} for lam in (50.0, 100.0, 200.0, 300.0, 500.0, 800.0, 1200.0)],
     "als": [
         {"factors": f, "regularization": r, "alpha": a}
         for f in (32, 64)
-        for r in (10.0, 30.0, 60.0)
-        for a in (2.0, 5.0, 10.0)
+        for r in (3.0, 10.0, 30.0, 60.0)
+        for a in (1.0, 2.0, 5.0, 10.0)
     ],
     "rp3beta": [{"alpha": 1.0, "beta": b, "k": 200} for b in (0.3, 0.5, 0.7)],
 }
