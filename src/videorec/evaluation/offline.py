@@ -18,20 +18,25 @@ import numpy as np
 import structlog
 
 from videorec.errors import InvalidInput
+from videorec.evaluation.baselines.base import Recommender
 from videorec.evaluation.blend import Blend
 from videorec.evaluation.datasets import implicit_positives, min_positive_rating
 from videorec.evaluation.matrix import SplitMatrices, to_matrices
 from videorec.evaluation.oracle import Oracle, load_truth
 from videorec.evaluation.scoring import measure
-from videorec.evaluation.splits import split
+from videorec.evaluation.splits import SplitLogs, split
 from videorec.evaluation.tuning import GRIDS, Tuned, tune
+from videorec.evaluation.two_tower import TwoTowerSource
 from videorec.features.log import InteractionLog, PostCatalog
 
 log = structlog.get_logger(__name__)
 
 BASELINES = ("popularity", "item-knn", "ease", "als")
 OURS = "ours"
+TWO_TOWER = "two-tower"
 MODELS = (*BASELINES, OURS)
+OPTIONAL = (TWO_TOWER,)
+"""Models run only when asked for (`--models ...,two-tower`); then also a source of ours."""
 ORACLE_FRACTION = "ndcg@10/oracle"
 OURS_SOURCES = ("ease", "rp3beta", "item-knn", "als", "popularity")
 """The candidate sources the blend mixes, tuned like the baselines."""
@@ -84,18 +89,21 @@ def evaluate(
     """
     truth = load_truth(truth_dir)
     reuse: dict[str, dict[str, Any]] = {}
-    unknown = sorted(set(models) - set(MODELS))
+    unknown = sorted(set(models) - set(MODELS) - set(OPTIONAL))
     if unknown:
-        raise InvalidInput(f"unknown models {unknown}; choose from {', '.join(MODELS)}")
+        names = ", ".join((*MODELS, *OPTIONAL))
+        raise InvalidInput(f"unknown models {unknown}; choose from {names}")
     positives = implicit_positives(events, min_positive_rating(dataset))
     if len(positives) == 0:
         raise InvalidInput(f"the {dataset} data set has no positive interactions")
     report = Report(dataset, protocol, [seed + r for r in range(runs)])
     for run_seed in report.seeds:
-        matrices = to_matrices(split(positives, protocol, run_seed), catalog)
+        logs = split(positives, protocol, run_seed)
+        matrices = to_matrices(logs, catalog)
+        extra = _optional_models(models, logs, catalog, matrices)
         report.info = _split_info(matrices)
         chosen = reuse if protocol == "temporal" else {}
-        _one_run(report, matrices, models, run_seed, progress or (lambda _: None), chosen)
+        _one_run(report, matrices, models, run_seed, progress or (lambda _: None), chosen, extra)
         if truth is not None:
             _oracle_run(report, matrices, Oracle(*truth, matrices.user_ids, matrices.item_ids))
     return report
@@ -108,6 +116,7 @@ def _one_run(
     seed: int,
     progress: Progress,
     chosen: dict[str, dict[str, Any]],
+    extra: dict[str, Recommender],
 ) -> None:
     """Tune (or, with `chosen` filled by an earlier run on the same split, refit), then test."""
     needed = set(models) | (set(OURS_SOURCES) if OURS in models else set())
@@ -121,14 +130,28 @@ def _one_run(
     for name in models:
         if name == OURS:
             progress(f"seed {seed}: learning the blend of {', '.join(OURS_SOURCES)}")
-            blend = Blend([tuned[s].model for s in OURS_SOURCES])
+            blend = Blend([tuned[s].model for s in OURS_SOURCES] + list(extra.values()))
             blend.learn(m.train, m.valid, seed)
             params = dict(blend.describe())
             values = measure(blend, m.test, exclude, m.train).values
+        elif name in extra:
+            params = {}
+            values = measure(extra[name], m.test, exclude, m.train).values
         else:
             params = tuned[name].params
             values = measure(tuned[name].model, m.test, exclude, m.train).values
         _record(report, name, values, params, seed)
+
+
+def _optional_models(
+    models: tuple[str, ...], logs: SplitLogs, catalog: PostCatalog, m: SplitMatrices
+) -> dict[str, Recommender]:
+    """The optional models asked for, fitted on this run's training part."""
+    if TWO_TOWER not in models:
+        return {}
+    two_tower = TwoTowerSource(logs.train, logs.valid, catalog, m.user_ids, m.item_ids)
+    two_tower.fit(m.train)
+    return {TWO_TOWER: two_tower}
 
 
 def _oracle_run(report: Report, m: SplitMatrices, oracle: Oracle) -> None:
