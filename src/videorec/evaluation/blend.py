@@ -95,7 +95,7 @@ class Blend:
 
     def describe(self) -> dict[str, float]:
         """Source name -> learned weight."""
-        return {s.name: float(w) for s, w in zip(self.sources, self.weights, strict=True)}
+        return {s.name: round(float(w), 3) for s, w in zip(self.sources, self.weights, strict=True)}
 
 
 def standardise(scores: npt.NDArray[np.floating]) -> npt.NDArray[np.float32]:
