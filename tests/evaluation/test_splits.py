@@ -90,3 +90,10 @@ class TestSplitMatrices:
     def test_unknown_protocol_is_refused(self):
         with pytest.raises(InvalidInput):
             split(clustered_log(), "leave-one-out")
+
+
+class TestEmptyTraining:
+    def test_a_split_without_training_users_gives_empty_matrices(self):
+        log = clustered_log().select(np.zeros(720, bool))
+        m = to_matrices(temporal_split(log), bare_catalog(np.arange(5)))
+        assert m.train.shape == m.test.shape == (0, 5)

@@ -57,11 +57,13 @@ def to_matrices(logs: SplitLogs, catalog: PostCatalog) -> SplitMatrices:
 def _csr(
     log: InteractionLog, user_ids: npt.NDArray[np.int64], item_ids: npt.NDArray[np.int64]
 ) -> Csr:
+    shape = (len(user_ids), len(item_ids))
+    if len(user_ids) == 0:
+        return sp.csr_matrix(shape, dtype=np.float32)
     rows = np.searchsorted(user_ids, log.user_ids)
     known = (rows < len(user_ids)) & (user_ids[np.minimum(rows, len(user_ids) - 1)] == log.user_ids)
     cols = np.searchsorted(item_ids, log.post_ids[known])
     data = np.ones(int(known.sum()), np.float32)
-    shape = (len(user_ids), len(item_ids))
     matrix = sp.csr_matrix((data, (rows[known], cols)), shape=shape, dtype=np.float32)
     matrix.data[:] = 1.0  # duplicates (if any) stay binary
     return matrix
