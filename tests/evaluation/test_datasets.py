@@ -48,3 +48,22 @@ class TestOracleLoading:
 
         assert load_truth(socialverse_dir) is None
         assert load_truth(None) is None
+
+
+class TestPostsCatalogue:
+    def test_reads_category_creator_time_and_title_from_the_posts_file(self, tmp_path: Path):
+        (tmp_path / "view.json").write_text(
+            '[{"id": 1, "post_id": 7, "user_id": 1, "viewed_at": "2024-01-10 07:20:55"},'
+            ' {"id": 2, "post_id": 8, "user_id": 1, "viewed_at": "2024-01-10 07:21:55"}]'
+        )
+        (tmp_path / "posts.json").write_text(
+            '[{"id": 7, "category": {"id": 4}, "username": "ana", "created_at": 1699329653000,'
+            ' "title": "never give up", "view_count": 41}]'
+        )
+        _, catalog = load_dataset("demo", tmp_path)
+        assert catalog.post_ids.tolist() == [7, 8]
+        assert catalog.category_ids.tolist() == [4, -1]
+        assert catalog.creators == ["ana", ""]
+        assert catalog.created_at.tolist() == [1699329653, -1]
+        assert catalog.texts == ["never give up", ""]
+        assert catalog.counters["view_count"].tolist() == [41.0, 0.0]

@@ -85,11 +85,41 @@ def load_socialverse(log_dir: Path, posts_path: Path) -> tuple[InteractionLog, P
     if not present:
         raise InvalidInput(f"no engagement files (view/like/inspire/rating.json) in {log_dir}")
     log = InteractionLog(*(np.concatenate([getattr(p, f) for p in present]) for f in _FIELDS))
-    post_ids = np.unique(log.post_ids)
-    if posts_path.exists():
-        listed = [int(p["id"]) for p in _read_json(posts_path)]
-        post_ids = np.union1d(post_ids, np.asarray(listed, np.int64))
-    return log.sorted_by_time(), bare_catalog(post_ids)
+    posts = (
+        {int(p["id"]): p for p in _read_json(posts_path) if "id" in p}
+        if posts_path.exists()
+        else {}
+    )
+    post_ids = np.union1d(np.unique(log.post_ids), np.asarray(sorted(posts), np.int64))
+    return log.sorted_by_time(), posts_catalog(post_ids, posts)
+
+
+COUNTERS = ("view_count", "upvote_count", "comment_count", "share_count", "rating_count")
+
+
+def posts_catalog(
+    post_ids: np.ndarray[Any, np.dtype[np.int64]], posts: dict[int, Any]
+) -> PostCatalog:
+    """The catalogue the posts file describes: category, creator, time, title, counters.
+
+    Posts the logs mention but the file lacks keep the bare defaults.
+    """
+    rows = [posts.get(int(i), {}) for i in post_ids]
+    base = bare_catalog(post_ids)
+    category = [(r.get("category") or {}).get("id", -1) for r in rows]
+    created = [_epoch(r.get("created_at")) if r.get("created_at") else -1 for r in rows]
+    return PostCatalog(
+        post_ids=base.post_ids,
+        category_ids=np.asarray([int(c) for c in category], np.int64),
+        creators=[str(r.get("username") or "") for r in rows],
+        created_at=np.asarray(created, np.int64),
+        texts=[str(r.get("title") or "") for r in rows],
+        mood_terms=base.mood_terms,
+        counters={
+            c: np.asarray([float(r.get(c) or 0) for r in rows], np.float32) for c in COUNTERS
+        },
+        public=np.asarray([bool(r.get("is_available_in_public_feed", True)) for r in rows]),
+    )
 
 
 _FIELDS = ("user_ids", "post_ids", "kinds", "ratings", "timestamps")
