@@ -7,7 +7,7 @@ import sys
 import typer
 from rich.console import Console
 
-from videorec.cli import data, db, ingest, serve, train
+from videorec.cli import data, db, evaluate, ingest, serve, train
 from videorec.errors import VideorecError
 
 app = typer.Typer(
@@ -21,6 +21,7 @@ serve.register(app)
 ingest.register(app)
 data.register(app)
 train.register(app)
+evaluate.register(app)
 
 err_console = Console(stderr=True)
 

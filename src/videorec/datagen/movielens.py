@@ -79,7 +79,7 @@ def read_movielens(path: Path | str) -> MovieLens:
             users=_users(folder / "u.user"),
             items=_items(folder / "u.item"),
             genre_names=_genres(folder / "u.genre"),
-            ratings=_ratings(folder / "u.data"),
+            ratings=read_ratings(folder / "u.data"),
         )
     except (ValueError, IndexError) as exc:
         raise InvalidInput(f"{folder} is not MovieLens-100k: {exc}") from exc
@@ -123,7 +123,8 @@ def _release(text: str) -> int:
     return int(datetime.strptime(text, "%d-%b-%Y").replace(tzinfo=UTC).timestamp())
 
 
-def _ratings(path: Path) -> MovieLensRatings:
+def read_ratings(path: Path) -> MovieLensRatings:
+    """`u.data` alone: one row per rating, in file order."""
     table = np.loadtxt(path, dtype=np.int64, delimiter="\t", ndmin=2)
     return MovieLensRatings(
         user_ids=table[:, 0], item_ids=table[:, 1], stars=table[:, 2], timestamps=table[:, 3]

@@ -1,0 +1,1 @@
+"""Baseline recommenders behind one small `Recommender` protocol, and their tuning grids."""

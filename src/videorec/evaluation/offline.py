@@ -1,0 +1,186 @@
+"""One evaluation: split, tune every model on validation, measure on test, repeat over seeds.
+
+All models see the same split in a run. Test metrics rank every item for each user with their
+training and validation items excluded; tuning ranks with training items excluded against the
+validation items. Models are fitted on train only (RecBole's protocol), so validation-tuned
+choices carry over to test unchanged. Under `temporal` every run sees the same split, so the
+configurations chosen in the first run are refitted with each later run's seed, not re-searched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import structlog
+
+from videorec.errors import InvalidInput
+from videorec.evaluation.baselines.base import Recommender
+from videorec.evaluation.blend import Blend
+from videorec.evaluation.datasets import implicit_positives, min_positive_rating
+from videorec.evaluation.matrix import SplitMatrices, to_matrices
+from videorec.evaluation.oracle import Oracle, load_truth
+from videorec.evaluation.scoring import measure
+from videorec.evaluation.splits import SplitLogs, split
+from videorec.evaluation.tuning import GRIDS, Tuned, tune
+from videorec.evaluation.two_tower import TwoTowerSource
+from videorec.features.log import InteractionLog, PostCatalog
+
+log = structlog.get_logger(__name__)
+
+BASELINES = ("popularity", "item-knn", "ease", "als")
+OURS = "ours"
+TWO_TOWER = "two-tower"
+MODELS = (*BASELINES, OURS)
+OPTIONAL = (TWO_TOWER,)
+"""Models run only when asked for (`--models ...,two-tower`); then also a source of ours."""
+ORACLE_FRACTION = "ndcg@10/oracle"
+OURS_SOURCES = ("ease", "rp3beta", "item-knn", "als", "popularity")
+"""The candidate sources the blend mixes, tuned like the baselines."""
+
+
+@dataclass
+class Report:
+    """Everything one `videorec evaluate` measured.
+
+    Attributes:
+        values: model -> metric -> one test value per run.
+        params: model -> the chosen configuration of each run.
+        info: data set, protocol and split sizes.
+    """
+
+    dataset: str
+    protocol: str
+    seeds: list[int]
+    values: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    params: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, dict[str, tuple[float, float]]]:
+        """model -> metric -> (mean, standard deviation over runs)."""
+        return {
+            model: {m: (float(np.mean(v)), float(np.std(v))) for m, v in metrics.items()}
+            for model, metrics in self.values.items()
+        }
+
+
+Progress = Callable[[str], None]
+
+
+def evaluate(
+    events: InteractionLog,
+    catalog: PostCatalog,
+    *,
+    dataset: str,
+    protocol: str,
+    models: tuple[str, ...] = MODELS,
+    runs: int = 3,
+    seed: int = 0,
+    progress: Progress | None = None,
+    truth_dir: Path | None = None,
+) -> Report:
+    """Run the whole comparison `runs` times with seeds seed, seed+1, ...
+
+    With `truth_dir` (a generated demo directory whose truth the generator's package can read),
+    the oracle is measured too, and each model's NDCG@10 as a fraction of the oracle's.
+    """
+    truth = load_truth(truth_dir)
+    reuse: dict[str, dict[str, Any]] = {}
+    unknown = sorted(set(models) - set(MODELS) - set(OPTIONAL))
+    if unknown:
+        names = ", ".join((*MODELS, *OPTIONAL))
+        raise InvalidInput(f"unknown models {unknown}; choose from {names}")
+    positives = implicit_positives(events, min_positive_rating(dataset))
+    if len(positives) == 0:
+        raise InvalidInput(f"the {dataset} data set has no positive interactions")
+    report = Report(dataset, protocol, [seed + r for r in range(runs)])
+    for run_seed in report.seeds:
+        logs = split(positives, protocol, run_seed)
+        matrices = to_matrices(logs, catalog)
+        extra = _optional_models(models, logs, catalog, matrices)
+        report.info = _split_info(matrices)
+        chosen = reuse if protocol == "temporal" else {}
+        _one_run(report, matrices, models, run_seed, progress or (lambda _: None), chosen, extra)
+        if truth is not None:
+            _oracle_run(report, matrices, Oracle(*truth, matrices.user_ids, matrices.item_ids))
+    return report
+
+
+def _one_run(
+    report: Report,
+    m: SplitMatrices,
+    models: tuple[str, ...],
+    seed: int,
+    progress: Progress,
+    chosen: dict[str, dict[str, Any]],
+    extra: dict[str, Recommender],
+) -> None:
+    """Tune (or, with `chosen` filled by an earlier run on the same split, refit), then test."""
+    needed = set(models) | (set(OURS_SOURCES) if OURS in models else set())
+    tuned: dict[str, Tuned] = {}
+    for name in [b for b in (*BASELINES, "rp3beta") if b in needed]:
+        progress(f"seed {seed}: tuning {name} ({len(GRIDS[name])} configurations)")
+        grid = [chosen[name]] if name in chosen else None
+        tuned[name] = tune(name, m.train, m.valid, grid=grid, seed=seed)
+        chosen[name] = tuned[name].params
+    exclude = (m.train + m.valid).tocsr()
+    for name in models:
+        if name == OURS:
+            progress(f"seed {seed}: learning the blend of {', '.join(OURS_SOURCES)}")
+            blend = Blend([tuned[s].model for s in OURS_SOURCES] + list(extra.values()))
+            blend.learn(m.train, m.valid, seed)
+            params = dict(blend.describe())
+            values = measure(blend, m.test, exclude, m.train).values
+        elif name in extra:
+            params = {}
+            values = measure(extra[name], m.test, exclude, m.train).values
+        else:
+            params = tuned[name].params
+            values = measure(tuned[name].model, m.test, exclude, m.train).values
+        _record(report, name, values, params, seed)
+
+
+def _optional_models(
+    models: tuple[str, ...], logs: SplitLogs, catalog: PostCatalog, m: SplitMatrices
+) -> dict[str, Recommender]:
+    """The optional models asked for, fitted on this run's training part."""
+    if TWO_TOWER not in models:
+        return {}
+    two_tower = TwoTowerSource(logs.train, logs.valid, catalog, m.user_ids, m.item_ids)
+    two_tower.fit(m.train)
+    return {TWO_TOWER: two_tower}
+
+
+def _oracle_run(report: Report, m: SplitMatrices, oracle: Oracle) -> None:
+    exclude = (m.train + m.valid).tocsr()
+    values = measure(oracle, m.test, exclude, m.train).values
+    _record(report, oracle.name, values, {}, seed=-1)
+    best = values["ndcg@10"]
+    for name, metrics in report.values.items():
+        if name != oracle.name and best > 0:
+            fraction = metrics["ndcg@10"][-1] / best
+            metrics.setdefault(ORACLE_FRACTION, []).append(fraction)
+
+
+def _record(
+    report: Report, name: str, values: dict[str, float], params: dict[str, Any], seed: int
+) -> None:
+    for metric, value in values.items():
+        report.values.setdefault(name, {}).setdefault(metric, []).append(value)
+    report.params.setdefault(name, []).append(params)
+    log.debug("evaluated", model=name, seed=seed, ndcg10=values["ndcg@10"])
+
+
+def _split_info(m: SplitMatrices) -> dict[str, Any]:
+    return {
+        "users": int(m.train.shape[0]),
+        "items": m.n_items,
+        "train": int(m.train.nnz),
+        "valid": int(m.valid.nnz),
+        "test": int(m.test.nnz),
+        "test_users": int((np.diff(m.test.indptr) > 0).sum()),
+        "dropped_users": m.dropped_users,
+    }

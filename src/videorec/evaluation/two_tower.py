@@ -1,0 +1,69 @@
+"""The models stage's two-tower + ranker (`videorec.training.fit`) as a `Recommender`.
+
+It trains on the training part of the split as an `InteractionLog` (so it sees kinds, ratings and
+times, not only the binary matrix), validates on the validation part, and scores every item with
+`score_all`. Imported lazily: evaluation works without the models stage, and `two-tower` is then
+refused with a clear message.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from videorec.errors import InvalidInput
+from videorec.features.log import InteractionLog, PostCatalog
+
+UNKNOWN = -1e9
+
+
+def training_api() -> Any:
+    """The `videorec.training.fit` module; raises `InvalidInput` when it is not installed."""
+    try:
+        return importlib.import_module("videorec.training.fit")
+    except ImportError as exc:
+        raise InvalidInput("two-tower needs videorec.training.fit (the models stage)") from exc
+
+
+class TwoTowerSource:
+    """`fit` ignores the matrix and trains on the logs given at construction.
+
+    Args:
+        train_log, valid_log: the split's events (all kinds).
+        catalog: the posts.
+        user_ids, item_ids: upstream ids of the matrix rows and columns.
+    """
+
+    name = "two-tower"
+
+    def __init__(
+        self,
+        train_log: InteractionLog,
+        valid_log: InteractionLog,
+        catalog: PostCatalog,
+        user_ids: npt.NDArray[np.int64],
+        item_ids: npt.NDArray[np.int64],
+    ) -> None:
+        self.train_log, self.valid_log, self.catalog = train_log, valid_log, catalog
+        self.user_ids, self.item_ids = user_ids, item_ids
+        self.model: Any = None
+        self.histories: list[InteractionLog] = []
+        self.columns = np.zeros(0, np.int64)
+
+    def fit(self, train: sp.csr_matrix) -> None:
+        self.model = training_api().fit(self.train_log, self.catalog, validation=self.valid_log)
+        ordered = self.train_log.sorted_by_time()
+        self.histories = [ordered.select(ordered.user_ids == u) for u in self.user_ids]
+        self.columns = np.searchsorted(self.item_ids, np.asarray(self.model.post_ids))
+
+    def scores(self, users: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
+        raw = self.model.score_all(
+            [int(u) for u in self.user_ids[users]], [self.histories[u] for u in users]
+        )
+        out = np.full((len(users), len(self.item_ids)), UNKNOWN, np.float32)
+        out[:, self.columns] = raw
+        return out
