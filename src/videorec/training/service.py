@@ -81,10 +81,15 @@ def train_and_register(
     cache.save()
     model.metrics["trained_on"] = {"interactions": len(interactions), "posts": len(catalog)}
     folder = save_artifact(model, settings.models_dir)
-    beats = model.metrics["model"]["ndcg@10"] > model.metrics["popularity"]["ndcg@10"]
+    activate = should_activate(model.metrics, force=force)
     with make_sessionmaker(engine).begin() as session:
         model_versions.register(session, version=model.version, path=str(folder),
                                 metrics=model.metrics, config=config.model_dump())  # fmt: skip
-        if beats or force:
+        if activate:
             model_versions.activate(session, model.version)
-    return TrainResult(model.version, folder, model.metrics, beats or force)
+    return TrainResult(model.version, folder, model.metrics, activate)
+
+
+def should_activate(metrics: dict[str, Any], *, force: bool = False) -> bool:
+    """Activate only a model whose validation NDCG@10 beats popularity's, unless forced."""
+    return force or metrics["model"]["ndcg@10"] > metrics["popularity"]["ndcg@10"]
