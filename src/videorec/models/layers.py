@@ -37,6 +37,8 @@ class PostEncoder(nn.Module):
             `mood_rows` (m+1, M), `dense` (m+1, D), `text` (m+1, T).
         n_ids, n_creators, n_categories, n_moods: vocabulary sizes (OOV row included).
         dim: width of each embedded part.
+        sparse: give the post id table sparse gradients (only the rows a batch touches; train
+            it with a sparse optimiser such as `torch.optim.SparseAdam`).
     """
 
     def __init__(
@@ -48,11 +50,12 @@ class PostEncoder(nn.Module):
         n_categories: int,
         n_moods: int,
         dim: int,
+        sparse: bool = False,
     ) -> None:
         super().__init__()
         for name, value in table.items():
             self.register_buffer(f"table_{name}", value, persistent=False)
-        self.ids = nn.Embedding(n_ids, dim)
+        self.ids = nn.Embedding(n_ids, dim, sparse=sparse)
         self.creators = nn.Embedding(n_creators, dim)
         self.categories = nn.Embedding(n_categories, dim)
         self.moods = nn.Embedding(n_moods, dim, padding_idx=0)
@@ -74,15 +77,15 @@ class PostEncoder(nn.Module):
         return self._encode(unique)[inverse].reshape(*rows.shape, self.out_dim)
 
     def _encode(self, rows: torch.Tensor) -> torch.Tensor:
-        moods = self._table("mood_rows")[rows]
+        moods = self._table("mood_rows", rows)
         mood_count = (moods > 0).sum(-1, keepdim=True).clamp(min=1)
         parts = [
-            self.ids(self._table("id_rows")[rows]),
-            self.creators(self._table("creator_rows")[rows]),
-            self.categories(self._table("category_rows")[rows]),
+            self.ids(self._table("id_rows", rows)),
+            self.creators(self._table("creator_rows", rows)),
+            self.categories(self._table("category_rows", rows)),
             self.moods(moods).sum(-2) / mood_count,
-            self.text(self._table("text")[rows]),
-            self.dense(self._table("dense")[rows]),
+            self.text(self._table("text", rows)),
+            self.dense(self._table("dense", rows)),
         ]
         return torch.cat(parts, dim=-1)
 
@@ -108,8 +111,10 @@ class PostEncoder(nn.Module):
         pooled: torch.Tensor = torch.sparse.mm(matrix, self._encode(unique))
         return pooled
 
-    def _table(self, name: str) -> torch.Tensor:
-        return self.get_buffer(f"table_{name}")
+    def _table(self, name: str, rows: torch.Tensor) -> torch.Tensor:
+        """Rows of one post table column; `index_select` gathers about twice as fast as
+        `table[rows]` on CPU (the 384-wide text column dominates a batch at 100k posts)."""
+        return self.get_buffer(f"table_{name}").index_select(0, rows)
 
 
 def weighted_pool(items: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
