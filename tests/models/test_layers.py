@@ -32,6 +32,19 @@ class TestPostEncoder:
             encoder.pool(rows, weights), weighted_pool(encoder(rows), weights)
         )
 
+    def test_pool_gradients_equal_the_dense_weighted_mean(self, table) -> None:
+        torch.manual_seed(0)
+        encoder = builders.post_encoder(table, **_post_sizes(), dim=4, sparse=True)
+        rows = torch.tensor([[1, 2, 2], [0, 3, 4]])
+        weights = torch.tensor([[1.0, -1.0, 2.0], [0.0, 0.5, 3.0]])
+        grads = []
+        for pooled in (encoder.pool(rows, weights), weighted_pool(encoder(rows), weights)):
+            encoder.zero_grad(set_to_none=True)
+            pooled.square().sum().backward()
+            grads.append([encoder.ids.weight.grad.to_dense(), encoder.text.weight.grad])
+        for sparse_path, dense_path in zip(*grads, strict=True):
+            torch.testing.assert_close(sparse_path, dense_path)
+
     def test_empty_history_pools_to_zero(self, table) -> None:
         encoder = builders.post_encoder(table, **_post_sizes(), dim=4)
         pooled = encoder.pool(torch.zeros(2, 3, dtype=torch.long), torch.zeros(2, 3))

@@ -2,10 +2,14 @@
 
 `post_encoder(...)`, `two_tower(...)` and `ranker(...)` are component builders; `two_tower_small`
 and `ranker_small` are presets. Config objects never reach the modules: the training recipes turn
-a config into these flat keyword arguments.
+a config into these flat keyword arguments. `sparse=True` gives the user and post id tables
+sparse gradients, for training with a sparse optimiser (`training.optim`); it does not change
+the weights or the outputs.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import torch
 
@@ -16,49 +20,49 @@ from videorec.models.two_tower import TwoTower
 
 def post_encoder(
     table: dict[str, torch.Tensor], *, n_ids: int, n_creators: int, n_categories: int,
-    n_moods: int, dim: int,
+    n_moods: int, dim: int, sparse: bool = False,
 ) -> PostEncoder:  # fmt: skip
     return PostEncoder(
         table, n_ids=n_ids, n_creators=n_creators, n_categories=n_categories,
-        n_moods=n_moods, dim=dim,
+        n_moods=n_moods, dim=dim, sparse=sparse,
     )  # fmt: skip
 
 
 def two_tower(
     table: dict[str, torch.Tensor], *, n_users: int, n_ids: int, n_creators: int,
     n_categories: int, n_moods: int, dim: int = 32, hidden: list[int] | None = None,
-    out_dim: int = 64, dropout: float = 0.0,
+    out_dim: int = 64, dropout: float = 0.0, sparse: bool = False,
 ) -> TwoTower:  # fmt: skip
     encoder = post_encoder(
         table, n_ids=n_ids, n_creators=n_creators, n_categories=n_categories,
-        n_moods=n_moods, dim=dim,
+        n_moods=n_moods, dim=dim, sparse=sparse,
     )  # fmt: skip
     return TwoTower(
         encoder, n_users=n_users, user_dim=dim, hidden=hidden if hidden is not None else [128],
-        out_dim=out_dim, dropout=dropout,
+        out_dim=out_dim, dropout=dropout, sparse=sparse,
     )  # fmt: skip
 
 
 def ranker(
     table: dict[str, torch.Tensor], *, n_users: int, n_ids: int, n_creators: int,
     n_categories: int, n_moods: int, dim: int = 16, hidden: list[int] | None = None,
-    dropout: float = 0.2,
+    dropout: float = 0.2, sparse: bool = False,
 ) -> Ranker:  # fmt: skip
     encoder = post_encoder(
         table, n_ids=n_ids, n_creators=n_creators, n_categories=n_categories,
-        n_moods=n_moods, dim=dim,
+        n_moods=n_moods, dim=dim, sparse=sparse,
     )  # fmt: skip
     return Ranker(
         encoder, n_users=n_users, user_dim=dim,
-        hidden=hidden if hidden is not None else [128, 64], dropout=dropout,
+        hidden=hidden if hidden is not None else [128, 64], dropout=dropout, sparse=sparse,
     )  # fmt: skip
 
 
-def two_tower_small(table: dict[str, torch.Tensor], **sizes: int) -> TwoTower:
+def two_tower_small(table: dict[str, torch.Tensor], **sizes: Any) -> TwoTower:
     """Preset: 32-wide parts, one 128 hidden layer, 64-d output vectors."""
     return two_tower(table, dim=32, hidden=[128], out_dim=64, **sizes)
 
 
-def ranker_small(table: dict[str, torch.Tensor], **sizes: int) -> Ranker:
+def ranker_small(table: dict[str, torch.Tensor], **sizes: Any) -> Ranker:
     """Preset: 16-wide parts, 128 -> 64 ReLU MLP, dropout 0.2."""
     return ranker(table, dim=16, hidden=[128, 64], dropout=0.2, **sizes)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 
@@ -37,6 +38,8 @@ class PostEncoder(nn.Module):
             `mood_rows` (m+1, M), `dense` (m+1, D), `text` (m+1, T).
         n_ids, n_creators, n_categories, n_moods: vocabulary sizes (OOV row included).
         dim: width of each embedded part.
+        sparse: give the post id table sparse gradients (only the rows a batch touches; train
+            it with a sparse optimiser such as `torch.optim.SparseAdam`).
     """
 
     def __init__(
@@ -48,11 +51,12 @@ class PostEncoder(nn.Module):
         n_categories: int,
         n_moods: int,
         dim: int,
+        sparse: bool = False,
     ) -> None:
         super().__init__()
         for name, value in table.items():
             self.register_buffer(f"table_{name}", value, persistent=False)
-        self.ids = nn.Embedding(n_ids, dim)
+        self.ids = nn.Embedding(n_ids, dim, sparse=sparse)
         self.creators = nn.Embedding(n_creators, dim)
         self.categories = nn.Embedding(n_categories, dim)
         self.moods = nn.Embedding(n_moods, dim, padding_idx=0)
@@ -74,22 +78,22 @@ class PostEncoder(nn.Module):
         return self._encode(unique)[inverse].reshape(*rows.shape, self.out_dim)
 
     def _encode(self, rows: torch.Tensor) -> torch.Tensor:
-        moods = self._table("mood_rows")[rows]
+        moods = self._table("mood_rows", rows)
         mood_count = (moods > 0).sum(-1, keepdim=True).clamp(min=1)
         parts = [
-            self.ids(self._table("id_rows")[rows]),
-            self.creators(self._table("creator_rows")[rows]),
-            self.categories(self._table("category_rows")[rows]),
+            self.ids(self._table("id_rows", rows)),
+            self.creators(self._table("creator_rows", rows)),
+            self.categories(self._table("category_rows", rows)),
             self.moods(moods).sum(-2) / mood_count,
-            self.text(self._table("text")[rows]),
-            self.dense(self._table("dense")[rows]),
+            self.text(self._table("text", rows)),
+            self.dense(self._table("dense", rows)),
         ]
         return torch.cat(parts, dim=-1)
 
     def pool(self, rows: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-        """Signed weighted mean of encoded history items (see `weighted_pool`), computed as a
-        sparse (b, distinct posts) matrix times the distinct posts' encodings: far cheaper than
-        gathering (b, L, width) and scattering its gradient back.
+        """Signed weighted mean of encoded history items (see `weighted_pool`): each distinct
+        post is encoded once and `embedding_bag` sums its weighted encodings per user, far
+        cheaper than gathering (b, L, width) or a sparse (b, distinct posts) matrix product.
 
         Args:
             rows: shape (b, L), post table rows.
@@ -98,18 +102,16 @@ class PostEncoder(nn.Module):
         Returns:
             shape (b, 6 * dim).
         """
-        unique, inverse = torch.unique(rows.reshape(-1), return_inverse=True)
+        unique, inverse = torch.unique(rows, return_inverse=True)
         norm = weights.abs().sum(-1, keepdim=True).clamp(min=1e-6)
-        batch = torch.arange(rows.shape[0], device=rows.device).repeat_interleave(rows.shape[1])
-        matrix = torch.sparse_coo_tensor(
-            torch.stack([batch, inverse]), (weights / norm).reshape(-1),
-            (rows.shape[0], unique.shape[0]), check_invariants=False,
-        )  # fmt: skip
-        pooled: torch.Tensor = torch.sparse.mm(matrix, self._encode(unique))
-        return pooled
+        return F.embedding_bag(
+            inverse, self._encode(unique), per_sample_weights=weights / norm, mode="sum"
+        )
 
-    def _table(self, name: str) -> torch.Tensor:
-        return self.get_buffer(f"table_{name}")
+    def _table(self, name: str, rows: torch.Tensor) -> torch.Tensor:
+        """Rows of one post table column; `index_select` gathers about twice as fast as
+        `table[rows]` on CPU (the 384-wide text column dominates a batch at 100k posts)."""
+        return self.get_buffer(f"table_{name}").index_select(0, rows)
 
 
 def weighted_pool(items: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:

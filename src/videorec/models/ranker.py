@@ -22,6 +22,7 @@ class Ranker(nn.Module):
         hidden: hidden widths of the MLP.
         dropout: dropout after each hidden ReLU.
         n_heads: number of binary heads.
+        sparse: give the user id table sparse gradients (see `PostEncoder`).
     """
 
     def __init__(
@@ -33,10 +34,11 @@ class Ranker(nn.Module):
         hidden: list[int],
         dropout: float,
         n_heads: int = 4,
+        sparse: bool = False,
     ) -> None:
         super().__init__()
         self.encoder = encoder
-        self.users = nn.Embedding(n_users, user_dim)
+        self.users = nn.Embedding(n_users, user_dim, sparse=sparse)
         width = user_dim + 3 * encoder.out_dim
         self.n_heads = n_heads
         self.mlp = MLP(width, hidden, n_heads + 1, dropout)

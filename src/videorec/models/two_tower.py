@@ -22,6 +22,7 @@ class TwoTower(nn.Module):
         hidden: hidden widths of both tower MLPs.
         out_dim: width of the output vectors.
         dropout: dropout inside the tower MLPs.
+        sparse: give the user id table sparse gradients (see `PostEncoder`).
     """
 
     def __init__(
@@ -33,10 +34,11 @@ class TwoTower(nn.Module):
         hidden: list[int],
         out_dim: int,
         dropout: float = 0.0,
+        sparse: bool = False,
     ) -> None:
         super().__init__()
         self.encoder = encoder
-        self.users = nn.Embedding(n_users, user_dim)
+        self.users = nn.Embedding(n_users, user_dim, sparse=sparse)
         self.user_mlp = MLP(user_dim + encoder.out_dim, hidden, out_dim, dropout)
         self.post_mlp = MLP(encoder.out_dim, hidden, out_dim, dropout)
 

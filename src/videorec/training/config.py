@@ -57,6 +57,7 @@ class TwoTowerConfig(_Section):
     batch_size: int = 1024
     learning_rate: float = 3e-3
     weight_decay: float = 0.0
+    """AdamW weight decay of the dense weights; the id tables (SparseAdam) get none."""
     epochs: int = 6
     patience: int = 2
     """Epochs without a better validation NDCG@10 before stopping."""

@@ -137,12 +137,13 @@ def _sizes(pipeline: FeaturePipeline, table: PostTable) -> dict[str, Any]:
 
 def _tower_args(config: TrainConfig) -> dict[str, Any]:
     t = config.two_tower
-    return {"dim": t.dim, "hidden": t.hidden, "out_dim": t.out_dim, "dropout": t.dropout}
+    return {"dim": t.dim, "hidden": t.hidden, "out_dim": t.out_dim, "dropout": t.dropout,
+            "sparse": True}  # fmt: skip
 
 
 def _ranker_args(config: TrainConfig) -> dict[str, Any]:
     r = config.ranker
-    return {"dim": r.dim, "hidden": r.hidden, "dropout": r.dropout}
+    return {"dim": r.dim, "hidden": r.hidden, "dropout": r.dropout, "sparse": True}
 
 
 def _assemble(

@@ -20,6 +20,7 @@ from videorec.models.ranker import Ranker
 from videorec.training.config import RankerConfig
 from videorec.training.data import EventArrays, PairLabels, pair_labels
 from videorec.training.observer import Observer
+from videorec.training.optim import SplitAdam
 
 STAGE = "ranker"
 
@@ -46,7 +47,7 @@ def train_ranker(
     rng = np.random.default_rng(seed + 1)
     torch.manual_seed(seed + 1)
     labels = pair_labels(events, pipeline.signals.high_from)
-    optimiser = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, foreach=True)
+    optimiser = SplitAdam(model, config.learning_rate)
     n_pairs = min(labels.positions.shape[0], config.max_pairs)
     per_batch = max(1, config.batch_size // (1 + config.negatives))
     steps = max(1, -(-n_pairs // per_batch))
@@ -81,7 +82,7 @@ def train_ranker(
 
 def _step(
     model: Ranker,
-    optimiser: torch.optim.Optimizer,
+    optimiser: SplitAdam,
     events: EventArrays,
     pipeline: FeaturePipeline,
     labels: PairLabels,
@@ -111,7 +112,7 @@ def _step(
     rated = to(~np.isnan(rating))
     if bool(rated.any()):
         loss = loss + F.mse_loss(predicted[rated], to(np.nan_to_num(rating))[rated])
-    optimiser.zero_grad(set_to_none=True)
+    optimiser.zero_grad()
     loss.backward()  # type: ignore[no-untyped-call]
     optimiser.step()
     return float(loss.detach())

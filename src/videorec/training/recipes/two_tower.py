@@ -18,6 +18,7 @@ from videorec.models.two_tower import TwoTower, sampled_softmax_loss
 from videorec.training.config import TwoTowerConfig
 from videorec.training.data import EventArrays
 from videorec.training.observer import Observer
+from videorec.training.optim import SplitAdam
 
 STAGE = "two_tower"
 
@@ -48,9 +49,7 @@ def train_two_tower(
     positions = events.first_of_pairs()
     positions = positions[events.weights[positions] > 0]
     log_q = _log_q(events.rows[positions], len(events.rows) and int(events.rows.max()) + 1)
-    optimiser = torch.optim.AdamW(
-        model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay, foreach=True
-    )
+    optimiser = SplitAdam(model, config.learning_rate, config.weight_decay)
     steps = max(1, -(-positions.shape[0] // config.batch_size))
     observer.on_stage(STAGE, min(steps, max_steps or steps), config.epochs)
     history: list[dict[str, float]] = []
@@ -87,7 +86,7 @@ def _log_q(rows: np.ndarray, size: int) -> np.ndarray:
 
 def _step(
     model: TwoTower,
-    optimiser: torch.optim.Optimizer,
+    optimiser: SplitAdam,
     events: EventArrays,
     pipeline: FeaturePipeline,
     batch: np.ndarray,
@@ -105,7 +104,7 @@ def _step(
 
     user_vec, post_vec = model(to(users), to(rows), to(weights), to(posts))
     loss = sampled_softmax_loss(user_vec, post_vec, to(posts), to(log_q[posts]), config.temperature)
-    optimiser.zero_grad(set_to_none=True)
+    optimiser.zero_grad()
     loss.backward()  # type: ignore[no-untyped-call]
     optimiser.step()
     return float(loss.detach())

@@ -1,0 +1,60 @@
+"""SplitAdam: SparseAdam for sparse id tables, AdamW for every other parameter."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from tests.models.conftest import SIZES, tiny_table
+from videorec.models import builders
+from videorec.models.two_tower import sampled_softmax_loss
+from videorec.training.optim import SplitAdam
+
+USERS = torch.tensor([1, 2, 3, 4])
+POSTS = torch.tensor([1, 2, 3, 4])
+HISTORY = torch.tensor([[1, 0], [2, 0], [3, 0], [4, 0]])
+
+
+def _model(sparse: bool):
+    torch.manual_seed(0)
+    return builders.two_tower(tiny_table(), **SIZES, dim=4, hidden=[8], out_dim=3, sparse=sparse)
+
+
+def _loss(model) -> torch.Tensor:
+    users, posts = model(USERS, HISTORY, torch.ones(4, 2), POSTS)
+    return sampled_softmax_loss(users, posts, POSTS, torch.full((4,), math.log(0.25)), 0.1)
+
+
+class TestSplitAdam:
+    def test_sparse_id_tables_go_to_sparse_adam_and_the_rest_to_adamw(self) -> None:
+        model = _model(sparse=True)
+        sparse, dense = SplitAdam(model, lr=0.01).optimisers
+        assert isinstance(sparse, torch.optim.SparseAdam)
+        assert isinstance(dense, torch.optim.AdamW)
+        tables = {id(p) for group in sparse.param_groups for p in group["params"]}
+        assert tables == {id(model.users.weight), id(model.encoder.ids.weight)}
+        assert (
+            sum(len(g["params"]) for g in dense.param_groups) == len(list(model.parameters())) - 2
+        )
+
+    def test_a_step_leaves_rows_the_batch_did_not_touch(self) -> None:
+        model = _model(sparse=True)
+        before = model.users.weight.detach().clone()
+        optimiser = SplitAdam(model, lr=0.01)
+        optimiser.zero_grad()
+        _loss(model).backward()
+        optimiser.step()
+        changed = (model.users.weight.detach() != before).any(-1)
+        assert changed.tolist() == [False, True, True, True, True]
+
+    def test_sparse_tables_give_the_same_outputs_and_still_learn(self) -> None:
+        dense, sparse = _model(sparse=False), _model(sparse=True)
+        torch.testing.assert_close(_loss(sparse), _loss(dense))
+        optimiser = SplitAdam(sparse.train(), lr=0.05)
+        for _ in range(60):
+            loss = _loss(sparse)
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+        assert loss.item() < 0.05
