@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -39,6 +39,8 @@ class PipelineState:
     model: FeedModel | None
     model_version: str | None
     watermark: Watermark
+    user_ids: dict[str, int] = field(default_factory=dict)
+    """username -> user id, filled by requests (known users only) and dropped with the state."""
 
 
 def load_artifact_model(path: str) -> FeedModel:
