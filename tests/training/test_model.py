@@ -46,6 +46,22 @@ class TestLoadedModel:
             tower = trained.two_tower.post_vectors(torch.from_numpy(rows)).numpy()
         assert np.allclose(trained._post_vectors_of(rows), tower, atol=1e-5)
 
+    def test_frozen_encoders_score_like_the_live_ones(self, trained, tiny_data) -> None:
+        log, catalog = tiny_data
+        history = _histories(log, [3])[0]
+        ids = np.concatenate([catalog.post_ids[:30], [999_999]])
+        trained._last_user = None
+        frozen = trained.score(3, history, ids)
+        encoders = [trained.two_tower.encoder, trained.ranker.encoder]
+        for encoder in encoders:
+            encoder.train()  # drops the precomputed encodings
+            encoder.eval()
+        assert all(encoder._frozen is None for encoder in encoders)
+        trained._last_user = None
+        live = trained.score(3, history, ids)
+        trained._freeze_encoders()
+        assert np.allclose(frozen, live, atol=1e-5)
+
     def test_remembered_user_vector_follows_a_changed_history(self, trained, tiny_data) -> None:
         log, _ = tiny_data
         history = _histories(log, [1])[0]

@@ -22,6 +22,9 @@ from videorec.training.config import IndexConfig, TrainConfig
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float32]
+FREEZE_ENCODERS_UP_TO = 250_000
+"""Catalogues up to this size get precomputed post encodings (2 x 96 floats a post, ~200 MB
+at the limit with the default widths): per-request scoring then indexes them."""
 
 
 def build_index(vectors: FloatArray, config: IndexConfig) -> Any:
@@ -72,6 +75,8 @@ class LoadedModel:
         self.index = index if index is not None else build_index(self.post_vectors, config.index)
         self._blend = torch.tensor(config.blend.head_weights(), device=self._device)
         self._oov_vector = self._unknown_post_vector()
+        if self.post_ids.shape[0] <= FREEZE_ENCODERS_UP_TO:
+            self._freeze_encoders()
         self._last_user: tuple[tuple[Any, ...], FloatArray] | None = None
 
     @torch.no_grad()
@@ -121,6 +126,12 @@ class LoadedModel:
         vector: FloatArray = self.user_vectors([user_id], [history])[0]
         self._last_user = (key, vector)
         return vector
+
+    def _freeze_encoders(self) -> None:
+        """Precompute both post encoders' outputs (the models are in eval mode from here on)."""
+        self.two_tower.encoder.freeze()
+        if self.ranker is not None:
+            self.ranker.encoder.freeze()
 
     @torch.no_grad()
     def _unknown_post_vector(self) -> FloatArray:
