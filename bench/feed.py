@@ -8,7 +8,11 @@ costliest request); `/feed scroll` opens a session and then follows its `next_cu
 (15 pages of 20), as an app does. It also reports FAISS HNSW recall@500
 against exact search on clustered 64-d vectors of the same sizes.
 
-    nice -n 10 python bench/feed.py --sizes 10000 100000 --seconds 8
+With `--model`, a small two-tower + ranker model (1 epoch each, default widths, 1 thread) is
+trained on each synthetic database with `videorec train`'s own code path and activated, so
+`/feed` ranks with an active model (two-tower ANN source + ranker scoring), as in production.
+
+    nice -n 10 python bench/feed.py --sizes 10000 100000 --seconds 8 --model
 """
 
 from __future__ import annotations
@@ -96,6 +100,25 @@ def populate(url: str, n_posts: int, seed: int = 1) -> None:
     engine.dispose()
 
 
+def train_model(url: str, var_dir: Path) -> str:
+    """Train a small model on the database at `url`, register and activate it; its version."""
+    from videorec.settings import Settings
+    from videorec.training.config import TrainConfig
+    from videorec.training.service import train_and_register
+
+    config = TrainConfig.model_validate({
+        "threads": 1, "split": {"max_validation_users": 200},
+        "two_tower": {"epochs": 1}, "ranker": {"epochs": 1, "max_pairs": 50_000},
+    })  # fmt: skip
+    engine = make_engine(url)
+    try:
+        result = train_and_register(Settings(database_url=url, var_dir=var_dir), engine, config,
+                                    force=True)  # fmt: skip
+    finally:
+        engine.dispose()
+    return result.version
+
+
 def start_server(url: str, var_dir: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "VIDEOREC_DATABASE_URL": url,
            "VIDEOREC_VAR_DIR": str(var_dir), "VIDEOREC_LOG_LEVEL": "WARNING",
@@ -156,20 +179,26 @@ def ann_recall(n: int, k: int = 500, dim: int = 64, queries: int = 100) -> dict[
     return {"recall": float(recall), "query_ms": per_query, "build_s": build}
 
 
-def run_size(n_posts: int, seconds: int, tmp: Path) -> None:
+def run_size(n_posts: int, seconds: int, tmp: Path, model: bool = False, ann: bool = True) -> None:
     url = f"sqlite:///{tmp / f'bench-{n_posts}.db'}"
     started = time.perf_counter()
     populate(url, n_posts)
     print(f"\n== {n_posts:,} posts, {USERS:,} users, {USERS * EVENTS_PER_USER:,} events "
           f"(setup {time.perf_counter() - started:.0f} s)")  # fmt: skip
+    if model:
+        started = time.perf_counter()
+        version = train_model(url, tmp / f"var-{n_posts}")
+        print(f"model {version} trained and activated in {time.perf_counter() - started:.0f} s")
     script, scroll = tmp / "feed.lua", tmp / "scroll.lua"
     script.write_text(LUA % USERS)
     scroll.write_text(SCROLL_LUA % USERS)
     server = start_server(url, tmp / f"var-{n_posts}")
     try:
         started = time.perf_counter()
-        httpx.get(f"http://127.0.0.1:{PORT}/feed?username=u1", timeout=900).raise_for_status()
-        print(f"feed state built in {time.perf_counter() - started:.1f} s (first request)")
+        first = httpx.get(f"http://127.0.0.1:{PORT}/feed?username=u1", timeout=900)
+        first.raise_for_status()
+        print(f"feed state ready {time.perf_counter() - started:.1f} s after /health answered "
+              f"(model_version {first.json()['model_version']})")  # fmt: skip
         runs = (
             ("/health", "/health", None),
             ("/feed", "/feed", script),
@@ -182,7 +211,7 @@ def run_size(n_posts: int, seconds: int, tmp: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    if n_posts <= 200_000:  # HNSW over 1M vectors takes ~5 min to build here
+    if ann and n_posts <= 200_000:  # HNSW over 1M vectors takes ~5 min to build here
         ann = ann_recall(n_posts)
         print(f"ANN HNSW M=32 efSearch=512: recall@500 {ann['recall']:.3f}, "
               f"{ann['query_ms']:.2f} ms/query (1 thread), "
@@ -193,10 +222,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--model", action="store_true", help="train and activate a small model")
+    parser.add_argument("--no-ann", action="store_true", help="skip the HNSW recall measurement")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="videorec-bench-") as tmp:
         for n_posts in args.sizes:
-            run_size(n_posts, args.seconds, Path(tmp))
+            run_size(n_posts, args.seconds, Path(tmp), args.model, not args.no_ann)
 
 
 if __name__ == "__main__":

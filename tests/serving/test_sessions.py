@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 from redis import Redis
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.conftest import PostgresDatabase, fresh_database_url
 from tests.serving import world
 from videorec.features.text import EmbeddingCache
 from videorec.kit.db import make_engine, make_sessionmaker
+from videorec.kit.time import utc_now
 from videorec.serving.config import load_feed_config
 from videorec.serving.context import FeedRequest
 from videorec.serving.feed import FeedService
 from videorec.serving.registry import PipelineRegistry
 from videorec.serving.sessions import RedisSessionStore, SqlSessionStore
 from videorec.storage import migrate
+from videorec.storage.repositories import feed_sessions
+from videorec.storage.tables import FeedSession
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 
@@ -114,3 +119,13 @@ class TestRedisStore:
         assert not redis_store.compare_and_set("s1", 0, {"pages": [[2]]})
         assert redis_store.load("s1") == (1, {"pages": [[1]]})
         assert redis_store.latest("k") == "s1"
+
+
+class TestExpiredSessionsArePurged:
+    def test_creating_a_session_deletes_expired_ones(self, session: Session) -> None:
+        now = utc_now()
+        feed_sessions.create(session, id="old", key="k", data={}, expires_at=now - timedelta(1))
+        feed_sessions.create(session, id="live", key="k", data={}, expires_at=now + timedelta(1))
+        SqlSessionStore(session, purge_every=1).create("new", "k", {"ids": []}, ttl_s=60)
+        left = set(session.scalars(select(FeedSession.id)))
+        assert left == {"live", "new"}

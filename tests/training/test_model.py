@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from videorec.errors import InvalidInput
 from videorec.features.log import InteractionLog
@@ -36,6 +37,38 @@ class TestLoadedModel:
         assert np.isfinite(scores).all()
         ids, _ = trained.retrieve(123_456, InteractionLog.empty(), 3)
         assert ids.shape == (3,)
+
+    def test_precomputed_post_vectors_equal_the_post_tower(self, trained, tiny_data) -> None:
+        _, catalog = tiny_data
+        ids = np.concatenate([catalog.post_ids[:20], [999_999]])  # one post the model never saw
+        rows = trained.table.rows_of(ids)
+        with torch.no_grad():
+            tower = trained.two_tower.post_vectors(torch.from_numpy(rows)).numpy()
+        assert np.allclose(trained._post_vectors_of(rows), tower, atol=1e-5)
+
+    def test_frozen_encoders_score_like_the_live_ones(self, trained, tiny_data) -> None:
+        log, catalog = tiny_data
+        history = _histories(log, [3])[0]
+        ids = np.concatenate([catalog.post_ids[:30], [999_999]])
+        trained._last_user = None
+        frozen = trained.score(3, history, ids)
+        encoders = [trained.two_tower.encoder, trained.ranker.encoder]
+        for encoder in encoders:
+            encoder.train()  # drops the precomputed encodings
+            encoder.eval()
+        assert all(encoder._frozen is None for encoder in encoders)
+        trained._last_user = None
+        live = trained.score(3, history, ids)
+        trained._freeze_encoders()
+        assert np.allclose(frozen, live, atol=1e-5)
+
+    def test_remembered_user_vector_follows_a_changed_history(self, trained, tiny_data) -> None:
+        log, _ = tiny_data
+        history = _histories(log, [1])[0]
+        shorter = history.select(np.arange(len(history)) < len(history) // 2)
+        first = trained.user_vector(1, history).copy()
+        assert np.allclose(trained.user_vector(1, history), first)
+        assert not np.allclose(trained.user_vector(1, shorter), first)
 
     def test_score_all_ranks_the_whole_catalogue(self, trained, tiny_data) -> None:
         log, catalog = tiny_data

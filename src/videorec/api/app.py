@@ -43,6 +43,7 @@ def create_app(
         app.state.engine = own_engine
         app.state.sessionmaker = make_sessionmaker(own_engine)
         start_feed(app, settings, registry, own_engine if engine is None else None)
+        app.state.feed.registry.warm_up()  # only the app's own engine: not under test engines
         try:
             yield
         finally:

@@ -63,6 +63,26 @@ class PostEncoder(nn.Module):
         self.text = nn.Linear(int(table["text"].shape[-1]), dim)
         self.dense = nn.Linear(int(table["dense"].shape[-1]), dim)
         self.out_dim = 6 * dim
+        self._frozen: torch.Tensor | None = None
+
+    @torch.no_grad()
+    def freeze(self, batch: int = 65_536) -> None:
+        """Precompute the encoding of every table row, shape (m+1, 6 * dim), for serving.
+
+        Later `forward` and `pool` calls index it instead of running six embeddings and two
+        linears per call. Dropped by `train()`, so a model that trains again never reads stale
+        encodings.
+        """
+        self._frozen = None
+        n = int(self.get_buffer("table_id_rows").shape[0])
+        rows = torch.arange(n, device=self.get_buffer("table_id_rows").device)
+        self._frozen = torch.cat([self._encode(rows[i : i + batch]) for i in range(0, n, batch)])
+
+    def train(self, mode: bool = True) -> PostEncoder:
+        if mode:
+            self._frozen = None
+        super().train(mode)
+        return self
 
     def forward(self, rows: torch.Tensor) -> torch.Tensor:
         """Encode posts.
@@ -78,6 +98,8 @@ class PostEncoder(nn.Module):
         return self._encode(unique)[inverse].reshape(*rows.shape, self.out_dim)
 
     def _encode(self, rows: torch.Tensor) -> torch.Tensor:
+        if self._frozen is not None:
+            return self._frozen[rows]
         moods = self._table("mood_rows", rows)
         mood_count = (moods > 0).sum(-1, keepdim=True).clamp(min=1)
         parts = [

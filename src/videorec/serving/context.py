@@ -13,6 +13,9 @@ from videorec.serving.config import FeedConfig
 from videorec.serving.registry import PipelineRegistry, PipelineState
 from videorec.storage.repositories import feed
 
+USER_ID_CACHE = 1_000_000
+"""At most this many usernames are remembered per feed state (~100 MB at the limit)."""
+
 
 @dataclass(frozen=True)
 class FeedRequest:
@@ -46,7 +49,7 @@ def build_context(
 
     The user's history is read now, so events ingested since the previous request count.
     """
-    user_id = feed.find_user_id(db, request.username)
+    user_id = _user_id(db, state, request.username)
     history = (
         feed.user_history(db, user_id, config.history_limit)
         if user_id is not None
@@ -74,6 +77,16 @@ def build_context(
     )
     cold = user_id is None or len(history) < config.cold_start_min_events
     return ctx, cold
+
+
+def _user_id(db: Session, state: PipelineState, username: str) -> int | None:
+    """The user's id, remembered for the state's lifetime once found (unknown users are not)."""
+    user_id = state.user_ids.get(username)
+    if user_id is None:
+        user_id = feed.find_user_id(db, username)
+        if user_id is not None and len(state.user_ids) < USER_ID_CACHE:
+            state.user_ids[username] = user_id
+    return user_id
 
 
 def _excluded(history: InteractionLog, rows: np.ndarray, config: FeedConfig) -> np.ndarray:

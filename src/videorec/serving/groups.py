@@ -45,21 +45,17 @@ class Groups:
     def expand(self, group_order: IntArray, min_rows: int) -> tuple[IntArray, IntArray]:
         """Members of the groups in `group_order`, concatenated, until at least `min_rows`.
 
+        Vectorised: the groups needed are found from the cumulative sizes, then their members
+        are gathered in one fancy-index (no Python loop over groups).
+
         Returns:
             rows shape (r,) and the position in `group_order` of each row's group, shape (r,).
         """
-        parts: list[IntArray] = []
-        owners: list[IntArray] = []
-        total = 0
-        for position, group in enumerate(group_order.tolist()):
-            members = self.members(group)
-            if members.size:
-                parts.append(members)
-                owners.append(np.full(members.size, position, dtype=np.int64))
-                total += members.size
-            if total >= min_rows:
-                break
-        if not parts:
-            empty = np.zeros(0, dtype=np.int64)
-            return empty, empty
-        return np.concatenate(parts), np.concatenate(owners)
+        sizes = self.ptr[group_order + 1] - self.ptr[group_order]
+        total = np.cumsum(sizes)
+        needed = int(np.searchsorted(total, min_rows)) + 1  # groups until min_rows (or all)
+        order, sizes = group_order[:needed], sizes[:needed]
+        count = int(sizes.sum())
+        owners = np.repeat(np.arange(order.shape[0], dtype=np.int64), sizes)
+        starts = np.repeat(self.ptr[order] - (np.cumsum(sizes) - sizes), sizes)
+        return self.rows[starts + np.arange(count, dtype=np.int64)], owners

@@ -1,6 +1,7 @@
 """The feed's long-lived state: catalogue index, log statistics and the active model.
 
-Built lazily on the first request (from that request's database session), then kept on
+Built at start-up in a background thread (`warm_up`, when the registry has its own
+sessionmaker), else on the first request (from that request's database session); then kept on
 `app.state`. Every `refresh_s` seconds one request checks whether the log, the catalogue or
 the active model changed; if so the state is rebuilt (in a background thread when the
 registry has its own sessionmaker) and swapped in atomically.
@@ -11,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -38,12 +39,21 @@ class PipelineState:
     model: FeedModel | None
     model_version: str | None
     watermark: Watermark
+    user_ids: dict[str, int] = field(default_factory=dict)
+    """username -> user id, filled by requests (known users only) and dropped with the state."""
 
 
 def load_artifact_model(path: str) -> FeedModel:
-    """The default loader: `videorec.training.artifact.load_artifact`, imported only when needed."""
+    """The default loader: `videorec.training.artifact.load_artifact`, imported only when needed.
+
+    Also sets torch to one intra-op thread: scoring ~500 candidates is small work, and on a
+    busy 2-core box two threads made it ~2x slower (they wait on each other).
+    """
+    import torch
+
     from videorec.training.artifact import load_artifact
 
+    torch.set_num_threads(1)
     model: FeedModel = load_artifact(Path(path))
     return model
 
@@ -74,7 +84,39 @@ class PipelineRegistry:
         self._lock = threading.Lock()
         self._checked = 0.0
         self._refreshing = False
+        self._warming = False
         self.mood_vector = lru_cache(maxsize=4096)(self._mood_vector)
+
+    @property
+    def status(self) -> str:
+        """ "ready", "building" (warm-up running) or "on first request" (not built yet)."""
+        if self._state is not None:
+            return "ready"
+        return "building" if self._warming else "on first request"
+
+    def warm_up(self) -> None:
+        """Start building the state in a background thread; no-op without a sessionmaker.
+
+        A request that arrives meanwhile waits for it (`state` takes the same lock); a failed
+        warm-up is logged and the first request builds the state instead.
+        """
+        if self.sessionmaker is None or self._state is not None or self._warming:
+            return
+        self._warming = True
+        threading.Thread(target=self._warm, name="feed-warm-up", daemon=True).start()
+
+    def _warm(self) -> None:
+        assert self.sessionmaker is not None
+        try:
+            with self._lock:
+                if self._state is None:
+                    with self.sessionmaker() as db:
+                        self._state = self.build(db)
+                    self._checked = time.monotonic()
+        except Exception as exc:  # e.g. the database is down or not migrated yet
+            log.warning("feed_state_warm_up_failed", error=f"{type(exc).__name__}: {exc}")
+        finally:
+            self._warming = False
 
     def state(self, db: Session) -> PipelineState:
         """The current state, built now if there is none, refreshed if the data changed."""

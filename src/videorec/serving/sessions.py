@@ -6,6 +6,7 @@ version, so two requests racing on one cursor agree on a single page.
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -18,6 +19,9 @@ from videorec.kit.time import utc_now
 from videorec.storage.repositories import feed_sessions
 
 Snapshot = dict[str, Any]
+PURGE_EVERY = 200
+"""The database store deletes expired sessions on one session creation in this many."""
+_creations = itertools.count()
 
 
 class SessionStore(Protocol):
@@ -39,13 +43,21 @@ class SessionStore(Protocol):
 
 
 class SqlSessionStore:
-    """Sessions in the `feed_sessions` table, through the request's database session."""
+    """Sessions in the `feed_sessions` table, through the request's database session.
 
-    def __init__(self, db: Session) -> None:
+    Expired rows are deleted on one creation in `purge_every` (counted across the process),
+    an indexed delete that keeps the table at about one TTL's worth of sessions.
+    """
+
+    def __init__(self, db: Session, purge_every: int = PURGE_EVERY) -> None:
         self.db = db
+        self.purge_every = purge_every
 
     def create(self, session_id: str, key: str, data: Snapshot, ttl_s: int) -> None:
-        expires = utc_now() + timedelta(seconds=ttl_s)
+        now = utc_now()
+        if next(_creations) % self.purge_every == 0:
+            feed_sessions.delete_expired(self.db, now)
+        expires = now + timedelta(seconds=ttl_s)
         feed_sessions.create(self.db, id=session_id, key=key, data=data, expires_at=expires)
 
     def load(self, session_id: str) -> tuple[int, Snapshot] | None:

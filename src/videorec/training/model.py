@@ -22,6 +22,9 @@ from videorec.training.config import IndexConfig, TrainConfig
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float32]
+FREEZE_ENCODERS_UP_TO = 250_000
+"""Catalogues up to this size get precomputed post encodings (2 x 96 floats a post, ~200 MB
+at the limit with the default widths): per-request scoring then indexes them."""
 
 
 def build_index(vectors: FloatArray, config: IndexConfig) -> Any:
@@ -71,6 +74,10 @@ class LoadedModel:
         self.post_vectors = self._post_vectors() if post_vectors is None else post_vectors
         self.index = index if index is not None else build_index(self.post_vectors, config.index)
         self._blend = torch.tensor(config.blend.head_weights(), device=self._device)
+        self._oov_vector = self._unknown_post_vector()
+        if self.post_ids.shape[0] <= FREEZE_ENCODERS_UP_TO:
+            self._freeze_encoders()
+        self._last_user: tuple[tuple[Any, ...], FloatArray] | None = None
 
     @torch.no_grad()
     def _post_vectors(self, batch: int = 65_536) -> FloatArray:
@@ -106,9 +113,41 @@ class LoadedModel:
         return vectors
 
     def user_vector(self, user_id: int | None, history: InteractionLog) -> FloatArray:
-        """`FeedModel.user_vector`: shape (d,)."""
+        """`FeedModel.user_vector`: shape (d,).
+
+        The last user's vector is remembered (keyed by the user and the history's contents), so
+        the feed's `retrieve` then `score` of one request run the user tower once.
+        """
+        key = (user_id, *(a.tobytes() for a in (history.post_ids, history.kinds,
+                                                 history.ratings, history.timestamps)))  # fmt: skip
+        last = self._last_user
+        if last is not None and last[0] == key:
+            return last[1]
         vector: FloatArray = self.user_vectors([user_id], [history])[0]
+        self._last_user = (key, vector)
         return vector
+
+    def _freeze_encoders(self) -> None:
+        """Precompute both post encoders' outputs (the models are in eval mode from here on)."""
+        self.two_tower.encoder.freeze()
+        if self.ranker is not None:
+            self.ranker.encoder.freeze()
+
+    @torch.no_grad()
+    def _unknown_post_vector(self) -> FloatArray:
+        """The post tower's vector of table row 0 (an unknown post), shape (d,)."""
+        row = torch.zeros(1, dtype=torch.long, device=self._device)
+        return np.asarray(self.two_tower.post_vectors(row).cpu().numpy()[0], dtype=np.float32)
+
+    def _post_vectors_of(self, rows: IntArray) -> FloatArray:
+        """Post-tower vectors of table rows (0 = unknown post), shape rows.shape + (d,).
+
+        Reads the precomputed `post_vectors` (row r is `post_vectors[r - 1]`): the feed scores
+        ~500 candidates per request, and running the post tower on them cost more than the ranker.
+        """
+        vectors = self.post_vectors[np.maximum(rows - 1, 0)]
+        vectors[rows == 0] = self._oov_vector
+        return np.asarray(vectors, dtype=np.float32)
 
     def retrieve(
         self, user_id: int | None, history: InteractionLog, k: int
@@ -134,9 +173,15 @@ class LoadedModel:
         two-tower similarity; without a ranker, the similarity alone.
         """
         users, rows, weights = self._inputs(user_ids, histories)
-        posts = torch.from_numpy(self.table.rows_of(post_ids)).to(self._device)
-        vectors = self.two_tower.user_vectors(users, rows, weights)
-        similarity = (self.two_tower.post_vectors(posts) @ vectors.unsqueeze(-1)).squeeze(-1)
+        table_rows = self.table.rows_of(post_ids)
+        posts = torch.from_numpy(table_rows).to(self._device)
+        if len(user_ids) == 1:  # the feed's path: reuse the vector `retrieve` just computed
+            user = self.user_vector(user_ids[0], histories[0])[None, :]
+            vectors = torch.from_numpy(np.ascontiguousarray(user)).to(self._device)
+        else:
+            vectors = self.two_tower.user_vectors(users, rows, weights)
+        post_vectors = torch.from_numpy(self._post_vectors_of(table_rows)).to(self._device)
+        similarity = (post_vectors @ vectors.unsqueeze(-1)).squeeze(-1)
         if self.ranker is None:
             return similarity.cpu().numpy()
         logits, rating = self.ranker(users, rows, weights, posts)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from videorec.api.deps import FeedDep, LoopSessionDep, PresentedDep, SessionStoreDep
@@ -53,6 +54,8 @@ async def get_feed(
     if size > service.config.max_page_size:
         raise InvalidInput(f"page_size must be at most {service.config.max_page_size}")
     request = FeedRequest(username, category_id, project_code, mood, size, cursor, page)
+    if service.registry.status != "ready":  # wait for (or do) the build off the event loop
+        await run_in_threadpool(service.registry.state, db)
     result = service.page(db, store, request)
     generation = service.registry.state(db)
     return JSONBytesResponse(_body(result, presented.get_many(db, result.post_ids, generation)))

@@ -21,7 +21,11 @@ def health() -> Response:
 
 @router.get("/ready", response_model=Health, responses={503: {"model": ErrorBody}})
 def ready(request: Request) -> Response:
-    """Ready: the database answers and its schema is at the code's newest migration."""
+    """Ready: the database answers and its schema is at the code's newest migration.
+
+    `checks.feed` says whether the feed state is built ("ready"), still being built at start-up
+    ("building": `/feed` requests wait for it), or will be built by the first request.
+    """
     try:
         with request.app.state.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
@@ -33,7 +37,14 @@ def ready(request: Request) -> Response:
             f"database schema at {revision or 'nothing'}, code expects {migrate.head()}: "
             "run `videorec db upgrade`"
         )
-    return JSONBytesResponse({"status": "ok", "checks": {"database": "ok", "schema": revision}})
+    checks = {"database": "ok", "schema": revision, "feed": _feed_status(request)}
+    return JSONBytesResponse({"status": "ok", "checks": checks})
+
+
+def _feed_status(request: Request) -> str:
+    """The feed state: "ready", "building" (warm-up at start-up) or "on first request"."""
+    feed = getattr(request.app.state, "feed", None)
+    return "unavailable" if feed is None else str(feed.registry.status)
 
 
 def _not_ready(reason: str) -> Response:

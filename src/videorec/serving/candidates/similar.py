@@ -26,11 +26,27 @@ def nearest_rows(
     if vectors.shape[0] == 0 or limit <= 0:
         return np.zeros(0, np.int64), np.zeros(0, np.float32)
     sims = (vectors @ query).astype(np.float32)
-    group_order = np.lexsort((np.arange(sims.size), -sims)).astype(np.int64)
+    group_order = best_first(sims, 4 * limit)  # every group has a member: enough groups
     rows, owner = groups.expand(group_order, 4 * limit)
     keep = ctx.admissible(rows)
     if keep.sum() < limit and rows.shape[0] < groups.rows.shape[0]:
-        rows, owner = groups.expand(group_order, 64 * limit)  # filters removed many: look further
+        group_order = best_first(sims, 64 * limit)  # filters removed many: look further
+        rows, owner = groups.expand(group_order, 64 * limit)
         keep = ctx.admissible(rows)
     rows, score = rows[keep][:limit], sims[group_order[owner[keep]]][:limit]
     return rows, score
+
+
+def best_first(sims: npt.NDArray[np.float32], k: int) -> IntArray:
+    """Indices of the k largest `sims` (ties: lower index first), best first; shape (min(k, g),).
+
+    A partial sort: with thousands of distinct texts, sorting them all dominated the source.
+    """
+    if k < sims.size:
+        top = np.argpartition(-sims, k - 1)[:k]
+        # ties at the cut: take the lowest indices among equal values, as a full sort would
+        cut = sims[top].min()
+        top = np.concatenate([np.flatnonzero(sims > cut), np.flatnonzero(sims == cut)])[:k]
+    else:
+        top = np.arange(sims.size)
+    return top[np.lexsort((top, -sims[top]))].astype(np.int64)

@@ -1,15 +1,20 @@
-"""Feed session snapshots in the database (the default store; Redis is the other)."""
+"""Feed session snapshots in the database (the default store; Redis is the other).
+
+Statements use the table's columns (Core), not the ORM entity: one is written per `/feed`.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from videorec.kit.time import utc_now
 from videorec.storage.tables import FeedSession
+
+SESSIONS: Table = FeedSession.__table__  # type: ignore[assignment]
 
 
 def create(
@@ -17,7 +22,7 @@ def create(
 ) -> None:
     """Store a new session at version 0."""
     session.execute(
-        insert(FeedSession).values(
+        insert(SESSIONS).values(
             id=id, key=key, version=0, data=data, created_at=utc_now(), expires_at=expires_at
         )
     )
@@ -26,8 +31,8 @@ def create(
 def get(session: Session, id: str, now: datetime) -> tuple[int, dict[str, Any]] | None:
     """(version, data) of a live session, None when missing or expired."""
     row = session.execute(
-        select(FeedSession.version, FeedSession.data).where(
-            FeedSession.id == id, FeedSession.expires_at > now
+        select(SESSIONS.c.version, SESSIONS.c.data).where(
+            SESSIONS.c.id == id, SESSIONS.c.expires_at > now
         )
     ).first()
     return None if row is None else (row[0], row[1])
@@ -36,10 +41,9 @@ def get(session: Session, id: str, now: datetime) -> tuple[int, dict[str, Any]] 
 def compare_and_set(session: Session, id: str, version: int, data: dict[str, Any]) -> bool:
     """Replace the data if the stored version is still `version`; True when it was written."""
     result = session.execute(
-        update(FeedSession)
-        .where(FeedSession.id == id, FeedSession.version == version)
+        update(SESSIONS)
+        .where(SESSIONS.c.id == id, SESSIONS.c.version == version)
         .values(data=data, version=version + 1)
-        .execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0) == 1)
 
@@ -47,9 +51,9 @@ def compare_and_set(session: Session, id: str, version: int, data: dict[str, Any
 def latest_for_key(session: Session, key: str, now: datetime) -> str | None:
     """Id of the newest live session opened for `key`."""
     stmt = (
-        select(FeedSession.id)
-        .where(FeedSession.key == key, FeedSession.expires_at > now)
-        .order_by(FeedSession.created_at.desc())
+        select(SESSIONS.c.id)
+        .where(SESSIONS.c.key == key, SESSIONS.c.expires_at > now)
+        .order_by(SESSIONS.c.created_at.desc())
         .limit(1)
     )
     return session.scalar(stmt)
@@ -57,5 +61,5 @@ def latest_for_key(session: Session, key: str, now: datetime) -> str | None:
 
 def delete_expired(session: Session, now: datetime) -> int:
     """Remove expired sessions; how many were removed."""
-    result = session.execute(delete(FeedSession).where(FeedSession.expires_at <= now))
+    result = session.execute(delete(SESSIONS).where(SESSIONS.c.expires_at <= now))
     return int(getattr(result, "rowcount", 0) or 0)
