@@ -8,7 +8,6 @@ stopping, keeping the best weights.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 
 import numpy as np
@@ -19,6 +18,7 @@ from videorec.features.pipeline import FeaturePipeline
 from videorec.models.ranker import Ranker
 from videorec.training.config import RankerConfig
 from videorec.training.data import EventArrays, PairLabels, pair_labels
+from videorec.training.loop import fit_epochs
 from videorec.training.observer import Observer
 from videorec.training.optim import SplitAdam
 
@@ -52,32 +52,19 @@ def train_ranker(
     per_batch = max(1, config.batch_size // (1 + config.negatives))
     steps = max(1, -(-n_pairs // per_batch))
     observer.on_stage(STAGE, min(steps, max_steps or steps), config.epochs)
-    history: list[dict[str, float]] = []
-    best, best_state, waited = -1.0, copy.deepcopy(model.state_dict()), 0
-    for epoch in range(1, config.epochs + 1):
-        model.train()
-        chosen = rng.permutation(labels.positions.shape[0])[:n_pairs]
-        losses = []
-        for step, batch in enumerate(np.array_split(chosen, steps)):
-            if max_steps is not None and step >= max_steps:
-                break
-            loss = _step(model, optimiser, events, pipeline, labels, batch, n_rows, config, rng,
-                         device)  # fmt: skip
-            losses.append(loss)
-            observer.on_step(STAGE, loss)
-        model.eval()
-        metrics = validate(model)
-        record = {"epoch": float(epoch), "loss": float(np.mean(losses)), **metrics}
-        history.append(record)
-        observer.on_epoch(STAGE, epoch, record["loss"], metrics)
-        if metrics["ndcg@10"] > best:
-            best, best_state, waited = metrics["ndcg@10"], copy.deepcopy(model.state_dict()), 0
-        else:
-            waited += 1
-            if waited >= config.patience:
-                break
-    model.load_state_dict(best_state)
-    return history
+    return fit_epochs(
+        model,
+        stage=STAGE,
+        epochs=config.epochs,
+        patience=config.patience,
+        batches=lambda: np.array_split(rng.permutation(labels.positions.shape[0])[:n_pairs], steps),
+        step=lambda batch: _step(
+            model, optimiser, events, pipeline, labels, batch, n_rows, config, rng, device
+        ),
+        validate=validate,
+        observer=observer,
+        max_steps=max_steps,
+    )
 
 
 def _step(

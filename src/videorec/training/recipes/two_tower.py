@@ -7,7 +7,6 @@ NDCG@10 after each epoch -> early stopping, keeping the best weights.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 
 import numpy as np
@@ -17,6 +16,7 @@ from videorec.features.pipeline import FeaturePipeline
 from videorec.models.two_tower import TwoTower, sampled_softmax_loss
 from videorec.training.config import TwoTowerConfig
 from videorec.training.data import EventArrays
+from videorec.training.loop import fit_epochs
 from videorec.training.observer import Observer
 from videorec.training.optim import SplitAdam
 
@@ -52,30 +52,19 @@ def train_two_tower(
     optimiser = SplitAdam(model, config.learning_rate, config.weight_decay)
     steps = max(1, -(-positions.shape[0] // config.batch_size))
     observer.on_stage(STAGE, min(steps, max_steps or steps), config.epochs)
-    history: list[dict[str, float]] = []
-    best, best_state, waited = -1.0, copy.deepcopy(model.state_dict()), 0
-    for epoch in range(1, config.epochs + 1):
-        model.train()
-        losses = []
-        for step, batch in enumerate(np.array_split(rng.permutation(positions), steps)):
-            if max_steps is not None and step >= max_steps:
-                break
-            loss = _step(model, optimiser, events, pipeline, batch, log_q, config, rng, device)
-            losses.append(loss)
-            observer.on_step(STAGE, loss)
-        model.eval()
-        metrics = validate(model)
-        record = {"epoch": float(epoch), "loss": float(np.mean(losses)), **metrics}
-        history.append(record)
-        observer.on_epoch(STAGE, epoch, record["loss"], metrics)
-        if metrics["ndcg@10"] > best:
-            best, best_state, waited = metrics["ndcg@10"], copy.deepcopy(model.state_dict()), 0
-        else:
-            waited += 1
-            if waited >= config.patience:
-                break
-    model.load_state_dict(best_state)
-    return history
+    return fit_epochs(
+        model,
+        stage=STAGE,
+        epochs=config.epochs,
+        patience=config.patience,
+        batches=lambda: np.array_split(rng.permutation(positions), steps),
+        step=lambda batch: _step(
+            model, optimiser, events, pipeline, batch, log_q, config, rng, device
+        ),
+        validate=validate,
+        observer=observer,
+        max_steps=max_steps,
+    )
 
 
 def _log_q(rows: np.ndarray, size: int) -> np.ndarray:
