@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -14,8 +15,9 @@ from videorec.serving.sessions import RedisSessionStore, SessionStore, SqlSessio
 from videorec.settings import Settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request: committed on success, rolled back on any error."""
+@contextmanager
+def _transaction(request: Request) -> Iterator[Session]:
+    """A session committed on success and rolled back on any error."""
     with request.app.state.sessionmaker() as session:
         try:
             yield session
@@ -24,6 +26,12 @@ def get_session(request: Request) -> Iterator[Session]:
             raise
         else:
             session.commit()
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request: committed on success, rolled back on any error."""
+    with _transaction(request) as session:
+        yield session
 
 
 def get_app_settings(request: Request) -> Settings:
@@ -47,14 +55,8 @@ async def get_loop_session(request: Request) -> AsyncIterator[Session]:
         made = override()
         yield next(made) if isinstance(made, Iterator) else made
         return
-    with request.app.state.sessionmaker() as session:
-        try:
-            yield session
-        except Exception:
-            session.rollback()
-            raise
-        else:
-            session.commit()
+    with _transaction(request) as session:
+        yield session
 
 
 LoopSessionDep = Annotated[Session, Depends(get_loop_session)]
