@@ -12,6 +12,8 @@ import structlog
 def configure_logging(level: str = "INFO", *, json: bool = False) -> None:
     """Route structlog and the standard library through one renderer on stderr."""
     logging.basicConfig(format="%(message)s", stream=sys.stderr, level=level)
+    # Alembic announces its dialect on every revision check (each /ready probe): keep it quiet.
+    logging.getLogger("alembic.runtime.migration").setLevel(max(logging.WARNING, _level(level)))
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
     )
@@ -40,3 +42,7 @@ class _CurrentStderr:
 
     def flush(self) -> None:
         sys.stderr.flush()
+
+
+def _level(name: str) -> int:
+    return logging.getLevelNamesMapping().get(name, logging.INFO)
