@@ -73,6 +73,11 @@ class Settings(BaseSettings):
         """Folder of trained model artifacts (`<var_dir>/models/<version>/`)."""
         return self.var_dir / "models"
 
+    @property
+    def embedding_cache(self) -> Path:
+        """The text-embedding cache shared by training and the feed (each text encoded once)."""
+        return self.var_dir / "embeddings.npz"
+
     def ensure_dirs(self) -> None:
         """Create the local state folders, and the SQLite file's folder when SQLite is used."""
         self.var_dir.mkdir(parents=True, exist_ok=True)

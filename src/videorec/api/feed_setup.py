@@ -30,7 +30,7 @@ def start_feed(
     # thread made a 5,000 x 384 mat-vec ~25x slower (8 ms instead of 0.3 ms) waiting for a core.
     threadpool_limits(1, user_api="blas")
     if registry is None:
-        cache = EmbeddingCache(settings.var_dir / "embeddings" / "feed-texts.npz")
+        cache = EmbeddingCache(settings.embedding_cache)
 
         def encode(texts: list[str]) -> Matrix:
             known = len(cache)

@@ -102,6 +102,6 @@ class EmbeddingCache:
             vectors = (
                 np.stack(list(self._vectors.values())) if self._vectors else np.zeros((0, DIM))
             )
-        tmp = self.path.with_suffix(".tmp.npz")
+        tmp = self.path.with_suffix(f".{os.getpid()}.tmp.npz")  # one per writer process
         np.savez(tmp, keys=keys, vectors=vectors.astype(np.float32))
         tmp.replace(self.path)

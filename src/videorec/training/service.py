@@ -75,7 +75,7 @@ def train_and_register(
         interactions, catalog = logs.load_interactions(session), logs.load_catalog(session)
     if len(interactions) == 0:
         raise InvalidInput("no interactions stored: run `videorec sync` (or load demo data) first")
-    cache = EmbeddingCache(settings.var_dir / "embeddings.npz")
+    cache = EmbeddingCache(settings.embedding_cache)
     model = fit(interactions, catalog, config, device=device, text_encoder=cache.encode,
                 observer=observer)  # fmt: skip
     cache.save()
