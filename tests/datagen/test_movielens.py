@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.conftest import PostgresDatabase, fresh_database_url
+from tests.conftest import PostgresFactory, fresh_database_url
 from videorec.datagen.movielens import read_movielens
 from videorec.datagen.movielens_import import CATEGORY_ID_BASE, import_movielens
 from videorec.errors import NotFound
@@ -32,7 +32,7 @@ def movielens():
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def imported(request, movielens, tmp_path_factory, postgres_factory: list[PostgresDatabase]):
+def imported(request, movielens, tmp_path_factory, postgres_factory: PostgresFactory):
     """A fresh database of each backend with MovieLens imported once, and the import's counts."""
     url = fresh_database_url(request.param, tmp_path_factory.mktemp("ml"), postgres_factory)
     engine = make_engine(url)

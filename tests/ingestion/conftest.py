@@ -10,7 +10,7 @@ import orjson
 import pytest
 from sqlalchemy import Engine
 
-from tests.conftest import PostgresDatabase, fresh_database_url
+from tests.conftest import PostgresFactory, fresh_database_url
 from videorec.ingestion.replay.app import create_replay_app
 from videorec.ingestion.replay.data import ReplayData, load_folder
 from videorec.ingestion.replay.faults import FaultConfig
@@ -61,7 +61,7 @@ def replay_server() -> Iterator[Callable[..., ReplayServer]]:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def fresh_engine(
-    request: pytest.FixtureRequest, tmp_path: Path, postgres_factory: list[PostgresDatabase]
+    request: pytest.FixtureRequest, tmp_path: Path, postgres_factory: PostgresFactory
 ) -> Iterator[Callable[[], Engine]]:
     """Makes migrated, empty databases of one backend (several per test when asked)."""
     engines: list[Engine] = []

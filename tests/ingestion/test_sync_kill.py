@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import PostgresDatabase, fresh_database_url
+from tests.conftest import PostgresFactory, fresh_database_url
 from tests.ingestion.conftest import KEY, REPO_ROOT, TOKEN
 from tests.ingestion.sync_helpers import run_sync, snapshot
 from videorec.ingestion.replay.faults import FaultConfig
@@ -49,7 +49,7 @@ def wait_for_view_page(engine, page: int, process: subprocess.Popen[bytes]) -> N
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_sigkill_then_rerun_ends_identical(
-    backend: str, samples, replay_server, tmp_path: Path, postgres_factory: list[PostgresDatabase]
+    backend: str, samples, replay_server, tmp_path: Path, postgres_factory: PostgresFactory
 ) -> None:
     # Latency keeps the run long enough to kill it in the middle of the view log.
     api_url = replay_server(samples, FaultConfig(latency_ms=20)).url

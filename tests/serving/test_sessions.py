@@ -11,7 +11,7 @@ from redis import Redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.conftest import PostgresDatabase, fresh_database_url
+from tests.conftest import PostgresFactory, fresh_database_url
 from tests.serving import world
 from videorec.features.text import EmbeddingCache
 from videorec.kit.db import make_engine, make_sessionmaker
@@ -25,11 +25,9 @@ from videorec.storage import migrate
 from videorec.storage.repositories import feed_sessions
 from videorec.storage.tables import FeedSession
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
-
 
 @pytest.fixture(scope="module")
-def database(tmp_path_factory, postgres_factory: list[PostgresDatabase]):
+def database(tmp_path_factory, postgres_factory: PostgresFactory):
     """A committed PostgreSQL database with the seeded world, and a sessionmaker on it."""
     url = fresh_database_url("postgresql", tmp_path_factory.mktemp("pg"), postgres_factory)
     engine = make_engine(url, pool_size=12)
@@ -48,8 +46,8 @@ def service(database) -> FeedService:
 
 
 @pytest.fixture
-def redis_store():
-    client = Redis.from_url(REDIS_URL)
+def redis_store(redis_url: str):
+    client = Redis.from_url(redis_url)
     prefix = f"videorec-test:{uuid.uuid4().hex[:8]}:"
     yield RedisSessionStore(client, prefix)
     for key in client.scan_iter(f"{prefix}*"):

@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
-from tests.conftest import PostgresDatabase, fresh_database_url
+from tests.conftest import PostgresFactory, fresh_database_url
 from videorec.kit.db import make_engine
 from videorec.storage import migrate, tables  # noqa: F401
 from videorec.storage.base import Base
@@ -28,7 +28,7 @@ EXPECTED_TABLES = {
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def fresh_engine(request, tmp_path: Path, postgres_factory: list[PostgresDatabase]):
+def fresh_engine(request, tmp_path: Path, postgres_factory: PostgresFactory):
     engine = make_engine(fresh_database_url(request.param, tmp_path, postgres_factory))
     yield engine
     engine.dispose()

@@ -29,7 +29,12 @@ def _transaction(request: Request) -> Iterator[Session]:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """One session per request: committed on success, rolled back on any error."""
+    """One session per request: committed on success, rolled back on any error.
+
+    Used with `scope="function"`: the commit happens when the route returns, before the response
+    is sent (FastAPI >= 0.118 otherwise runs a yield dependency's clean-up after the response, so
+    a client could hold a cursor whose session row is not committed yet).
+    """
     with _transaction(request) as session:
         yield session
 
@@ -39,7 +44,7 @@ def get_app_settings(request: Request) -> Settings:
     return settings
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
@@ -59,7 +64,7 @@ async def get_loop_session(request: Request) -> AsyncIterator[Session]:
         yield session
 
 
-LoopSessionDep = Annotated[Session, Depends(get_loop_session)]
+LoopSessionDep = Annotated[Session, Depends(get_loop_session, scope="function")]
 
 
 async def get_feed_service(request: Request) -> FeedService:
