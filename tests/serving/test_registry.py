@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
+import numpy as np
 from fastapi.testclient import TestClient
 
 from tests.serving import world
@@ -58,3 +60,48 @@ class TestWarmUp:
             body = client.get("/feed", params={"username": "fan0"}).json()
         assert checks["feed"] == "ready"
         assert len(body["post"]) == 20
+
+    def test_ready_is_503_building_until_the_feed_can_answer(self, tmp_path) -> None:
+        release = threading.Event()
+
+        class SlowRegistry(PipelineRegistry):
+            def build(self, db):  # type: ignore[no-untyped-def]
+                release.wait(30)
+                return super().build(db)
+
+        url = _world_database(tmp_path)
+        engine = make_engine(url)
+        registry = SlowRegistry(load_feed_config(), EmbeddingCache().encode,
+                                sessionmaker=make_sessionmaker(engine))  # fmt: skip
+        settings = Settings(database_url=url, var_dir=tmp_path)
+        with TestClient(create_app(settings, engine=engine, registry=registry)) as client:
+            building = client.get("/ready")
+            health = client.get("/health")
+            release.set()
+            _wait_ready(registry)
+            ready = client.get("/ready")
+        engine.dispose()
+        assert building.status_code == 503
+        assert building.json()["checks"]["feed"] == "building"
+        assert building.json()["code"] == "not_ready"
+        assert health.status_code == 200
+        assert ready.status_code == 200
+        assert ready.json()["checks"]["feed"] == "ready"
+
+
+class TestMoodVectors:
+    def test_mood_vectors_are_an_lru_of_bounded_size(self) -> None:
+        encoded: list[str] = []
+
+        def mood_encoder(texts: list[str]) -> np.ndarray:
+            encoded.extend(texts)
+            return np.ones((len(texts), 4), dtype=np.float32)
+
+        registry = PipelineRegistry(load_feed_config(), EmbeddingCache().encode,
+                                    mood_encoder=mood_encoder, mood_cache=3)  # fmt: skip
+        for mood in ["a", "b", "c", "a", "d", "e", "f"]:
+            registry.mood_vector(mood)
+        assert registry.mood_vector.cache_info().currsize == 3
+        assert encoded == ["a", "b", "c", "d", "e", "f"]  # "a" was a hit while still cached
+        registry.mood_vector("a")  # evicted since: encoded again
+        assert encoded[-1] == "a"

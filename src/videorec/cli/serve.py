@@ -17,8 +17,9 @@ def serve(
     port: int | None = typer.Option(None, min=1, max=65535, help="port (default: VIDEOREC_PORT)"),
     workers: int = typer.Option(1, min=1, max=64, help="server processes"),
 ) -> None:
-    """Start the HTTP API."""
+    """Start the HTTP API (with `VIDEOREC_ENV=production`, only with your own cursor secret)."""
     settings = get_settings()
+    settings.check_production()
     uvicorn.run(
         "videorec.main:app",
         host=host or settings.host,
@@ -37,6 +38,7 @@ def up(
     from videorec.bootstrap import prepare
 
     settings = get_settings()
+    settings.check_production()
     settings.ensure_dirs()
     engine = make_engine(settings.database_url)
     try:

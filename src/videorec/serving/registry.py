@@ -27,6 +27,8 @@ from videorec.storage.repositories import feed, logs
 
 log = structlog.get_logger(__name__)
 ModelLoader = Callable[[str], FeedModel]
+MOOD_CACHE = 4096
+"""Mood vectors kept (least recently used dropped): any string can be a mood, so bound it."""
 Watermark = tuple[int, int, str | None]
 
 
@@ -66,6 +68,8 @@ class PipelineRegistry:
         encoder: text -> unit vectors (e.g. `EmbeddingCache.encode`).
         model_loader: artifact path -> model; failures mean "no model".
         sessionmaker: when given, refreshes run in a background thread with their own session.
+        mood_encoder: text -> unit vectors for free-text moods (default `encoder`); give one
+            that keeps nothing, since the registry's LRU of `mood_cache` entries is their cache.
     """
 
     def __init__(
@@ -75,9 +79,12 @@ class PipelineRegistry:
         *,
         model_loader: ModelLoader = load_artifact_model,
         sessionmaker: sessionmaker[Session] | None = None,
+        mood_encoder: Encoder | None = None,
+        mood_cache: int = MOOD_CACHE,
     ) -> None:
         self.config = config
         self.encoder = encoder
+        self.mood_encoder = mood_encoder or encoder
         self.model_loader = model_loader
         self.sessionmaker = sessionmaker
         self._state: PipelineState | None = None
@@ -85,7 +92,7 @@ class PipelineRegistry:
         self._checked = 0.0
         self._refreshing = False
         self._warming = False
-        self.mood_vector = lru_cache(maxsize=4096)(self._mood_vector)
+        self.mood_vector = lru_cache(maxsize=mood_cache)(self._mood_vector)
 
     @property
     def status(self) -> str:
@@ -175,5 +182,5 @@ class PipelineRegistry:
             return None, None
 
     def _mood_vector(self, mood: str) -> Matrix:
-        vector: Matrix = self.encoder([mood])[0]
+        vector: Matrix = self.mood_encoder([mood])[0]
         return vector
