@@ -102,6 +102,11 @@ class Settings(BaseSettings):
         """The text-embedding cache shared by training and the feed (each text encoded once)."""
         return self.var_dir / "embeddings.npz"
 
+    @property
+    def feed_snapshots(self) -> Path:
+        """Snapshots of the feed state (catalogue index, log statistics) reloaded at start-up."""
+        return self.var_dir / "feed_state"
+
     def ensure_dirs(self) -> None:
         """Create the local state folders, and the SQLite file's folder when SQLite is used."""
         self.var_dir.mkdir(parents=True, exist_ok=True)
