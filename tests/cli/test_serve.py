@@ -43,3 +43,47 @@ def test_the_app_itself_refuses_to_start_in_production_with_the_default(tmp_path
 def test_production_with_an_own_secret_passes_the_check() -> None:
     Settings(env="production", cursor_secret="a-long-random-value").check_production()
     Settings(env="development").check_production()  # the default is fine outside production
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_two_workers_answer_scrapes_with_the_whole_servers_counts(tmp_path) -> None:
+    import re
+    import time
+
+    import httpx
+
+    port, shared = _free_port(), tmp_path / "prom"
+    env = {**os.environ, "PYTHONPATH": SRC, "VIDEOREC_VAR_DIR": str(tmp_path / "var"),
+           "VIDEOREC_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+           "PROMETHEUS_MULTIPROC_DIR": str(shared), "VIDEOREC_LOG_LEVEL": "WARNING"}  # fmt: skip
+    command = [sys.executable, "-c", "from videorec.cli import main; main()", "serve",
+               "--workers", "2", "--port", str(port)]  # fmt: skip
+    server = subprocess.Popen(command, env=env, cwd=tmp_path)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while len({p.name.split("_")[-1] for p in shared.glob("*.db")}) < 2:
+            assert time.monotonic() < deadline, "two workers did not come up"
+            try:  # new connection each time: the kernel spreads them over both workers
+                httpx.get(f"{base}/ready", timeout=2)
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        for _ in range(40):
+            assert httpx.get(f"{base}/health", timeout=5).status_code == 200
+        pattern = r'videorec_http_requests_total\{route="/health",status="200"\} ([\d.]+)'
+        counts = set()
+        for _ in range(8):
+            found = re.search(pattern, httpx.get(f"{base}/metrics", timeout=5).text)
+            assert found is not None
+            counts.add(float(found.group(1)))
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    assert counts == {40.0}  # every scrape, whichever worker answers, counts both workers
