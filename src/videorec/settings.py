@@ -12,7 +12,11 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from videorec.errors import ConfigurationError
+
 DEFAULT_VAR_DIR = Path("var")
+DEV_CURSOR_SECRET = "dev-insecure-cursor-secret"
+"""The cursor secret in the repo: anyone can sign cursors with it, so production refuses it."""
 
 
 class Settings(BaseSettings):
@@ -54,8 +58,11 @@ class Settings(BaseSettings):
     log_json: bool = False
     """Log JSON lines instead of human-readable key-value lines."""
 
-    cursor_secret: SecretStr = SecretStr("dev-insecure-cursor-secret")
-    """Key that signs feed cursors. Set your own in production."""
+    cursor_secret: SecretStr = SecretStr(DEV_CURSOR_SECRET)
+    """Key that signs feed cursors. Set your own in production (`check_production` insists)."""
+
+    env: str = "development"
+    """`production` makes the server refuse unsafe defaults (see `check_production`)."""
 
     feed_config: Path = Path("configs/serve/default.toml")
     """TOML of feed knobs (page size caps, diversity caps, source weights); defaults if absent."""
@@ -68,6 +75,23 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown log level {value!r}")
         return level
 
+    def check_production(self) -> None:
+        """Refuse to serve in production with the public default cursor secret.
+
+        Raises:
+            ConfigurationError: `VIDEOREC_ENV=production` and `VIDEOREC_CURSOR_SECRET` is unset,
+                empty or the repo's default.
+        """
+        if self.env.strip().lower() != "production":
+            return
+        secret = self.cursor_secret.get_secret_value().strip()
+        if secret in ("", DEV_CURSOR_SECRET):
+            raise ConfigurationError(
+                "VIDEOREC_ENV=production needs VIDEOREC_CURSOR_SECRET set to your own random "
+                "value (the default is public, so anyone could forge feed cursors); e.g. "
+                "VIDEOREC_CURSOR_SECRET=$(python -c 'import secrets; print(secrets.token_hex(32))')"
+            )
+
     @property
     def models_dir(self) -> Path:
         """Folder of trained model artifacts (`<var_dir>/models/<version>/`)."""
@@ -77,6 +101,11 @@ class Settings(BaseSettings):
     def embedding_cache(self) -> Path:
         """The text-embedding cache shared by training and the feed (each text encoded once)."""
         return self.var_dir / "embeddings.npz"
+
+    @property
+    def feed_snapshots(self) -> Path:
+        """Snapshots of the feed state (catalogue index, log statistics) reloaded at start-up."""
+        return self.var_dir / "feed_state"
 
     def ensure_dirs(self) -> None:
         """Create the local state folders, and the SQLite file's folder when SQLite is used."""

@@ -119,6 +119,24 @@ class TestPagination:
         response = populated.get("/feed", params={"username": "x", "cursor": forged})
         assert response.status_code == 400
 
+    def test_a_forged_page_past_the_pool_is_empty_and_computes_nothing(self, populated) -> None:
+        from videorec.kit.cursor import decode_cursor, encode_cursor
+        from videorec.serving.sessions import SqlSessionStore
+
+        first = populated.get("/feed", params={"username": "fan5", "page_size": 20}).json()
+        service = populated.app.state.feed
+        session_id = decode_cursor(first["next_cursor"], secret=service.secret)["s"]
+        forged = encode_cursor({"s": session_id, "p": 5_000}, secret=service.secret, ttl_s=60)
+        body = populated.get("/feed", params={"username": "fan5", "cursor": forged}).json()
+        assert body["post"] == []
+        assert body["next_cursor"] is None
+        assert body["page"] == 5_000
+        session = populated.app.dependency_overrides[get_session]()
+        stored = SqlSessionStore(session).load(session_id)
+        assert stored is not None
+        pool = service.config.session_pool_size
+        assert len(stored[1]["pages"]) <= -(-pool // 20)  # only the pages the pool fills
+
 
 class TestCategoryFilter:
     def test_only_that_category_and_a_full_page(self, populated) -> None:
@@ -245,3 +263,37 @@ class TestRedisSessions:
             for key in probe.scan_iter("videorec:feed:*"):
                 probe.delete(key)
             probe.close()
+
+
+class TestEventLoop:
+    def test_a_stuck_feed_page_does_not_hold_health(self, populated) -> None:
+        """A page stuck on I/O (a locked database) runs in a worker thread, not on the loop."""
+        import threading
+        import time
+
+        service = populated.app.state.feed
+        entered, release = threading.Event(), threading.Event()
+        real_page = service.page
+
+        def stuck_page(*args, **kwargs):  # type: ignore[no-untyped-def]
+            entered.set()
+            release.wait(10)
+            return real_page(*args, **kwargs)
+
+        service.page = stuck_page
+        feed = threading.Thread(target=populated.get, args=("/feed",),
+                                kwargs={"params": {"username": "fan6"}})  # fmt: skip
+        feed.start()
+        try:
+            assert entered.wait(30)
+            started = time.perf_counter()
+            health = populated.get("/health")
+            elapsed = time.perf_counter() - started
+            still_waiting = feed.is_alive()
+        finally:
+            release.set()
+            feed.join(30)
+            service.page = real_page
+        assert health.status_code == 200
+        assert still_waiting
+        assert elapsed < 2.0

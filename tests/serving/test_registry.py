@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
+import numpy as np
 from fastapi.testclient import TestClient
 
 from tests.serving import world
@@ -58,3 +60,100 @@ class TestWarmUp:
             body = client.get("/feed", params={"username": "fan0"}).json()
         assert checks["feed"] == "ready"
         assert len(body["post"]) == 20
+
+    def test_ready_is_503_building_until_the_feed_can_answer(self, tmp_path) -> None:
+        release = threading.Event()
+
+        class SlowRegistry(PipelineRegistry):
+            def build(self, db):  # type: ignore[no-untyped-def]
+                release.wait(30)
+                return super().build(db)
+
+        url = _world_database(tmp_path)
+        engine = make_engine(url)
+        registry = SlowRegistry(load_feed_config(), EmbeddingCache().encode,
+                                sessionmaker=make_sessionmaker(engine))  # fmt: skip
+        settings = Settings(database_url=url, var_dir=tmp_path)
+        with TestClient(create_app(settings, engine=engine, registry=registry)) as client:
+            building = client.get("/ready")
+            health = client.get("/health")
+            release.set()
+            _wait_ready(registry)
+            ready = client.get("/ready")
+        engine.dispose()
+        assert building.status_code == 503
+        assert building.json()["checks"]["feed"] == "building"
+        assert building.json()["code"] == "not_ready"
+        assert health.status_code == 200
+        assert ready.status_code == 200
+        assert ready.json()["checks"]["feed"] == "ready"
+
+
+class TestMoodVectors:
+    def test_mood_vectors_are_an_lru_of_bounded_size(self) -> None:
+        encoded: list[str] = []
+
+        def mood_encoder(texts: list[str]) -> np.ndarray:
+            encoded.extend(texts)
+            return np.ones((len(texts), 4), dtype=np.float32)
+
+        registry = PipelineRegistry(load_feed_config(), EmbeddingCache().encode,
+                                    mood_encoder=mood_encoder, mood_cache=3)  # fmt: skip
+        for mood in ["a", "b", "c", "a", "d", "e", "f"]:
+            registry.mood_vector(mood)
+        assert registry.mood_vector.cache_info().currsize == 3
+        assert encoded == ["a", "b", "c", "d", "e", "f"]  # "a" was a hit while still cached
+        registry.mood_vector("a")  # evicted since: encoded again
+        assert encoded[-1] == "a"
+
+
+class TestSnapshots:
+    def test_a_restart_loads_the_snapshot_and_serves_from_it(self, tmp_path) -> None:
+        url = _world_database(tmp_path)
+        engine = make_engine(url)
+        cache = EmbeddingCache()
+        first = PipelineRegistry(load_feed_config(), cache.encode, snapshot_dir=tmp_path / "s")
+        with make_sessionmaker(engine)() as db:
+            built = first.build(db)
+        calls: list[int] = []
+
+        def counting(texts: list[str]) -> np.ndarray:
+            calls.append(len(texts))
+            return cache.encode(texts)
+
+        again = PipelineRegistry(load_feed_config(), counting, snapshot_dir=tmp_path / "s")
+        with make_sessionmaker(engine)() as db:
+            loaded = again.build(db)
+        assert calls == []  # nothing re-encoded: the catalogue came from the snapshot
+        assert np.array_equal(loaded.index.post_ids, built.index.post_ids)
+        assert np.allclose(loaded.index.text_vecs, built.index.text_vecs)
+        assert loaded.index.mood_labels == built.index.mood_labels
+        assert np.array_equal(loaded.stats.trend_order, built.stats.trend_order)
+        assert (loaded.stats.covisit != built.stats.covisit).nnz == 0
+        settings = Settings(database_url=url, var_dir=tmp_path)
+        with TestClient(create_app(settings, engine=engine, registry=again)) as client:
+            pages = [client.get("/feed", params={"username": u}) for u in ("fan0", "nobody")]
+        engine.dispose()
+        assert [p.status_code for p in pages] == [200, 200]
+        assert len(pages[0].json()["post"]) == 20
+
+    def test_new_events_make_a_new_snapshot(self, tmp_path) -> None:
+        from datetime import datetime
+
+        from tests.factories import create_interaction
+
+        url = _world_database(tmp_path)
+        engine = make_engine(url)
+        registry = PipelineRegistry(load_feed_config(), EmbeddingCache().encode,
+                                    snapshot_dir=tmp_path / "s")  # fmt: skip
+        with make_sessionmaker(engine)() as db:
+            before = registry.build(db)
+            post = int(before.index.post_ids[0])
+            create_interaction(db, user_id=50_001, post_id=post, kind="like",
+                               occurred_at=datetime(2025, 6, 1))  # fmt: skip
+            db.commit()
+            after = registry.build(db)
+        engine.dispose()
+        assert len(list((tmp_path / "s").iterdir())) == 2
+        assert after.watermark[0] > before.watermark[0]
+        assert not np.array_equal(after.stats.trend, before.stats.trend)

@@ -97,6 +97,28 @@ class TestArtifact:
             loaded.retrieve(1, histories[0], 5)[0], trained.retrieve(1, histories[0], 5)[0]
         )
 
+    def test_stored_encodings_load_without_recomputing_them(
+        self, trained, tiny_data, tmp_path, monkeypatch
+    ) -> None:
+        import shutil
+
+        from videorec.models.layers import PostEncoder
+
+        log, _ = tiny_data
+        users = [1, 2, 424_242]
+        histories = _histories(log, users)
+        before = trained.score_all(np.array(users), histories)
+        folder = save_artifact(trained, tmp_path, version="v2")
+        assert {p.name for p in (folder / "encodings").iterdir()} == {"two_tower.npy",
+                                                                      "ranker.npy"}  # fmt: skip
+        with monkeypatch.context() as patched:
+            patched.setattr(PostEncoder, "freeze", lambda *_a, **_k: pytest.fail("recomputed"))
+            loaded = load_artifact(folder)
+        np.testing.assert_array_equal(loaded.score_all(np.array(users), histories), before)
+        shutil.rmtree(folder / "encodings")  # an artifact saved before encodings were stored
+        older = load_artifact(folder)
+        np.testing.assert_array_equal(older.score_all(np.array(users), histories), before)
+
     def test_missing_artifact_is_a_clear_error(self, tmp_path) -> None:
         from videorec.errors import NotFound
 

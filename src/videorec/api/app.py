@@ -37,6 +37,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.log_level, json=settings.log_json)
+        settings.check_production()  # also under a bare `uvicorn videorec.main:app`
         settings.ensure_dirs()
         own_engine = engine or make_engine(settings.database_url)
         app.state.settings = settings

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
@@ -48,11 +48,10 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
-async def get_loop_session(request: Request) -> AsyncIterator[Session]:
-    """`get_session` on the event loop, for the latency-bound `/feed` (an `async def` route).
+@contextmanager
+def request_session(request: Request) -> Iterator[Session]:
+    """`get_session` as a context manager, for work a route runs in a worker thread (`/feed`).
 
-    On a busy 2-core box each thread-pool hop of a sync dependency or route cost ~1 ms of p50;
-    the price is that `/feed`'s few short queries run on the loop (use `--workers` to scale).
     Honours a test override of `get_session`, so both share one session.
     """
     override = request.app.dependency_overrides.get(get_session)
@@ -64,16 +63,13 @@ async def get_loop_session(request: Request) -> AsyncIterator[Session]:
         yield session
 
 
-LoopSessionDep = Annotated[Session, Depends(get_loop_session, scope="function")]
-
-
 async def get_feed_service(request: Request) -> FeedService:
     """Async on purpose: no I/O, so no thread-pool hop per request."""
     service: FeedService = request.app.state.feed
     return service
 
 
-async def get_session_store(request: Request, session: LoopSessionDep) -> SessionStore:
+def session_store(request: Request, session: Session) -> SessionStore:
     """Redis when configured (shared by replicas), else the request's database session."""
     redis = request.app.state.redis
     return RedisSessionStore(redis) if redis is not None else SqlSessionStore(session)
@@ -85,5 +81,4 @@ async def get_presented(request: Request) -> PresentedPosts:
 
 
 FeedDep = Annotated[FeedService, Depends(get_feed_service)]
-SessionStoreDep = Annotated[SessionStore, Depends(get_session_store)]
 PresentedDep = Annotated[PresentedPosts, Depends(get_presented)]

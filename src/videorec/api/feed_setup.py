@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+import anyio
 from fastapi import FastAPI
 from redis import Redis
 from sqlalchemy import Engine
 from threadpoolctl import threadpool_limits
 
 from videorec.api.post_cache import PresentedPosts
-from videorec.features.text import EmbeddingCache, Matrix
+from videorec.features.text import EmbeddingCache, Matrix, encode
 from videorec.kit.db import make_sessionmaker
 from videorec.serving.config import load_feed_config
 from videorec.serving.feed import FeedService
 from videorec.serving.registry import PipelineRegistry
 from videorec.settings import Settings
 
+FEED_THREADS = 8
+"""Pages computed at once per process (worker threads); more requests wait their turn."""
+
 
 def start_feed(
     app: FastAPI, settings: Settings, registry: PipelineRegistry | None, engine: Engine | None
 ) -> None:
-    """Put `feed` (a FeedService) and `redis` (a client or None) on `app.state`.
+    """Put `feed` (a FeedService), `feed_limiter` and `redis` (a client or None) on `app.state`.
 
     Args:
         registry: an injected registry, else one over an on-disk embedding cache.
@@ -32,19 +36,22 @@ def start_feed(
     if registry is None:
         cache = EmbeddingCache(settings.embedding_cache)
 
-        def encode(texts: list[str]) -> Matrix:
+        def encode_catalogue(texts: list[str]) -> Matrix:
             known = len(cache)
             vectors = cache.encode(texts)
             if len(cache) > known + 16:  # persist big batches (the catalogue), not single moods
                 cache.save()
             return vectors
 
-        registry = PipelineRegistry(
-            config, encode, sessionmaker=make_sessionmaker(engine) if engine else None
-        )
+        registry = PipelineRegistry(  # moods bypass the cache: the registry's LRU bounds them
+            config, encode_catalogue, mood_encoder=encode,
+            sessionmaker=make_sessionmaker(engine) if engine else None,
+            snapshot_dir=settings.feed_snapshots,
+        )  # fmt: skip
     secret = settings.cursor_secret.get_secret_value().encode()
     app.state.feed = FeedService(registry, config, secret)
     app.state.presented = PresentedPosts()
+    app.state.feed_limiter = anyio.CapacityLimiter(FEED_THREADS)
     app.state.redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
 
 

@@ -2,11 +2,18 @@
 
 A plain ASGI middleware (not `BaseHTTPMiddleware`, which costs a task per request) times each
 request and labels it with the route template, so `/feed?username=...` is one series.
+
+Under `videorec serve --workers N` each worker is its own process: the series are kept in
+prometheus_client's multiprocess mode (memory-mapped files in `PROMETHEUS_MULTIPROC_DIR`, set
+by `serve` before the workers start) and `/metrics` sums every worker's files, so any worker
+answers a scrape with the whole server's counts.
 """
 
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -14,12 +21,25 @@ from prometheus_client import (
     Counter,
     Histogram,
     generate_latest,
+    multiprocess,
 )
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 BUCKETS = (0.001, 0.002, 0.004, 0.008, 0.015, 0.03, 0.06, 0.12, 0.25, 0.5, 1.0, 2.5)
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def use_multiprocess_dir(path: Path) -> None:
+    """Empty `path` of a previous run's files and point this process and its children at it.
+
+    Call before the worker processes start (they import prometheus_client afresh).
+    """
+    path.mkdir(parents=True, exist_ok=True)
+    for stale in path.glob("*.db"):
+        stale.unlink()
+    os.environ[MULTIPROC_ENV] = str(path)
 
 
 class Metrics:
@@ -36,8 +56,13 @@ class Metrics:
         )  # fmt: skip
 
     def endpoint(self, _request: Request) -> Response:
-        """`GET /metrics` in the Prometheus text format."""
-        return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
+        """`GET /metrics` in the Prometheus text format (every worker's, in multiprocess mode)."""
+        registry = self.registry
+        shared = os.environ.get(MULTIPROC_ENV)
+        if shared:
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry, path=shared)  # type: ignore[no-untyped-call]
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
 
 class MetricsMiddleware:

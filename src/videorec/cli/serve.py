@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import typer
 import uvicorn
 from rich.console import Console
 
+from videorec.api.metrics import MULTIPROC_ENV, use_multiprocess_dir
 from videorec.kit.db import make_engine
 from videorec.settings import get_settings
 
@@ -17,8 +21,12 @@ def serve(
     port: int | None = typer.Option(None, min=1, max=65535, help="port (default: VIDEOREC_PORT)"),
     workers: int = typer.Option(1, min=1, max=64, help="server processes"),
 ) -> None:
-    """Start the HTTP API."""
+    """Start the HTTP API (with `VIDEOREC_ENV=production`, only with your own cursor secret)."""
     settings = get_settings()
+    settings.check_production()
+    if workers > 1:  # one set of Prometheus series for all workers (see api/metrics.py)
+        shared = os.environ.get(MULTIPROC_ENV)
+        use_multiprocess_dir(Path(shared) if shared else settings.var_dir / "prometheus")
     uvicorn.run(
         "videorec.main:app",
         host=host or settings.host,
@@ -37,6 +45,7 @@ def up(
     from videorec.bootstrap import prepare
 
     settings = get_settings()
+    settings.check_production()
     settings.ensure_dirs()
     engine = make_engine(settings.database_url)
     try:

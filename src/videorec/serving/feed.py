@@ -3,6 +3,10 @@
 A session snapshot holds the ranked pool (post ids, scores, reasons) and the pages already
 served as positions into that pool, so a cursor always returns the same page and no page of a
 session repeats a post. Racing writers are resolved by the store's compare-and-set.
+
+Page numbers are bounded by the pool: a session has at most `last_page(snapshot)` pages, and
+a page past that (a forged cursor, `page=10000`) is empty with no `next_cursor`, computed
+without re-ranking anything, so it costs no more than a normal page.
 """
 
 from __future__ import annotations
@@ -128,7 +132,7 @@ class FeedService:
         """The snapshot with pages up to `number` computed, written once whoever wins the race."""
         for _ in range(CAS_ATTEMPTS):
             version, snapshot = loaded
-            if len(snapshot["pages"]) >= number:
+            if len(snapshot["pages"]) >= min(number, last_page(snapshot)):
                 return snapshot
             extended = self._extend(state, snapshot, number)
             if store.compare_and_set(session_id, version, extended):
@@ -140,6 +144,9 @@ class FeedService:
         raise InvalidCursor("feed session is busy or gone; retry the same cursor")
 
     def _extend(self, state: PipelineState, snapshot: Snapshot, number: int) -> Snapshot:
+        number = min(number, last_page(snapshot))
+        if len(snapshot["pages"]) >= number:
+            return snapshot
         pages: list[list[int]] = [list(p) for p in snapshot["pages"]]
         reasons = list(snapshot["reasons"])
         rows = state.index.rows_of(np.asarray(snapshot["ids"], dtype=np.int64))
@@ -156,7 +163,8 @@ class FeedService:
         return {**snapshot, "pages": pages, "reasons": reasons}
 
     def _render(self, snapshot: Snapshot, session_id: str, number: int) -> FeedPage:
-        positions = snapshot["pages"][number - 1]
+        pages = snapshot["pages"]
+        positions = pages[number - 1] if number <= len(pages) else []  # past the pool: empty
         served = sum(len(p) for p in snapshot["pages"][:number])
         more = len(snapshot["pages"]) > number or served < len(snapshot["ids"])
         cursor = (
@@ -178,3 +186,9 @@ class FeedService:
             cold_start=bool(snapshot["cold_start"]),
             model_version=snapshot["model_version"],
         )
+
+
+def last_page(snapshot: Snapshot) -> int:
+    """The number of pages a session's pool fills (each page takes `page_size` posts of it)."""
+    size = max(int(snapshot["page_size"]), 1)
+    return max(-(-len(snapshot["ids"]) // size), 1)

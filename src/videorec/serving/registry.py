@@ -1,8 +1,12 @@
 """The feed's long-lived state: catalogue index, log statistics and the active model.
 
+The catalogue index and log statistics come from a snapshot on disk (`serving/snapshot.py`)
+when one matches the data and knobs, else they are built and a snapshot is saved; the model
+comes from its artifact (post vectors and ANN index built at train time).
+
 Built at start-up in a background thread (`warm_up`, when the registry has its own
-sessionmaker), else on the first request (from that request's database session); then kept on
-`app.state`. Every `refresh_s` seconds one request checks whether the log, the catalogue or
+sessionmaker), else on the first request (from that request's database session); then kept
+on `app.state`. Every `refresh_s` seconds one request checks whether the log, the catalogue or
 the active model changed; if so the state is rebuilt (in a background thread when the
 registry has its own sessionmaker) and swapped in atomically.
 """
@@ -23,10 +27,13 @@ from videorec.serving.config import FeedConfig
 from videorec.serving.index import CatalogIndex, Encoder, Matrix, build_index
 from videorec.serving.popularity import LogStats, build_stats
 from videorec.serving.scorer import FeedModel
+from videorec.serving.snapshot import load_snapshot, save_snapshot, snapshot_key
 from videorec.storage.repositories import feed, logs
 
 log = structlog.get_logger(__name__)
 ModelLoader = Callable[[str], FeedModel]
+MOOD_CACHE = 4096
+"""Mood vectors kept (least recently used dropped): any string can be a mood, so bound it."""
 Watermark = tuple[int, int, str | None]
 
 
@@ -66,6 +73,9 @@ class PipelineRegistry:
         encoder: text -> unit vectors (e.g. `EmbeddingCache.encode`).
         model_loader: artifact path -> model; failures mean "no model".
         sessionmaker: when given, refreshes run in a background thread with their own session.
+        mood_encoder: text -> unit vectors for free-text moods (default `encoder`); give one
+            that keeps nothing, since the registry's LRU of `mood_cache` entries is their cache.
+        snapshot_dir: where feed-state snapshots are read and written (None: always build).
     """
 
     def __init__(
@@ -75,9 +85,14 @@ class PipelineRegistry:
         *,
         model_loader: ModelLoader = load_artifact_model,
         sessionmaker: sessionmaker[Session] | None = None,
+        mood_encoder: Encoder | None = None,
+        mood_cache: int = MOOD_CACHE,
+        snapshot_dir: Path | None = None,
     ) -> None:
+        self.snapshot_dir = snapshot_dir
         self.config = config
         self.encoder = encoder
+        self.mood_encoder = mood_encoder or encoder
         self.model_loader = model_loader
         self.sessionmaker = sessionmaker
         self._state: PipelineState | None = None
@@ -85,7 +100,7 @@ class PipelineRegistry:
         self._checked = 0.0
         self._refreshing = False
         self._warming = False
-        self.mood_vector = lru_cache(maxsize=4096)(self._mood_vector)
+        self.mood_vector = lru_cache(maxsize=mood_cache)(self._mood_vector)
 
     @property
     def status(self) -> str:
@@ -131,17 +146,39 @@ class PipelineRegistry:
         return self._state
 
     def build(self, db: Session) -> PipelineState:
-        """Read the catalogue, the log and the active model, and build everything from them."""
+        """The catalogue and log statistics (from a snapshot when one matches), and the model."""
         started = time.perf_counter()
+        watermark = feed.watermark(db)
+        index, stats, source = self._catalogue_and_stats(db, watermark)
+        version, model = self._load_model(db)
+        log.info("feed_state_built", posts=len(index), model_version=version, source=source,
+                 seconds=round(time.perf_counter() - started, 2))  # fmt: skip
+        return PipelineState(index, stats, model, version, watermark)
+
+    def _catalogue_and_stats(
+        self, db: Session, watermark: Watermark
+    ) -> tuple[CatalogIndex, LogStats, str]:
+        """(index, stats, "snapshot" or "built"): a matching snapshot, else built and saved."""
+        c = self.config
+        knobs: dict[str, object] = {"half_life_s": c.trend_half_life_s,
+                                    "history": c.covisit_history,
+                                    "neighbours": c.covisit_neighbors}  # fmt: skip
+        key = snapshot_key(watermark[:2], knobs)  # the model version does not shape them
+        if self.snapshot_dir is not None:
+            loaded = load_snapshot(self.snapshot_dir, key)
+            if loaded is not None:
+                return loaded[0], loaded[1], "snapshot"
         index = build_index(logs.load_catalog(db), self.encoder, feed.category_names(db))
         stats = build_stats(
-            index, logs.load_interactions(db), half_life_s=self.config.trend_half_life_s,
-            history=self.config.covisit_history, neighbours=self.config.covisit_neighbors,
+            index, logs.load_interactions(db), half_life_s=c.trend_half_life_s,
+            history=c.covisit_history, neighbours=c.covisit_neighbors,
         )  # fmt: skip
-        version, model = self._load_model(db)
-        log.info("feed_state_built", posts=len(index), model_version=version,
-                 seconds=round(time.perf_counter() - started, 2))  # fmt: skip
-        return PipelineState(index, stats, model, version, feed.watermark(db))
+        if self.snapshot_dir is not None:
+            try:
+                save_snapshot(self.snapshot_dir, key, index, stats)
+            except OSError as exc:  # a read-only or full disk: serve anyway, build next time
+                log.warning("feed_snapshot_not_saved", error=f"{type(exc).__name__}: {exc}")
+        return index, stats, "built"
 
     def _maybe_refresh(self, db: Session) -> None:
         self._checked = time.monotonic()
@@ -175,5 +212,5 @@ class PipelineRegistry:
             return None, None
 
     def _mood_vector(self, mood: str) -> Matrix:
-        vector: Matrix = self.encoder([mood])[0]
+        vector: Matrix = self.mood_encoder([mood])[0]
         return vector

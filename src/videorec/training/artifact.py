@@ -4,11 +4,18 @@ Layout:
     config.json        the `TrainConfig` it was trained with, plus the module sizes
     metrics.json       validation metrics of the model and of the popularity baseline
     features.json      fitted pipeline settings (vocabularies of terms, signal weights, ...)
-    features.npz       fitted pipeline arrays (id vocabularies, scalers) and the post table
+    features.npz       fitted pipeline arrays (id vocabularies, scalers); older artifacts also
+                       hold the post table here
+    table/             (newer artifacts) the post table, one `table_<column>.npy` per column
     two_tower.pt       two-tower weights (state dict)
     ranker.pt          ranker weights (absent when the ranker is disabled)
     post_vectors.npy   the post tower's vectors, rows in `post_ids` order
     index.faiss        the ANN index over `post_vectors` (exact or HNSW)
+    encodings/         (newer artifacts) `two_tower.npy` / `ranker.npy`: each post encoder's
+                       precomputed output for every table row, so loading skips that pass
+
+Loading memory-maps the `.npy` files (post vectors, encodings): a server starts without
+reading them whole, and pages in only the rows requests touch.
 """
 
 from __future__ import annotations
@@ -42,7 +49,10 @@ def save_artifact(model: LoadedModel, root: Path, version: str | None = None) ->
     folder.mkdir(parents=True, exist_ok=False)
     meta, arrays = model.pipeline.state()
     (folder / "features.json").write_text(json.dumps(meta))
-    np.savez(folder / "features.npz", allow_pickle=False, **arrays, **model.table.arrays())
+    np.savez(folder / "features.npz", allow_pickle=False, **arrays)
+    (folder / "table").mkdir()
+    for name, column in model.table.arrays().items():
+        np.save(folder / "table" / f"{name}.npy", column, allow_pickle=False)
     config = {"train": model.config.model_dump(), "sizes": _sizes(model)}
     (folder / "config.json").write_text(json.dumps(config, indent=2))
     (folder / "metrics.json").write_text(json.dumps(model.metrics, indent=2))
@@ -51,6 +61,11 @@ def save_artifact(model: LoadedModel, root: Path, version: str | None = None) ->
         torch.save(model.ranker.state_dict(), folder / "ranker.pt")
     np.save(folder / "post_vectors.npy", model.post_vectors)
     faiss.write_index(model.index, str(folder / "index.faiss"))
+    encodings = model.frozen_encodings()
+    if encodings:
+        (folder / "encodings").mkdir()
+        for name, array in encodings.items():
+            np.save(folder / "encodings" / f"{name}.npy", array, allow_pickle=False)
     model.version = version
     return folder
 
@@ -66,13 +81,15 @@ def load_artifact(path: Path, *, device: str = "cpu") -> LoadedModel:
         meta = json.loads((path / "features.json").read_text())
         with np.load(path / "features.npz") as data:
             arrays = {key: data[key] for key in data.files}
+        arrays.update(_columns(path / "table"))
     except (OSError, ValueError) as exc:
         raise NotFound(f"no model artifact at {path}: {exc}") from exc
     config = TrainConfig.model_validate(config_doc["train"])
     pipeline = FeaturePipeline.from_state(meta, arrays)
     table = PostTable.from_arrays(arrays)
-    tensors = {k.removeprefix("table_"): torch.from_numpy(v).to(device)
-               for k, v in table.arrays().items() if k != "table_post_ids"}  # fmt: skip
+    tensors = {k.removeprefix("table_"): torch.from_numpy(v).to(device)  # no copy of the table
+               for k, v in arrays.items()
+               if k.startswith("table_") and k != "table_post_ids"}  # fmt: skip
     sizes: dict[str, Any] = config_doc["sizes"]
     t, r = config.two_tower, config.ranker
     two_tower = builders.two_tower(
@@ -86,9 +103,24 @@ def load_artifact(path: Path, *, device: str = "cpu") -> LoadedModel:
     return LoadedModel(
         version=path.name, config=config, pipeline=pipeline, table=table,
         two_tower=two_tower, ranker=ranker, index=faiss.read_index(str(path / "index.faiss")),
-        post_vectors=np.load(path / "post_vectors.npy"),
+        post_vectors=np.load(path / "post_vectors.npy", mmap_mode="c"),
         metrics=json.loads((path / "metrics.json").read_text()),
+        encodings=_encodings(path / "encodings"),
     )  # fmt: skip
+
+
+def _columns(folder: Path) -> dict[str, Any]:
+    """The post table's columns, memory-mapped copy-on-write; {} for an older artifact."""
+    if not folder.is_dir():
+        return {}
+    return {f.stem: np.load(f, mmap_mode="c") for f in sorted(folder.glob("*.npy"))}
+
+
+def _encodings(folder: Path) -> dict[str, Any]:
+    """Stored post-encoder outputs by model name (memory-mapped copy-on-write); {} if none."""
+    if not folder.is_dir():  # an artifact from before they were stored: computed at load
+        return {}
+    return {f.stem: np.load(f, mmap_mode="c") for f in sorted(folder.glob("*.npy"))}
 
 
 def _weights(path: Path, device: str) -> dict[str, Any]:

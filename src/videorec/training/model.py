@@ -61,6 +61,7 @@ class LoadedModel:
         index: Any = None,
         post_vectors: FloatArray | None = None,
         metrics: dict[str, Any] | None = None,
+        encodings: dict[str, FloatArray] | None = None,
     ) -> None:
         self.version = version
         self.config = config
@@ -76,7 +77,7 @@ class LoadedModel:
         self._blend = torch.tensor(config.blend.head_weights(), device=self._device)
         self._oov_vector = self._unknown_post_vector()
         if self.post_ids.shape[0] <= FREEZE_ENCODERS_UP_TO:
-            self._freeze_encoders()
+            self._freeze_encoders(encodings)
         self._last_user: tuple[tuple[Any, ...], FloatArray] | None = None
 
     @torch.no_grad()
@@ -127,11 +128,30 @@ class LoadedModel:
         self._last_user = (key, vector)
         return vector
 
-    def _freeze_encoders(self) -> None:
-        """Precompute both post encoders' outputs (the models are in eval mode from here on)."""
-        self.two_tower.encoder.freeze()
-        if self.ranker is not None:
-            self.ranker.encoder.freeze()
+    def _freeze_encoders(self, stored: dict[str, FloatArray] | None = None) -> None:
+        """Precompute both post encoders' outputs (the models are in eval mode from here on).
+
+        `stored` (from the artifact, by model name) replaces the computation where its shape fits.
+        """
+        for name, model in (("two_tower", self.two_tower), ("ranker", self.ranker)):
+            if model is None:
+                continue
+            encoder = model.encoder
+            rows = int(encoder.get_buffer("table_id_rows").shape[0])
+            given = (stored or {}).get(name)
+            if given is not None and given.shape == (rows, encoder.out_dim):
+                encoder._frozen = torch.from_numpy(given).to(self._device)
+            else:
+                encoder.freeze()
+
+    def frozen_encodings(self) -> dict[str, FloatArray]:
+        """Each post encoder's precomputed output by model name ({} when not frozen)."""
+        found: dict[str, FloatArray] = {}
+        for name, model in (("two_tower", self.two_tower), ("ranker", self.ranker)):
+            frozen = None if model is None else model.encoder._frozen
+            if frozen is not None:
+                found[name] = np.asarray(frozen.detach().cpu().numpy(), dtype=np.float32)
+        return found
 
     @torch.no_grad()
     def _unknown_post_vector(self) -> FloatArray:

@@ -1,20 +1,27 @@
-"""`GET /feed`: a user's personalised feed, one page per call, paged by an opaque cursor."""
+"""`GET /feed`: a user's personalised feed, one page per call, paged by an opaque cursor.
+
+The route validates on the event loop, then does all of a page's work (database, Redis,
+ranking) in one worker thread, under the app's `feed_limiter`: a slow database (SQLite busy
+behind a `videorec sync`) or a slow page never holds the loop, so `/health` and the other
+routes keep answering, and at most `FEED_THREADS` pages are computed at once.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
-from starlette.concurrency import run_in_threadpool
+import anyio
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from videorec.api.deps import FeedDep, LoopSessionDep, PresentedDep, SessionStoreDep
+from videorec.api.deps import FeedDep, PresentedDep, request_session, session_store
+from videorec.api.post_cache import PresentedPosts
 from videorec.api.responses import JSONBytesResponse
 from videorec.api.schemas import ErrorBody
 from videorec.api.schemas import FeedPage as FeedPageBody
 from videorec.errors import InvalidInput
 from videorec.serving.context import FeedRequest
-from videorec.serving.feed import FeedPage
+from videorec.serving.feed import FeedPage, FeedService
 
 router = APIRouter(tags=["feed"])
 USERNAME = r"^[A-Za-z0-9_.@\-]+$"
@@ -28,9 +35,8 @@ MOOD = r"^[\w \-,'&]+$"
     responses={400: {"model": ErrorBody}, 422: {"model": ErrorBody}},
 )
 async def get_feed(
-    db: LoopSessionDep,
+    http: Request,
     service: FeedDep,
-    store: SessionStoreDep,
     presented: PresentedDep,
     username: Annotated[str, Query(min_length=1, max_length=64, pattern=USERNAME)],
     category_id: Annotated[int | None, Query(ge=0, le=2**31 - 1)] = None,
@@ -54,11 +60,19 @@ async def get_feed(
     if size > service.config.max_page_size:
         raise InvalidInput(f"page_size must be at most {service.config.max_page_size}")
     request = FeedRequest(username, category_id, project_code, mood, size, cursor, page)
-    if service.registry.status != "ready":  # wait for (or do) the build off the event loop
-        await run_in_threadpool(service.registry.state, db)
-    result = service.page(db, store, request)
-    generation = service.registry.state(db)
-    return JSONBytesResponse(_body(result, presented.get_many(db, result.post_ids, generation)))
+    limiter = http.app.state.feed_limiter
+    body = await anyio.to_thread.run_sync(_page, http, service, presented, request, limiter=limiter)
+    return JSONBytesResponse(body)
+
+
+def _page(
+    http: Request, service: FeedService, presented: PresentedPosts, request: FeedRequest
+) -> dict[str, Any]:
+    """One page's work, in a worker thread: state, session, ranking, presentation, commit."""
+    with request_session(http) as db:
+        result = service.page(db, session_store(http, db), request)
+        generation = service.registry.state(db)
+        return _body(result, presented.get_many(db, result.post_ids, generation))
 
 
 def _body(result: FeedPage, rows: dict[int, Any]) -> dict[str, Any]:

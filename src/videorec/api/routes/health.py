@@ -14,17 +14,18 @@ router = APIRouter(tags=["operations"])
 
 
 @router.get("/health", response_model=Health)
-def health() -> Response:
-    """Alive: the process answers."""
+async def health() -> Response:
+    """Alive: the process answers (on the event loop: no thread to wait for, no I/O)."""
     return JSONBytesResponse({"status": "ok"})
 
 
 @router.get("/ready", response_model=Health, responses={503: {"model": ErrorBody}})
 def ready(request: Request) -> Response:
-    """Ready: the database answers and its schema is at the code's newest migration.
+    """Ready: the database answers, its schema is at the newest migration, `/feed` can answer.
 
     `checks.feed` says whether the feed state is built ("ready"), still being built at start-up
-    ("building": `/feed` requests wait for it), or will be built by the first request.
+    ("building": a 503, since `/feed` requests would wait for it), or will be built by the
+    first request (no warm-up ran, e.g. it failed; `/feed` builds it then).
     """
     try:
         with request.app.state.engine.connect() as connection:
@@ -38,6 +39,8 @@ def ready(request: Request) -> Response:
             "run `videorec db upgrade`"
         )
     checks = {"database": "ok", "schema": revision, "feed": _feed_status(request)}
+    if checks["feed"] == "building":
+        return _not_ready("the feed state is still building; retry shortly", checks)
     return JSONBytesResponse({"status": "ok", "checks": checks})
 
 
@@ -47,6 +50,8 @@ def _feed_status(request: Request) -> str:
     return "unavailable" if feed is None else str(feed.registry.status)
 
 
-def _not_ready(reason: str) -> Response:
-    body = {"status": "error", "code": "not_ready", "message": reason}
+def _not_ready(reason: str, checks: dict[str, str | None] | None = None) -> Response:
+    body: dict[str, object] = {"status": "error", "code": "not_ready", "message": reason}
+    if checks is not None:
+        body["checks"] = checks
     return JSONBytesResponse(body, status_code=503)
