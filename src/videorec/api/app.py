@@ -12,7 +12,7 @@ from videorec import __version__
 from videorec.api.errors import install_error_handlers
 from videorec.api.feed_setup import start_feed, stop_feed
 from videorec.api.metrics import Metrics, MetricsMiddleware
-from videorec.api.routes import feed, health, posts
+from videorec.api.routes import events, feed, health, posts
 from videorec.kit.db import make_engine, make_sessionmaker
 from videorec.logging import configure_logging
 from videorec.serving.registry import PipelineRegistry
@@ -64,4 +64,5 @@ def create_app(
     app.include_router(health.router)
     app.include_router(posts.router)
     app.include_router(feed.router)
+    app.include_router(events.router)
     return app
