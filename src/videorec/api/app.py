@@ -6,13 +6,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
 
 from videorec import __version__
 from videorec.api.errors import install_error_handlers
 from videorec.api.feed_setup import start_feed, stop_feed
 from videorec.api.metrics import Metrics, MetricsMiddleware
-from videorec.api.routes import feed, health, posts
+from videorec.api.routes import events, feed, health, posts
+from videorec.api.ui import install_ui
 from videorec.kit.db import make_engine, make_sessionmaker
 from videorec.logging import configure_logging
 from videorec.serving.registry import PipelineRegistry
@@ -52,11 +54,12 @@ def create_app(
             if engine is None:
                 own_engine.dispose()
 
-    app = FastAPI(
+    app = FastAPIOffline(  # /docs and /redoc load their assets from the app, not a CDN
         title="videorec",
         version=__version__,
         description="Personalised short-video feeds, cold start by mood, content and popularity.",
         lifespan=lifespan,
+        swagger_ui_parameters={"validatorUrl": None},  # no badge fetched from swagger.io
     )
     install_error_handlers(app)
     metrics = Metrics()
@@ -65,4 +68,6 @@ def create_app(
     app.include_router(health.router)
     app.include_router(posts.router)
     app.include_router(feed.router)
+    app.include_router(events.router)
+    install_ui(app)
     return app

@@ -47,3 +47,9 @@ def _canonical(item: Any) -> bytes:
         return orjson.dumps(item, option=orjson.OPT_SORT_KEYS)
     except TypeError:
         return repr(item).encode()
+
+
+def latest(session: Session, limit: int) -> Sequence[QuarantinedItem]:
+    """The `limit` most recently quarantined items, newest first (the dashboard's list)."""
+    stmt = select(QuarantinedItem).order_by(QuarantinedItem.id.desc()).limit(limit)
+    return session.scalars(stmt).all()

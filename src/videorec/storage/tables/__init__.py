@@ -2,7 +2,7 @@
 
 from videorec.storage.tables.category import Category
 from videorec.storage.tables.feed_session import FeedSession
-from videorec.storage.tables.interaction import Interaction, InteractionKind
+from videorec.storage.tables.interaction import EventSource, Interaction, InteractionKind
 from videorec.storage.tables.model_version import ModelVersion
 from videorec.storage.tables.post import Post
 from videorec.storage.tables.quarantine import QuarantinedItem
@@ -12,6 +12,7 @@ from videorec.storage.tables.user import User
 
 __all__ = [
     "Category",
+    "EventSource",
     "FeedSession",
     "Interaction",
     "InteractionKind",

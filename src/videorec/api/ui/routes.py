@@ -1,0 +1,190 @@
+"""`/ui`: the operator dashboard, server-rendered with Jinja2 and driven by htmx (vendored).
+
+Pages: overview (`/ui`), feed explorer (`/ui/explorer`), models (`/ui/models`), events
+(`/ui/events`). htmx requests get HTML fragments. Nothing on these pages loads from another
+host: scripts and styles come from `/ui/static`, and post thumbnails (which live on the app's
+CDN) are drawn as placeholders unless the explorer's "remote thumbnails" box is ticked.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session
+from starlette.responses import FileResponse, Response
+from starlette.templating import Jinja2Templates
+
+from videorec.api.deps import SessionDep
+from videorec.api.ui import dashboard, explorer
+from videorec.errors import NotFound, VideorecError
+from videorec.serving.context import FeedRequest
+from videorec.serving.feed import FeedService
+from videorec.storage.repositories import feed as feed_repo
+from videorec.storage.repositories import model_versions
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+
+# Scope hook: the API-key work adds `dependencies=[Depends(require_scope("admin"))]` here.
+router = APIRouter(prefix="/ui", include_in_schema=False)
+
+Text = Annotated[str, Query(max_length=512)]
+
+
+def install_ui(app: FastAPI) -> None:
+    """Mount the dashboard's routes and static files on `app`."""
+    app.state.ui_models = OrderedDict()
+    app.state.ui_sessions = explorer.MemorySessionStore()
+    app.mount("/ui/static", StaticFiles(directory=HERE / "static"), name="ui-static")
+    app.include_router(router)
+
+
+@router.get("")
+def overview(request: Request, session: SessionDep) -> Response:
+    return _render(request, "overview.html", dashboard.overview(session), page="overview")
+
+
+@router.get("/plots")
+def plot(folder: Text, name: Text) -> Response:
+    path = dashboard.find_plot(folder, name)
+    if path is None:
+        raise NotFound(f"no plot {folder}/{name}")
+    return FileResponse(path, media_type="image/png")
+
+
+@router.get("/explorer")
+def explorer_page(request: Request, session: SessionDep) -> Response:
+    context = {
+        "categories": sorted(feed_repo.category_names(session).items(), key=lambda c: c[1]),
+        "versions": model_versions.list_all(session),
+        "form": dict(request.query_params),
+    }
+    return _render(request, "explorer.html", context, page="explorer")
+
+
+@router.get("/explorer/results")
+def explorer_results(
+    request: Request,
+    session: SessionDep,
+    username: Text = "",
+    category_id: Text = "",
+    project_code: Text = "",
+    mood: Text = "",
+    page_size: Text = "",
+    model_a: Text = "",
+    model_b: Text = "",
+    thumbs: Text = "",
+) -> Response:
+    """Page 1 of the feed: one column, or two when a second model version is chosen."""
+    service: FeedService = request.app.state.feed
+    try:
+        feed_request = explorer.parse_request(
+            username, category_id, project_code, mood, page_size, "",
+            service.config.default_page_size, service.config.max_page_size,
+        )  # fmt: skip
+    except VideorecError as exc:
+        return _render(request, "_error.html", {"message": exc.message}, status_code=422)
+    params = {"username": username, "category_id": category_id, "project_code": project_code,
+              "mood": mood, "page_size": page_size, "thumbs": thumbs}  # fmt: skip
+    columns = [_column(request, session, model_a, feed_request, params)]
+    if model_b:
+        columns.append(_column(request, session, model_b, feed_request, params))
+    return _render(request, "_results.html", {"columns": columns, "params": params})
+
+
+@router.get("/explorer/page")
+def explorer_next(
+    request: Request,
+    session: SessionDep,
+    cursor: Text,
+    username: Text = "",
+    category_id: Text = "",
+    project_code: Text = "",
+    mood: Text = "",
+    page_size: Text = "",
+    version: Text = "",
+    thumbs: Text = "",
+) -> Response:
+    """The next page of one column, through its cursor (htmx appends it under the last one)."""
+    service: FeedService = request.app.state.feed
+    try:
+        feed_request = explorer.parse_request(
+            username, category_id, project_code, mood, page_size, cursor,
+            service.config.default_page_size, service.config.max_page_size,
+        )  # fmt: skip
+    except VideorecError as exc:
+        return _render(request, "_error.html", {"message": exc.message}, status_code=422)
+    params = {"username": username, "category_id": category_id, "project_code": project_code,
+              "mood": mood, "page_size": page_size, "thumbs": thumbs}  # fmt: skip
+    column = _column(request, session, version, feed_request, params)
+    return _render(request, "_page.html", {"column": column, "params": params})
+
+
+def _column(
+    request: Request,
+    session: Session,
+    version: str,
+    feed_request: FeedRequest,
+    params: dict[str, str],
+) -> dict[str, Any]:
+    """One column's page, or the reason it cannot be shown; `next` holds the next page's query."""
+    service: FeedService = request.app.state.feed
+    try:
+        if version:
+            result = explorer.pinned_page(session, request.app, version, feed_request)
+        else:
+            store = explorer.session_store(request.app, session)
+            result = explorer.live_page(
+                session, service, store, request.app.state.presented, feed_request
+            )
+    except VideorecError as exc:
+        return {"version": version, "error": exc.message}
+    cursor = result.page.next_cursor
+    following = {**params, "cursor": cursor, "version": version} if cursor else None
+    return {"version": version, "result": result, "error": None, "next": following}
+
+
+@router.get("/models")
+def models_page(request: Request, session: SessionDep) -> Response:
+    return _render(request, "models.html", _models_context(session), page="models")
+
+
+@router.post("/models/{version}/activate")
+def activate(request: Request, session: SessionDep, version: str) -> Response:
+    """Make `version` the active model (htmx asks for confirmation first)."""
+    model_versions.activate(session, version)
+    refresh = request.app.state.feed.config.refresh_s
+    message = f"Activated {version}. The feed switches to it within {refresh} s."
+    return _render(request, "_models_table.html", {**_models_context(session), "message": message})
+
+
+def _models_context(session: Session) -> dict[str, Any]:
+    versions = model_versions.list_all(session)
+    return {
+        "versions": versions,
+        "metrics": {m.version: dashboard.model_metrics(m) for m in versions},
+        "message": None,
+    }
+
+
+@router.get("/events")
+def events_page(request: Request, session: SessionDep) -> Response:
+    context = {"sources": dashboard.latest_events(session)}
+    return _render(request, "events.html", context, page="events")
+
+
+def _render(
+    request: Request,
+    name: str,
+    context: dict[str, Any],
+    *,
+    page: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    return templates.TemplateResponse(
+        request, name, {**context, "page": page}, status_code=status_code
+    )
