@@ -3,8 +3,13 @@
 VideorecError (500)
 ├── InvalidInput (400)          bad parameters that pass type validation
 │   └── InvalidCursor (400)     a cursor that is malformed, tampered with or expired
+├── Unauthorized (401)          no API key, or one that is unknown or revoked
+├── Forbidden (403)             a key without the scope the route needs
 ├── NotFound (404)
+├── PayloadTooLarge (413)       a request body over the size limit
+├── RateLimited (429)           over the key's (or address's) rate limit; says when to retry
 ├── ServiceUnavailable (503)    database unreachable, model not loaded
+├── RequestTimeout (504)        a request that ran past the per-request time limit
 ├── ConfigurationError (500)    settings that cannot work
 └── UpstreamError               the Socialverse API (see ingestion/errors.py)
 """
@@ -30,6 +35,11 @@ class VideorecError(Exception):
         if code is not None:
             self.code = code
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the response must carry (e.g. `Retry-After`)."""
+        return {}
+
 
 class InvalidInput(VideorecError):
     code = "invalid_input"
@@ -38,6 +48,43 @@ class InvalidInput(VideorecError):
 
 class InvalidCursor(InvalidInput):
     code = "invalid_cursor"
+
+
+class Unauthorized(VideorecError):
+    code = "unauthorized"
+    status_code = 401
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": "Bearer"}
+
+
+class Forbidden(VideorecError):
+    code = "forbidden"
+    status_code = 403
+
+
+class PayloadTooLarge(VideorecError):
+    code = "payload_too_large"
+    status_code = 413
+
+
+class RateLimited(VideorecError):
+    code = "rate_limited"
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_s)}
+
+
+class RequestTimeout(VideorecError):
+    code = "timeout"
+    status_code = 504
 
 
 class NotFound(VideorecError):

@@ -6,10 +6,12 @@ Build it through `get_settings()` (cached), never at import time, so tests can o
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from videorec.errors import ConfigurationError
@@ -61,11 +63,30 @@ class Settings(BaseSettings):
     cursor_secret: SecretStr = SecretStr(DEV_CURSOR_SECRET)
     """Key that signs feed cursors. Set your own in production (`check_production` insists)."""
 
-    env: str = "development"
-    """`production` makes the server refuse unsafe defaults (see `check_production`)."""
-
     feed_config: Path = Path("configs/serve/default.toml")
     """TOML of feed knobs (page size caps, diversity caps, source weights); defaults if absent."""
+
+    env: Literal["development", "test", "production"] = "development"
+    """Where it runs; `production` turns API keys on, sets a default rate limit and refuses
+    unsafe defaults (see `check_production`)."""
+
+    auth_required: bool | None = None
+    """Require an API key (`Authorization: Bearer ...`) on every route but `/health`.
+
+    Unset: true when `env` is `production`, false otherwise (the server says so at start-up).
+    """
+
+    rate_limit: str | None = None
+    """Token bucket per API key (per client address when auth is off), e.g. `600/minute`.
+
+    Unset: `600/minute` when `env` is `production`, no limit otherwise; `off` disables it.
+    """
+
+    max_body_bytes: int = Field(default=1_048_576, ge=0)
+    """Largest request body accepted (413 above)."""
+
+    request_timeout_s: float = Field(default=30.0, gt=0)
+    """A request still running after this long is answered 504 (`timeout`)."""
 
     @field_validator("log_level")
     @classmethod
@@ -75,6 +96,22 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown log level {value!r}")
         return level
 
+    @field_validator("rate_limit")
+    @classmethod
+    def _known_rate(cls, value: str | None) -> str | None:
+        if value is None or value.strip().lower() == "off":
+            return value
+        parse_rate(value)
+        return value
+
+    @model_validator(mode="after")
+    def _production_defaults(self) -> Settings:
+        if self.auth_required is None:
+            self.auth_required = self.env == "production"
+        if self.rate_limit is None and self.env == "production":
+            self.rate_limit = "600/minute"
+        return self
+
     def check_production(self) -> None:
         """Refuse to serve in production with the public default cursor secret.
 
@@ -82,7 +119,7 @@ class Settings(BaseSettings):
             ConfigurationError: `VIDEOREC_ENV=production` and `VIDEOREC_CURSOR_SECRET` is unset,
                 empty or the repo's default.
         """
-        if self.env.strip().lower() != "production":
+        if self.env != "production":
             return
         secret = self.cursor_secret.get_secret_value().strip()
         if secret in ("", DEV_CURSOR_SECRET):
@@ -91,6 +128,18 @@ class Settings(BaseSettings):
                 "value (the default is public, so anyone could forge feed cursors); e.g. "
                 "VIDEOREC_CURSOR_SECRET=$(python -c 'import secrets; print(secrets.token_hex(32))')"
             )
+
+    @property
+    def requests_per_window(self) -> tuple[int, float] | None:
+        """The rate limit as (requests, window in seconds), or None when there is none."""
+        if self.rate_limit is None or self.rate_limit.strip().lower() == "off":
+            return None
+        return parse_rate(self.rate_limit)
+
+    @property
+    def feed_snapshots(self) -> Path:
+        """Snapshots of the feed state (catalogue index, log statistics) reloaded at start-up."""
+        return self.var_dir / "feed_state"
 
     @property
     def models_dir(self) -> Path:
@@ -102,11 +151,6 @@ class Settings(BaseSettings):
         """The text-embedding cache shared by training and the feed (each text encoded once)."""
         return self.var_dir / "embeddings.npz"
 
-    @property
-    def feed_snapshots(self) -> Path:
-        """Snapshots of the feed state (catalogue index, log statistics) reloaded at start-up."""
-        return self.var_dir / "feed_state"
-
     def ensure_dirs(self) -> None:
         """Create the local state folders, and the SQLite file's folder when SQLite is used."""
         self.var_dir.mkdir(parents=True, exist_ok=True)
@@ -114,6 +158,21 @@ class Settings(BaseSettings):
             Path(self.database_url.removeprefix("sqlite:///")).parent.mkdir(
                 parents=True, exist_ok=True
             )
+
+
+_WINDOWS = {"second": 1.0, "minute": 60.0, "hour": 3600.0, "day": 86400.0}
+
+
+def parse_rate(text: str) -> tuple[int, float]:
+    """`"600/minute"` -> (600, 60.0). Units: second, minute, hour, day (an `s` may follow).
+
+    Raises:
+        ValueError: anything else.
+    """
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(second|minute|hour|day)s?\s*", text.lower())
+    if match is None or int(match.group(1)) < 1:
+        raise ValueError(f"rate limit {text!r} is not like 600/minute (second, minute, hour, day)")
+    return int(match.group(1)), _WINDOWS[match.group(2)]
 
 
 @lru_cache

@@ -235,7 +235,13 @@ class TestEmptyAndDocs:
     def test_openapi_documents_the_feed(self, client) -> None:
         spec = client.get("/openapi.json").json()
         get = spec["paths"]["/feed"]["get"]
-        assert {p["name"] for p in get["parameters"]} >= {"username", "cursor", "mood", "page"}
+        (query,) = get["parameters"]  # one exploded object: it can state which keys exclude
+        assert (query["in"], query["style"], query["explode"]) == ("query", "form", True)
+        schema = query["schema"]
+        assert set(schema["properties"]) >= {"username", "cursor", "mood", "page"}
+        assert schema["required"] == ["username"]
+        assert {"not": {"required": ["cursor", "page"]}} in schema["allOf"]
+        assert {"not": {"required": ["category_id", "project_code"]}} in schema["allOf"]
         assert "FeedPage" in spec["components"]["schemas"]
         assert "reason" in spec["components"]["schemas"]["FeedPost"]["properties"]
 

@@ -6,6 +6,8 @@ anything unexpected is a 500 whose body never holds a stack trace (the log does)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,17 +19,24 @@ from videorec.errors import VideorecError
 
 log = structlog.get_logger(__name__)
 
-_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 429: "rate_limited"}
+_HTTP_CODES = {
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    429: "rate_limited",
+}
 
 
-def error_response(status_code: int, code: str, message: str) -> Response:
+def error_response(
+    status_code: int, code: str, message: str, headers: Mapping[str, str] | None = None
+) -> Response:
     body = {"status": "error", "code": code, "message": message}
-    return JSONBytesResponse(body, status_code=status_code)
+    return JSONBytesResponse(body, status_code=status_code, headers=headers)
 
 
 async def _domain_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, VideorecError)
-    return error_response(exc.status_code, exc.code, exc.message)
+    return error_response(exc.status_code, exc.code, exc.message, exc.headers)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> Response:
@@ -46,7 +55,7 @@ def _describe(error: object) -> str:
 async def _http_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
-    return error_response(exc.status_code, code, str(exc.detail))
+    return error_response(exc.status_code, code, str(exc.detail), exc.headers)  # 405: Allow
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> Response:

@@ -7,7 +7,7 @@ import sys
 import typer
 from rich.console import Console
 
-from videorec.cli import data, db, evaluate, ingest, serve, train
+from videorec.cli import data, db, evaluate, ingest, keys, serve, train
 from videorec.errors import VideorecError
 
 app = typer.Typer(
@@ -17,6 +17,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(db.app, name="db")
+app.add_typer(keys.app, name="keys")
 serve.register(app)
 ingest.register(app)
 data.register(app)

@@ -12,7 +12,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """Build an engine with the pragmas each backend needs.
 
     SQLite gets WAL, foreign keys and a busy timeout, so the API and a sync can share the file.
+    Bound parameters never appear in error messages or logs (`hide_parameters`): they can hold
+    usernames and key hashes.
     """
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
         engine = create_engine(url, **kwargs)

@@ -8,6 +8,7 @@ from starlette.responses import Response
 
 from videorec.api.responses import JSONBytesResponse
 from videorec.api.schemas import ErrorBody, Health
+from videorec.api.security import Admin
 from videorec.storage import migrate
 
 router = APIRouter(tags=["operations"])
@@ -19,7 +20,9 @@ async def health() -> Response:
     return JSONBytesResponse({"status": "ok"})
 
 
-@router.get("/ready", response_model=Health, responses={503: {"model": ErrorBody}})
+@router.get(
+    "/ready", response_model=Health, responses={503: {"model": ErrorBody}}, dependencies=[Admin]
+)
 def ready(request: Request) -> Response:
     """Ready: the database answers, its schema is at the newest migration, `/feed` can answer.
 

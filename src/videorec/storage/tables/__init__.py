@@ -1,5 +1,6 @@
 """ORM tables, one per module. Importing this package registers them all on `Base.metadata`."""
 
+from videorec.storage.tables.api_key import ApiKey
 from videorec.storage.tables.category import Category
 from videorec.storage.tables.feed_session import FeedSession
 from videorec.storage.tables.interaction import EventSource, Interaction, InteractionKind
@@ -11,6 +12,7 @@ from videorec.storage.tables.topic import Topic
 from videorec.storage.tables.user import User
 
 __all__ = [
+    "ApiKey",
     "Category",
     "EventSource",
     "FeedSession",
