@@ -277,7 +277,7 @@ def line(name: str, one: dict[str, float], many: dict[str, float] | None = None)
 
 
 def run_size(n_posts: int, seconds: int, tmp: Path, model: bool = False, ann: bool = True,
-             workers: int = 2) -> None:  # fmt: skip
+             workers: int = 2, start_only: bool = False) -> None:  # fmt: skip
     url = f"sqlite:///{tmp / f'bench-{n_posts}.db'}"
     var_dir = tmp / f"var-{n_posts}"
     started = time.perf_counter()
@@ -296,6 +296,9 @@ def run_size(n_posts: int, seconds: int, tmp: Path, model: bool = False, ann: bo
     server, warm = start_server(url, var_dir)
     print(f"start to ready: {cold:.1f} s on the first start (feed state built), "
           f"{warm:.1f} s on a restart (feed state from its snapshot)", flush=True)  # fmt: skip
+    if start_only:
+        stop_server(server)
+        return
     try:
         body = httpx.get(f"http://127.0.0.1:{PORT}/feed?username=u1", timeout=60).json()
         print(f"model_version {body['model_version']}")
@@ -351,10 +354,12 @@ def main() -> None:
     parser.add_argument("--model", action="store_true", help="train and activate a small model")
     parser.add_argument("--no-ann", action="store_true", help="skip the ANN recall measurement")
     parser.add_argument("--workers", type=int, default=2, help="also run with N workers (1: no)")
+    parser.add_argument("--start-only", action="store_true", help="only time start to ready")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="videorec-bench-") as tmp:
         for n_posts in args.sizes:
-            run_size(n_posts, args.seconds, Path(tmp), args.model, not args.no_ann, args.workers)
+            run_size(n_posts, args.seconds, Path(tmp), args.model, not args.no_ann, args.workers,
+                     args.start_only)  # fmt: skip
 
 
 if __name__ == "__main__":
