@@ -1,16 +1,21 @@
-"""Benchmark of `GET /feed` beside `/health`: a running server driven by `wrk` from another process.
+"""Benchmark of `GET /feed` beside `/health`, every figure of issue 13 in one run per size.
 
 For each catalogue size it writes a synthetic SQLite database (N posts, 100k users, 5 events
-each), starts `uvicorn videorec.main:app` on loopback (httptools, uvloop, no access log), warms
-the feed state up, and runs wrk twice per endpoint: 1 connection (latency p50/p99) and 8
-connections (requests/s). `/feed` requests pick a random known user (a new feed session, the
-costliest request); `/feed scroll` opens a session and then follows its `next_cursor` to the end
-(15 pages of 20), as an app does. It also reports FAISS HNSW recall@500
-against exact search on clustered 64-d vectors of the same sizes.
+each), optionally trains and activates a small model on it (`--model`: two-tower + ranker, 1
+epoch each, `videorec train`'s own code path), and drives `uvicorn videorec.main:app`
+(httptools, uvloop, no access log) with `wrk` on loopback. It reports:
 
-With `--model`, a small two-tower + ranker model (1 epoch each, default widths, 1 thread) is
-trained on each synthetic database with `videorec train`'s own code path and activated, so
-`/feed` ranks with an active model (two-tower ANN source + ranker scoring), as in production.
+- start to ready: launch until `/ready` answers 200, on a first start (the feed state is built,
+  then snapshotted) and on a restart (the state comes from the snapshot);
+- `/health`, `/feed` new sessions (a random known user per request) and `/feed` scroll (follow
+  `next_cursor` to the end of the session, as the app does): p50/p99 with 1 connection and
+  req/s with 8, and the ratios to `/health`;
+- a page past the session pool (`page=10000`) against a new session;
+- `/health` p50/p99 during a `/feed` flood (8 connections) and during a `videorec sync` (a
+  generated demo set through the replay server) writing to the same database;
+- with `--workers N` (default 2), req/s of new sessions and scroll pages with N workers;
+- with `--model`, the ANN recall@500 of the model's index (searched as the feed searches it)
+  against exact search on the model's own post vectors.
 
     nice -n 10 python bench/feed.py --sizes 10000 100000 --seconds 8 --model
 """
@@ -119,22 +124,42 @@ def train_model(url: str, var_dir: Path) -> str:
     return result.version
 
 
-def start_server(url: str, var_dir: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "VIDEOREC_DATABASE_URL": url,
-           "VIDEOREC_VAR_DIR": str(var_dir), "VIDEOREC_LOG_LEVEL": "WARNING",
-           "VIDEOREC_FEED_CONFIG": str(ROOT / "configs/serve/default.toml")}  # fmt: skip
+def server_env(url: str, var_dir: Path) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT / "src"), "VIDEOREC_DATABASE_URL": url,
+            "VIDEOREC_VAR_DIR": str(var_dir), "VIDEOREC_LOG_LEVEL": "WARNING",
+            "VIDEOREC_FEED_CONFIG": str(ROOT / "configs/serve/default.toml")}  # fmt: skip
+
+
+def start_server(
+    url: str, var_dir: Path, workers: int = 1
+) -> tuple[subprocess.Popen[bytes], float]:
+    """Start the server; (process, seconds from launch until `/ready` answered 200)."""
+    env = server_env(url, var_dir)
+    if workers > 1:  # as `videorec serve --workers N` does
+        shared = var_dir / "prometheus"
+        shared.mkdir(parents=True, exist_ok=True)
+        for stale in shared.glob("*.db"):
+            stale.unlink()
+        env["PROMETHEUS_MULTIPROC_DIR"] = str(shared)
     command = [sys.executable, "-m", "uvicorn", "videorec.main:app", "--host", "127.0.0.1",
                "--port", str(PORT), "--no-access-log", "--loop", "uvloop", "--http", "httptools",
-               "--log-level", "warning"]  # fmt: skip
+               "--log-level", "warning", "--workers", str(workers)]  # fmt: skip
+    started = time.perf_counter()
     server = subprocess.Popen(command, env=env, cwd=ROOT)
-    for _ in range(300):
+    while time.perf_counter() - started < 900:
         try:
-            httpx.get(f"http://127.0.0.1:{PORT}/health", timeout=1)
-            return server
+            if httpx.get(f"http://127.0.0.1:{PORT}/ready", timeout=2).status_code == 200:
+                return server, time.perf_counter() - started
         except httpx.HTTPError:
-            time.sleep(0.2)
+            pass
+        time.sleep(0.05)
     server.kill()
-    raise RuntimeError("server did not start")
+    raise RuntimeError("server did not become ready")
+
+
+def stop_server(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    server.wait(timeout=60)
 
 
 def wrk(path: str, connections: int, seconds: int, script: Path | None) -> dict[str, float]:
@@ -156,66 +181,170 @@ def _ms(out: str, label: str) -> float:
     return float(value) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[unit]
 
 
-def ann_recall(n: int, k: int = 500, dim: int = 64, queries: int = 100) -> dict[str, float]:
-    """HNSW (M=32, efSearch=512) recall@k against exact inner-product search, clustered vectors."""
+def ann_recall(url: str, k: int = 500, queries: int = 200) -> dict[str, float]:
+    """The active model's ANN recall@k against exact search on its own post vectors.
+
+    Queries are the user tower's vectors of random known users with their stored histories;
+    the index is searched as the feed searches it (`load_artifact_model`: its efSearch).
+    """
     import faiss
 
-    rng = np.random.default_rng(3)
-    centres = rng.standard_normal((256, dim)).astype(np.float32)
-    vecs = centres[rng.integers(0, 256, n)] + 0.6 * rng.standard_normal((n, dim)).astype(np.float32)
-    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-    users = vecs[rng.integers(0, n, (queries, 5))].mean(axis=1)
-    exact = np.argpartition(-(users @ vecs.T), k, axis=1)[:, :k]
-    index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-    started = time.perf_counter()
-    index.add(vecs)
-    build = time.perf_counter() - started
-    index.hnsw.efSearch = 512
+    from videorec.kit.db import make_sessionmaker
+    from videorec.serving.registry import load_artifact_model
+    from videorec.storage.repositories import feed
+
+    engine = make_engine(url)
+    with make_sessionmaker(engine)() as db:
+        _, path = feed.active_model(db)
+        assert path is not None
+        model = load_artifact_model(path)
+        users = np.random.default_rng(5).integers(1, USERS + 1, queries)
+        vectors = np.stack([model.user_vector(int(u), feed.user_history(db, int(u), 200))
+                            for u in users])  # fmt: skip
+    engine.dispose()
+    index = model.index  # type: ignore[attr-defined]
+    exact = np.argpartition(-(vectors @ np.asarray(model.post_vectors).T), k, axis=1)[:, :k]
     faiss.omp_set_num_threads(1)
     started = time.perf_counter()
-    _, found = index.search(users, k)
+    _, found = index.search(vectors, k)
     per_query = (time.perf_counter() - started) / queries * 1e3
     recall = np.mean([len(set(a) & set(b)) / k for a, b in zip(exact, found, strict=True)])
-    return {"recall": float(recall), "query_ms": per_query, "build_s": build}
+    ef = getattr(getattr(index, "hnsw", None), "efSearch", None)
+    return {"recall": float(recall), "query_ms": per_query, "ef": -1 if ef is None else ef,
+            "kind": type(index).__name__}  # fmt: skip
 
 
-def run_size(n_posts: int, seconds: int, tmp: Path, model: bool = False, ann: bool = True) -> None:
+def wrk_during(path: str, seconds: int, lua: Path | None, load: list[str]) -> dict[str, float]:
+    """`/health`-style latency with 1 connection while `load` (a command) runs beside it."""
+    other = subprocess.Popen(load, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(0.5)
+        return wrk(path, 1, seconds, lua)
+    finally:
+        if other.poll() is None:
+            other.terminate()
+            other.wait(timeout=60)
+
+
+def flood_command(seconds: int, script: Path) -> list[str]:
+    return ["wrk", "-t", "2", "-c", "8", "-d", f"{seconds + 1}s", "-s", str(script),
+            f"http://127.0.0.1:{PORT}/feed"]  # fmt: skip
+
+
+def health_during_sync(url: str, var_dir: Path, tmp: Path, seconds: int) -> dict[str, float]:
+    """`/health` p50/p99 (1 connection) while `videorec sync` writes to the server's database."""
+    data = tmp / "sync-data"
+    cli = [sys.executable, "-c", "from videorec.cli import main; main()"]
+    env = {**server_env(url, var_dir), "FLIC_TOKEN": "bench", "VIDEOREC_RESONANCE_KEY": "bench"}
+    if not data.exists():
+        subprocess.run([*cli, "generate", "--users", "2000", "--posts", "5000",
+                        "--interactions", "100000", "--seed", "3", "--out", str(data)],
+                       env=env, check=True, capture_output=True)  # fmt: skip
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    replay = subprocess.Popen(
+        [*cli, "replay-server", "--data", str(data), "--port", "18402"], env=env, **quiet
+    )
+    try:
+        for _ in range(300):
+            try:
+                httpx.get("http://127.0.0.1:18402/", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        sync_env = {**env, "VIDEOREC_API_BASE_URL": "http://127.0.0.1:18402"}
+        started = time.perf_counter()
+        sync = subprocess.Popen([*cli, "sync", "--full", "--page-size", "500"], env=sync_env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+        time.sleep(1.0)
+        figures = wrk("/health", 1, seconds, None)
+        figures["sync_running_at_end"] = float(sync.poll() is None)
+        _, err = sync.communicate(timeout=900)
+        figures["sync_s"] = time.perf_counter() - started
+        figures["sync_rc"] = float(sync.returncode)
+        if sync.returncode:
+            print("sync failed:", err.decode()[-500:])
+        return figures
+    finally:
+        replay.terminate()
+        replay.wait(timeout=30)
+
+
+def line(name: str, one: dict[str, float], many: dict[str, float] | None = None) -> None:
+    text = f"{name:34} p50 {one['p50']:7.2f} ms  p99 {one['p99']:7.2f} ms  (1 conn)"
+    if many is not None:
+        text += f"  {many['rps']:7.0f} req/s (8 conn, p99 {many['p99']:.1f} ms)"
+    print(text, flush=True)
+
+
+def run_size(n_posts: int, seconds: int, tmp: Path, model: bool = False, ann: bool = True,
+             workers: int = 2, start_only: bool = False) -> None:  # fmt: skip
     url = f"sqlite:///{tmp / f'bench-{n_posts}.db'}"
+    var_dir = tmp / f"var-{n_posts}"
     started = time.perf_counter()
     populate(url, n_posts)
     print(f"\n== {n_posts:,} posts, {USERS:,} users, {USERS * EVENTS_PER_USER:,} events "
-          f"(setup {time.perf_counter() - started:.0f} s)")  # fmt: skip
+          f"(setup {time.perf_counter() - started:.0f} s)", flush=True)  # fmt: skip
     if model:
         started = time.perf_counter()
-        version = train_model(url, tmp / f"var-{n_posts}")
+        version = train_model(url, var_dir)
         print(f"model {version} trained and activated in {time.perf_counter() - started:.0f} s")
     script, scroll = tmp / "feed.lua", tmp / "scroll.lua"
     script.write_text(LUA % USERS)
     scroll.write_text(SCROLL_LUA % USERS)
-    server = start_server(url, tmp / f"var-{n_posts}")
+    server, cold = start_server(url, var_dir)
+    stop_server(server)
+    server, warm = start_server(url, var_dir)
+    print(f"start to ready: {cold:.1f} s on the first start (feed state built), "
+          f"{warm:.1f} s on a restart (feed state from its snapshot)", flush=True)  # fmt: skip
+    if start_only:
+        stop_server(server)
+        return
     try:
-        started = time.perf_counter()
-        first = httpx.get(f"http://127.0.0.1:{PORT}/feed?username=u1", timeout=900)
-        first.raise_for_status()
-        print(f"feed state ready {time.perf_counter() - started:.1f} s after /health answered "
-              f"(model_version {first.json()['model_version']})")  # fmt: skip
-        runs = (
-            ("/health", "/health", None),
-            ("/feed", "/feed", script),
-            ("/feed scroll", "/feed", scroll),
-        )
-        for name, path, lua in runs:
-            one, many = wrk(path, 1, seconds, lua), wrk(path, 8, seconds, lua)
-            print(f"{name:12} p50 {one['p50']:6.2f} ms  p99 {one['p99']:6.2f} ms  (1 conn)  "
-                  f"{many['rps']:7.0f} req/s (8 conn, p99 {many['p99']:.1f} ms)")  # fmt: skip
+        body = httpx.get(f"http://127.0.0.1:{PORT}/feed?username=u1", timeout=60).json()
+        print(f"model_version {body['model_version']}")
+        health = wrk("/health", 1, seconds, None), wrk("/health", 8, seconds, None)
+        line("/health", *health)
+        new = wrk("/feed", 1, seconds, script), wrk("/feed", 8, seconds, script)
+        line("/feed new session", *new)
+        scrolled = wrk("/feed", 1, seconds, scroll), wrk("/feed", 8, seconds, scroll)
+        line("/feed scroll (cursor)", *scrolled)
+        forged = wrk("/feed?username=u1&page=10000", 1, seconds, None)
+        line("/feed page=10000 (past the pool)", forged)
+        flood = wrk_during("/health", seconds, None, flood_command(seconds, script))
+        line("/health during a /feed flood", flood)
+        print(f"ratios: new-session p50 {new[0]['p50'] / health[0]['p50']:.1f}x /health, "
+              f"scroll p50 {scrolled[0]['p50'] / health[0]['p50']:.1f}x, "
+              f"page=10000 p50 {forged['p50'] / new[0]['p50']:.2f}x a new session's",
+              flush=True)  # fmt: skip
     finally:
-        server.terminate()
-        server.wait(timeout=30)
-    if ann and n_posts <= 200_000:  # HNSW over 1M vectors takes ~5 min to build here
-        ann = ann_recall(n_posts)
-        print(f"ANN HNSW M=32 efSearch=512: recall@500 {ann['recall']:.3f}, "
-              f"{ann['query_ms']:.2f} ms/query (1 thread), "
-              f"build {ann['build_s']:.0f} s")  # fmt: skip
+        stop_server(server)
+    if workers > 1:
+        server, _ = start_server(url, var_dir, workers)
+        try:
+            for _ in range(20):  # both workers build/load their state before timing
+                httpx.get(f"http://127.0.0.1:{PORT}/feed?username=u2", timeout=60)
+            health = wrk("/health", 8, seconds, None)
+            new = wrk("/feed", 8, seconds, script)
+            scrolled = wrk("/feed", 8, seconds, scroll)
+            print(f"--workers {workers}: /health {health['rps']:.0f} req/s, "
+                  f"new sessions {new['rps']:.0f} req/s (p99 {new['p99']:.1f} ms), "
+                  f"scroll {scrolled['rps']:.0f} req/s (p99 {scrolled['p99']:.1f} ms), 8 conn",
+                  flush=True)  # fmt: skip
+        finally:
+            stop_server(server)
+    server, _ = start_server(url, var_dir)
+    try:
+        synced = health_during_sync(url, var_dir, tmp, seconds)
+        line("/health during `videorec sync`", synced)
+        print(f"sync ran {synced['sync_s']:.0f} s (exit {synced['sync_rc']:.0f}; still running "
+              f"when wrk ended: {bool(synced['sync_running_at_end'])})", flush=True)  # fmt: skip
+    finally:
+        stop_server(server)
+    if ann and model:
+        found = ann_recall(url)
+        print(f"ANN ({found['kind']}, efSearch {found['ef']:.0f}) recall@500 vs exact on the "
+              f"model's post vectors: {found['recall']:.3f}, {found['query_ms']:.2f} ms/query "
+              f"(1 thread)", flush=True)  # fmt: skip
 
 
 def main() -> None:
@@ -223,11 +352,14 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--model", action="store_true", help="train and activate a small model")
-    parser.add_argument("--no-ann", action="store_true", help="skip the HNSW recall measurement")
+    parser.add_argument("--no-ann", action="store_true", help="skip the ANN recall measurement")
+    parser.add_argument("--workers", type=int, default=2, help="also run with N workers (1: no)")
+    parser.add_argument("--start-only", action="store_true", help="only time start to ready")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="videorec-bench-") as tmp:
         for n_posts in args.sizes:
-            run_size(n_posts, args.seconds, Path(tmp), args.model, not args.no_ann)
+            run_size(n_posts, args.seconds, Path(tmp), args.model, not args.no_ann, args.workers,
+                     args.start_only)  # fmt: skip
 
 
 if __name__ == "__main__":

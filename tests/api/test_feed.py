@@ -119,23 +119,30 @@ class TestPagination:
         response = populated.get("/feed", params={"username": "x", "cursor": forged})
         assert response.status_code == 400
 
-    def test_a_forged_page_past_the_pool_is_empty_and_computes_nothing(self, populated) -> None:
+    @pytest.mark.parametrize("number", [100, 5_000_000])
+    def test_a_forged_page_past_the_pool_is_empty_and_computes_nothing(
+        self, populated, number: int
+    ) -> None:
         from videorec.kit.cursor import decode_cursor, encode_cursor
         from videorec.serving.sessions import SqlSessionStore
 
         first = populated.get("/feed", params={"username": "fan5", "page_size": 20}).json()
         service = populated.app.state.feed
         session_id = decode_cursor(first["next_cursor"], secret=service.secret)["s"]
-        forged = encode_cursor({"s": session_id, "p": 5_000}, secret=service.secret, ttl_s=60)
+        forged = encode_cursor({"s": session_id, "p": number}, secret=service.secret, ttl_s=60)
         body = populated.get("/feed", params={"username": "fan5", "cursor": forged}).json()
         assert body["post"] == []
         assert body["next_cursor"] is None
-        assert body["page"] == 5_000
+        assert body["page"] == number
         session = populated.app.dependency_overrides[get_session]()
         stored = SqlSessionStore(session).load(session_id)
         assert stored is not None
-        pool = service.config.session_pool_size
-        assert len(stored[1]["pages"]) <= -(-pool // 20)  # only the pages the pool fills
+        assert len(stored[1]["pages"]) == 1  # no page was computed for it, none stored
+
+    def test_a_huge_page_number_is_empty(self, populated) -> None:
+        body = populated.get("/feed", params={"username": "fan5", "page": 10_000}).json()
+        assert body["post"] == []
+        assert body["next_cursor"] is None
 
 
 class TestCategoryFilter:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import anyio
 from fastapi import FastAPI
 from redis import Redis
@@ -16,8 +18,13 @@ from videorec.serving.feed import FeedService
 from videorec.serving.registry import PipelineRegistry
 from videorec.settings import Settings
 
-FEED_THREADS = 8
-"""Pages computed at once per process (worker threads); more requests wait their turn."""
+FEED_THREADS = 2
+"""Pages computed at once per process (worker threads); more requests wait their turn. Page
+work is mostly Python holding the GIL, so more threads add no speed, and each one more makes
+the event loop (`/health`, `/ready`) wait longer for its turn."""
+SWITCH_INTERVAL_S = 0.001
+"""How often a thread holding the GIL yields it (Python's default is 5 ms): the event loop gets
+its turn within ~1 ms while page threads compute."""
 
 
 def start_feed(
@@ -33,6 +40,7 @@ def start_feed(
     # One BLAS thread: a request's mat-vecs are small, and on a busy 2-core box OpenBLAS's second
     # thread made a 5,000 x 384 mat-vec ~25x slower (8 ms instead of 0.3 ms) waiting for a core.
     threadpool_limits(1, user_api="blas")
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     if registry is None:
         cache = EmbeddingCache(settings.embedding_cache)
 

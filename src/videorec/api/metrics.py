@@ -46,6 +46,9 @@ class Metrics:
     """The registry and the two request series of one app."""
 
     def __init__(self) -> None:
+        shared = os.environ.get(MULTIPROC_ENV)
+        if shared:  # prometheus_client writes there on the first request: the folder must exist
+            Path(shared).mkdir(parents=True, exist_ok=True)
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "videorec_http_requests", "HTTP requests", ["route", "status"], registry=self.registry

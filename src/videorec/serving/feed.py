@@ -5,8 +5,9 @@ served as positions into that pool, so a cursor always returns the same page and
 session repeats a post. Racing writers are resolved by the store's compare-and-set.
 
 Page numbers are bounded by the pool: a session has at most `last_page(snapshot)` pages, and
-a page past that (a forged cursor, `page=10000`) is empty with no `next_cursor`, computed
-without re-ranking anything, so it costs no more than a normal page.
+a page past that (a forged cursor, `page=10000`) is empty with no `next_cursor`. Such a page
+ranks nothing: past what any pool could fill it is answered without reading a session, and
+past its own session's pool without computing or writing any page.
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ class FeedService:
         """The requested page (a new session's first page when there is no cursor or page)."""
         state = self.registry.state(db)
         session_id, number = self._locate(store, request)
+        if number > self._most_pages(request):  # past any pool: nothing to read or rank
+            return self._past_the_end(number, request, state)
         if session_id is None:  # a new session is written with its first pages already in it
             session_id, snapshot = self._open(db, store, state, request, number)
             return self._render(snapshot, session_id, number)
@@ -78,6 +81,16 @@ class FeedService:
             raise InvalidCursor("feed session has expired; start again without a cursor")
         snapshot = self._ensure_page(store, state, session_id, loaded, number)
         return self._render(snapshot, session_id, number)
+
+    def _most_pages(self, request: FeedRequest) -> int:
+        """Pages a full pool can fill (a cursor's page size is in its session: assume 1)."""
+        size = 1 if request.cursor is not None else max(request.page_size, 1)
+        return -(-self.config.session_pool_size // size)
+
+    def _past_the_end(self, number: int, request: FeedRequest, state: PipelineState) -> FeedPage:
+        return FeedPage(post_ids=[], scores=[], reasons=[], page=number,
+                        page_size=request.page_size, next_cursor=None, cold_start=False,
+                        model_version=state.model_version)  # fmt: skip
 
     def _locate(self, store: SessionStore, request: FeedRequest) -> tuple[str | None, int]:
         """(existing session or None, page number) of a request."""
@@ -107,7 +120,7 @@ class FeedService:
         code = {name: i for i, name in enumerate(names)}
         snapshot: Snapshot = {
             "ids": ranked.post_ids[:keep].tolist(),
-            "scores": [round(float(s), 5) for s in ranked.scores[:keep]],
+            "scores": np.round(ranked.scores[:keep].astype(np.float64), 5).tolist(),
             "reason_names": names,
             "reasons": [code[r] for r in ranked.reasons[:keep]],
             "pages": [],
@@ -132,8 +145,8 @@ class FeedService:
         """The snapshot with pages up to `number` computed, written once whoever wins the race."""
         for _ in range(CAS_ATTEMPTS):
             version, snapshot = loaded
-            if len(snapshot["pages"]) >= min(number, last_page(snapshot)):
-                return snapshot
+            if len(snapshot["pages"]) >= number or number > last_page(snapshot):
+                return snapshot  # served already, or past the pool (rendered empty)
             extended = self._extend(state, snapshot, number)
             if store.compare_and_set(session_id, version, extended):
                 return extended

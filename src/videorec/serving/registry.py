@@ -32,6 +32,10 @@ from videorec.storage.repositories import feed, logs
 
 log = structlog.get_logger(__name__)
 ModelLoader = Callable[[str], FeedModel]
+ANN_EF_SEARCH = 512
+"""HNSW search breadth the feed uses: recall@500 against exact search on a trained model's own
+post vectors was 0.80 at the training default (128), 0.92 at 256 and 0.98 at 512 (100k posts,
+bench/results/2026-11-27-feed.md), for ~1.5 ms more per new session."""
 MOOD_CACHE = 4096
 """Mood vectors kept (least recently used dropped): any string can be a mood, so bound it."""
 Watermark = tuple[int, int, str | None]
@@ -53,8 +57,9 @@ class PipelineState:
 def load_artifact_model(path: str) -> FeedModel:
     """The default loader: `videorec.training.artifact.load_artifact`, imported only when needed.
 
-    Also sets torch to one intra-op thread: scoring ~500 candidates is small work, and on a
-    busy 2-core box two threads made it ~2x slower (they wait on each other).
+    Widens an HNSW index's search to `ANN_EF_SEARCH`. Also sets torch to one intra-op thread:
+    scoring ~500 candidates is small work, and on a busy 2-core box two threads made it ~2x
+    slower (they wait on each other).
     """
     import torch
 
@@ -62,6 +67,9 @@ def load_artifact_model(path: str) -> FeedModel:
 
     torch.set_num_threads(1)
     model: FeedModel = load_artifact(Path(path))
+    hnsw = getattr(getattr(model, "index", None), "hnsw", None)  # an exact index has none
+    if hnsw is not None:
+        hnsw.efSearch = max(int(hnsw.efSearch), ANN_EF_SEARCH)
     return model
 
 
