@@ -3,11 +3,13 @@
 A live server (uvicorn in a thread) serves the seeded world from a SQLite file. Every test
 records the browser's console errors and every URL it requests: none may leave 127.0.0.1.
 Screenshots go to bench/results/ui/. Playwright never downloads a browser here: it launches
-/usr/bin/chromium (`apt-get install chromium`); without it the whole module is skipped.
+/usr/bin/chromium (`apt-get install chromium`; VIDEOREC_CHROMIUM names another binary);
+without it the whole module is skipped with one line.
 """
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -33,7 +35,7 @@ from videorec.settings import Settings
 from videorec.storage import migrate
 from videorec.storage.tables import ModelVersion
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("VIDEOREC_CHROMIUM", "/usr/bin/chromium"))
 SHOTS = Path(__file__).resolve().parents[2] / "bench" / "results" / "ui"
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 if not CHROMIUM.exists():
