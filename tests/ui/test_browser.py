@@ -33,6 +33,7 @@ from videorec.serving.config import load_feed_config
 from videorec.serving.registry import PipelineRegistry
 from videorec.settings import Settings
 from videorec.storage import migrate
+from videorec.storage.repositories.quarantine import quarantine
 from videorec.storage.tables import ModelVersion
 
 CHROMIUM = Path(os.environ.get("VIDEOREC_CHROMIUM", "/usr/bin/chromium"))
@@ -60,6 +61,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             ModelVersion(version="toy-1", path="seed-3", is_active=True, metrics={"ndcg@10": 0.31}),
             ModelVersion(version="toy-2", path="seed-9", metrics={"ndcg@10": 0.2}),
         ])  # fmt: skip
+        quarantine(session, "posts", [({"id": "p-1", "title": None}, "id: not a valid integer")])
         session.commit()
     ids = np.arange(1000, 1120)
     registry = PipelineRegistry(load_feed_config(), EmbeddingCache().encode,
@@ -75,6 +77,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     while not uv.started and time.monotonic() < deadline:
         time.sleep(0.1)
     httpx.get(f"{base}/feed", params={"username": "fan0"}, timeout=600)  # builds the feed state
+    events = [{"id": f"shot-{i}", "username": "fan5", "post_id": 1010 + i, "kind": "view"}
+              for i in range(3)]  # fmt: skip
+    assert httpx.post(f"{base}/events", json={"events": events}).status_code == 200
     yield base
     uv.should_exit = True
     thread.join(timeout=30)

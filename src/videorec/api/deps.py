@@ -40,6 +40,9 @@ def get_app_settings(request: Request) -> Settings:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+CommitFirstSessionDep = Annotated[Session, Depends(get_session, scope="function")]
+"""A session committed before the response is sent (SessionDep commits after it is sent): for
+writes a client acts on at once, such as `POST /events` followed by `GET /feed`."""
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from videorec.api.deps import SessionDep
+from videorec.api.deps import CommitFirstSessionDep
 from videorec.api.responses import JSONBytesResponse
 from videorec.api.schemas import ErrorBody
 from videorec.api.schemas_events import EventBatch, EventsAccepted, EventsPartlyRejected
@@ -22,12 +22,13 @@ router = APIRouter(tags=["events"])
     response_model=EventsAccepted,
     responses={422: {"model": EventsPartlyRejected | ErrorBody}},
 )
-def post_events(session: SessionDep, batch: EventBatch) -> Response:
+def post_events(session: CommitFirstSessionDep, batch: EventBatch) -> Response:
     """Store up to 1,000 view/like/inspire/rating events; idempotent by each event's `id`.
 
     Each item is validated on its own: when some are rejected the answer is a 422 listing them
     by index, and the valid ones are stored all the same. Unknown usernames create users;
-    unknown posts are rejected. The next `/feed` of the user reflects the stored events.
+    unknown posts are rejected. The events are committed before the answer, so the user's
+    next `/feed` reflects them.
     """
     result = accept_events(session, batch.events)
     return JSONBytesResponse(_body(result), status_code=422 if result.rejected else 200)

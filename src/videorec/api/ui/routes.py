@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import FileResponse, Response
 from starlette.templating import Jinja2Templates
 
-from videorec.api.deps import SessionDep
+from videorec.api.deps import CommitFirstSessionDep, SessionDep
 from videorec.api.ui import dashboard, explorer
 from videorec.errors import NotFound, VideorecError
 from videorec.serving.context import FeedRequest
@@ -154,7 +154,7 @@ def models_page(request: Request, session: SessionDep) -> Response:
 
 
 @router.post("/models/{version}/activate")
-def activate(request: Request, session: SessionDep, version: str) -> Response:
+def activate(request: Request, session: CommitFirstSessionDep, version: str) -> Response:
     """Make `version` the active model (htmx asks for confirmation first)."""
     model_versions.activate(session, version)
     refresh = request.app.state.feed.config.refresh_s
