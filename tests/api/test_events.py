@@ -78,6 +78,7 @@ class TestTheNextFeedReflectsEvents:
         assert session.scalar(select(User.id).where(User.username == "newcomer")) < 0
         assert warm["cold_start"] is False
         assert not set(liked) & set(_ids(warm))
+        assert any(p["reason"] == "similar to posts you liked" for p in warm["post"])
 
     def test_events_are_stored_with_their_source_beside_synced_ones(
         self, api: TestClient, session: Session

@@ -85,6 +85,7 @@ class TestExplorer:
         live, other = html.split('data-version="toy-2"')
         assert "model toy-1" in live
         assert "model toy-2" in other
+        assert "model toy-1" not in other
         assert _cards(live) != _cards(other)
 
     def test_bad_input_is_a_422_with_the_reason(self, ui: TestClient) -> None:

@@ -27,7 +27,8 @@ def post_events(session: SessionDep, batch: EventBatch) -> Response:
 
     Each item is validated on its own: when some are rejected the answer is a 422 listing them
     by index, and the valid ones are stored all the same. Unknown usernames create users;
-    unknown posts are rejected. The next `/feed` of the user reflects the stored events.
+    unknown posts are rejected. The events are committed before the answer, so the user's
+    next `/feed` reflects them.
     """
     result = accept_events(session, batch.events)
     return JSONBytesResponse(_body(result), status_code=422 if result.rejected else 200)

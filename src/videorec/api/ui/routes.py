@@ -9,10 +9,11 @@ CDN) are drawn as placeholders unless the explorer's "remote thumbnails" box is 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, FastAPI, Query, Request, params
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session
 from starlette.responses import FileResponse, Response
@@ -35,12 +36,12 @@ router = APIRouter(prefix="/ui", include_in_schema=False)
 Text = Annotated[str, Query(max_length=512)]
 
 
-def install_ui(app: FastAPI) -> None:
-    """Mount the dashboard's routes and static files on `app`."""
+def install_ui(app: FastAPI, dependencies: Sequence[params.Depends] = ()) -> None:
+    """Mount the dashboard's routes (behind `dependencies`) and static files on `app`."""
     app.state.ui_models = OrderedDict()
     app.state.ui_sessions = explorer.MemorySessionStore()
     app.mount("/ui/static", StaticFiles(directory=HERE / "static"), name="ui-static")
-    app.include_router(router)
+    app.include_router(router, dependencies=list(dependencies))
 
 
 @router.get("")

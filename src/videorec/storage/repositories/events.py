@@ -32,6 +32,17 @@ _UNNEST_INSERT = text(
     "CAST(:rating AS smallint[]), CAST(:occurred_at AS timestamp[])) "
     "ON CONFLICT (client_event_id) DO NOTHING"
 )
+# PostgreSQL look-ups by one array parameter, joined through unnest(): a fixed statement text
+# (an IN list of 1,000 parameters was a new text per batch, ~40 ms each to convert). Not
+# `= ANY(CAST(:p AS ...[]))`: once psycopg prepares the statement, PostgreSQL's generic plan
+# parsed the array literal again for every row scanned (~250 ms a batch instead of ~3 ms).
+_PG_USERS_BY_NAME = text(
+    "SELECT u.username, u.id FROM unnest(CAST(:names AS varchar[])) AS n(name) "
+    "JOIN users AS u ON u.username = n.name"
+)
+_PG_KNOWN_POSTS = text(
+    "SELECT p.id FROM unnest(CAST(:ids AS bigint[])) AS n(id) JOIN posts AS p ON p.id = n.id"
+)
 _SQLITE_INSERT = (
     "INSERT INTO interactions (source, client_event_id, kind, user_id, post_id, rating, "
     "occurred_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (client_event_id) DO NOTHING"
@@ -43,8 +54,14 @@ def resolve_users(session: Session, usernames: Sequence[str]) -> dict[str, int]:
     wanted = set(usernames)
     if not wanted:
         return {}
-    stmt = select(USERS.c.username, USERS.c.id).where(USERS.c.username.in_(wanted))
-    found = {str(name): int(uid) for name, uid in session.execute(stmt)}
+    if _is_postgresql(session):
+        names = _array_literal(sorted(_quoted(name) for name in wanted))
+        rows = session.execute(_PG_USERS_BY_NAME, {"names": names})
+    else:
+        rows = session.execute(
+            select(USERS.c.username, USERS.c.id).where(USERS.c.username.in_(wanted))
+        )
+    found = {str(name): int(uid) for name, uid in rows}
     numeric = {int(n): n for n in wanted - set(found) if n.isdigit() and len(n) < 19}
     if numeric:
         by_id = select(USERS.c.id).where(USERS.c.id.in_(numeric))
@@ -78,7 +95,11 @@ def known_posts(session: Session, post_ids: Sequence[int]) -> set[int]:
     wanted = set(post_ids)
     if not wanted:
         return set()
-    return {int(pid) for pid in session.scalars(select(Post.id).where(Post.id.in_(wanted)))}
+    if _is_postgresql(session):
+        found = session.scalars(_PG_KNOWN_POSTS, {"ids": _array_literal(sorted(wanted))})
+    else:
+        found = session.scalars(select(Post.id).where(Post.id.in_(wanted)))
+    return {int(pid) for pid in found}
 
 
 def insert_events(session: Session, rows: Sequence[Row]) -> int:
@@ -90,7 +111,7 @@ def insert_events(session: Session, rows: Sequence[Row]) -> int:
     if not rows:
         return 0
     source = EventSource.API.value
-    if session.get_bind().dialect.name == "postgresql":
+    if _is_postgresql(session):
         params: dict[str, Any] = {
             name: _array_literal([row[name] for row in rows])
             for name in ("user_id", "post_id", "rating")
@@ -132,6 +153,10 @@ def count_by_source(session: Session) -> dict[str, int]:
     """How many interactions each source stored."""
     stmt = select(EVENTS.c.source, func.count()).group_by(EVENTS.c.source)
     return {str(source): int(n) for source, n in session.execute(stmt)}
+
+
+def _is_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def _quoted(value: str) -> str:

@@ -1,7 +1,7 @@
 """interactions: source marker and client event id, for POST /events
 
 Revision ID: e15_event_source
-Revises: c1_feed_sessions
+Revises: d14_api_keys
 Create Date: 2026-11-27 10:30:00
 
 Events posted to the API live in the same `interactions` table as synced ones. They have no
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "e15_event_source"
-down_revision: str | None = "c1_feed_sessions"
+down_revision: str | None = "d14_api_keys"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
