@@ -6,7 +6,8 @@ Layout:
     features.json      fitted pipeline settings (vocabularies of terms, signal weights, ...)
     features.npz       fitted pipeline arrays (id vocabularies, scalers) and the post table
     two_tower.pt       two-tower weights (state dict)
-    ranker.pt          ranker weights (absent when the ranker is disabled)
+    ranker.pt          ranker weights (absent when the ranker is disabled, or when it did not
+                       beat retrieval alone on validation: metrics.json's "selection" says which)
     post_vectors.npy   the post tower's vectors, rows in `post_ids` order
     index.faiss        the ANN index over `post_vectors` (exact or HNSW)
 """
@@ -28,6 +29,7 @@ from videorec.features.pipeline import FeaturePipeline, PostTable
 from videorec.models import builders
 from videorec.training.config import TrainConfig
 from videorec.training.model import LoadedModel
+from videorec.training.stages import ranker_args, tower_args
 
 
 def new_version() -> str:
@@ -74,14 +76,11 @@ def load_artifact(path: Path, *, device: str = "cpu") -> LoadedModel:
     tensors = {k.removeprefix("table_"): torch.from_numpy(v).to(device)
                for k, v in table.arrays().items() if k != "table_post_ids"}  # fmt: skip
     sizes: dict[str, Any] = config_doc["sizes"]
-    t, r = config.two_tower, config.ranker
-    two_tower = builders.two_tower(
-        tensors, **sizes, dim=t.dim, hidden=t.hidden, out_dim=t.out_dim, dropout=t.dropout
-    ).to(device)
+    two_tower = builders.two_tower(tensors, **sizes, **tower_args(config)).to(device)
     two_tower.load_state_dict(_weights(path / "two_tower.pt", device))
     ranker = None
     if (path / "ranker.pt").exists():
-        ranker = builders.ranker(tensors, **sizes, dim=r.dim, hidden=r.hidden, dropout=r.dropout)
+        ranker = builders.ranker(tensors, **sizes, **ranker_args(config))
         ranker.to(device).load_state_dict(_weights(path / "ranker.pt", device))
     return LoadedModel(
         version=path.name, config=config, pipeline=pipeline, table=table,
