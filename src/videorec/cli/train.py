@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,8 @@ console = Console()
 models_app = typer.Typer(help="Registered model versions.", no_args_is_help=True)
 DEFAULT_CONFIG = Path("configs/train/default.toml")
 METRICS = ("ndcg@10", "recall@10", "recall@50", "hr@10", "ndcg@50")
+STAGE_LABELS = {"text": "post texts", "two_tower": "retrieval", "ranker": "ranker"}
+"""Progress bar labels of the training stages (`text`: the first-time text encoding)."""
 
 
 class RichObserver:
@@ -33,10 +36,14 @@ class RichObserver:
 
     def on_stage(self, stage: str, steps_per_epoch: int, epochs: int) -> None:
         self.tasks[stage] = self.progress.add_task(
-            stage, total=steps_per_epoch * epochs, loss=float("nan"), ndcg="-", epoch=0
-        )
+            STAGE_LABELS.get(stage, stage), total=steps_per_epoch * epochs, loss=float("nan"),
+            ndcg="-", epoch=0,
+        )  # fmt: skip
 
     def on_step(self, stage: str, loss: float) -> None:
+        if math.isnan(loss):  # a step without a loss (text encoding)
+            self.progress.update(self.tasks[stage], advance=1)
+            return
         previous = self.losses.get(stage, loss)
         self.losses[stage] = 0.95 * previous + 0.05 * loss
         self.progress.update(self.tasks[stage], advance=1, loss=self.losses[stage])
@@ -80,6 +87,7 @@ def run_training(
         result = train_and_register(settings, engine, config, device=device, force=force,
                                     observer=RichObserver(progress))  # fmt: skip
     _print_metrics(result.metrics)
+    _print_selection(result.metrics.get("selection", {}))
     verdict = (
         "activated" if result.activated else "registered, NOT activated (worse than popularity)"
     )
@@ -107,6 +115,16 @@ def _print_metrics(metrics: dict[str, Any]) -> None:
         lift = f"{(ours / base - 1) * 100:+.0f}%" if base > 0 else "-"
         table.add_row(name, f"{ours:.4f}", f"{base:.4f}", lift)
     console.print(table)
+
+
+def _print_selection(selection: dict[str, Any]) -> None:
+    if selection.get("ranker_ndcg@10") is None:
+        return
+    verdict = "kept" if selection["ranker_kept"] else "dropped (serving uses retrieval alone)"
+    console.print(
+        f"ranker: validation NDCG@10 {selection['ranker_ndcg@10']:.4f} vs retrieval alone "
+        f"{selection['retrieval_ndcg@10']:.4f}: {verdict}"
+    )
 
 
 @models_app.command("list")

@@ -34,9 +34,10 @@ log = structlog.get_logger(__name__)
 BASELINES = ("popularity", "item-knn", "ease", "als")
 OURS = "ours"
 TWO_TOWER = "two-tower"
+SASREC = "sasrec"
 MODELS = (*BASELINES, OURS)
-OPTIONAL = (TWO_TOWER,)
-"""Models run only when asked for (`--models ...,two-tower`); then also a source of ours."""
+OPTIONAL = (TWO_TOWER, SASREC)
+"""Models run only when asked for (`--models ...,two-tower,sasrec`); then also sources of ours."""
 ORACLE_FRACTION = "ndcg@10/oracle"
 OURS_SOURCES = ("ease", "rp3beta", "item-knn", "als", "popularity")
 """The candidate sources the blend mixes, tuned like the baselines."""
@@ -100,7 +101,7 @@ def evaluate(
     for run_seed in report.seeds:
         logs = split(positives, protocol, run_seed)
         matrices = to_matrices(logs, catalog)
-        extra = _optional_models(models, logs, catalog, matrices)
+        extra = _optional_models(models, logs, catalog, matrices, run_seed)
         report.info = _split_info(matrices)
         chosen = reuse if protocol == "temporal" else {}
         _one_run(report, matrices, models, run_seed, progress or (lambda _: None), chosen, extra)
@@ -144,14 +145,17 @@ def _one_run(
 
 
 def _optional_models(
-    models: tuple[str, ...], logs: SplitLogs, catalog: PostCatalog, m: SplitMatrices
+    models: tuple[str, ...], logs: SplitLogs, catalog: PostCatalog, m: SplitMatrices, seed: int
 ) -> dict[str, Recommender]:
-    """The optional models asked for, fitted on this run's training part."""
-    if TWO_TOWER not in models:
-        return {}
-    two_tower = TwoTowerSource(logs.train, logs.valid, catalog, m.user_ids, m.item_ids)
-    two_tower.fit(m.train)
-    return {TWO_TOWER: two_tower}
+    """The optional models asked for, fitted on this run's training part with its seed."""
+    fitted: dict[str, Recommender] = {}
+    for name in [n for n in OPTIONAL if n in models]:
+        source = TwoTowerSource(
+            logs.train, logs.valid, catalog, m.user_ids, m.item_ids, seed=seed, name=name
+        )
+        source.fit(m.train)
+        fitted[name] = source
+    return fitted
 
 
 def _oracle_run(report: Report, m: SplitMatrices, oracle: Oracle) -> None:

@@ -1,9 +1,11 @@
-"""The models stage's two-tower + ranker (`videorec.training.fit`) as a `Recommender`.
+"""The models stage's DNNs (`videorec.training.fit`) as `Recommender`s: `two-tower` and `sasrec`.
 
-It trains on the training part of the split as an `InteractionLog` (so it sees kinds, ratings and
-times, not only the binary matrix), validates on the validation part, and scores every item with
-`score_all`. Imported lazily: evaluation works without the models stage, and `two-tower` is then
-refused with a clear message.
+Each trains on the training part of the split as an `InteractionLog` (so it sees kinds, ratings
+and times, not only the binary matrix), validates on the validation part, and scores every item
+with `score_all`. `two-tower` is the default user tower (pooled history + user id, `set`
+examples); `sasrec` swaps in the self-attention user encoder over time-ordered examples. The
+run's seed seeds the training. Imported lazily: evaluation works without the models stage, and
+both are then refused with a clear message.
 """
 
 from __future__ import annotations
@@ -19,6 +21,11 @@ from videorec.errors import InvalidInput
 from videorec.features.log import InteractionLog, PostCatalog
 
 UNKNOWN = -1e9
+VARIANTS: dict[str, dict[str, Any]] = {
+    "two-tower": {},
+    "sasrec": {"two_tower": {"user_encoder": "sasrec", "history": "sequence"}},
+}
+"""Evaluation row name -> overrides of the default `TrainConfig`."""
 
 
 def training_api() -> Any:
@@ -29,6 +36,13 @@ def training_api() -> Any:
         raise InvalidInput("two-tower needs videorec.training.fit (the models stage)") from exc
 
 
+def variant_config(name: str, seed: int) -> Any:
+    """The `TrainConfig` of an evaluation row, seeded with the run's seed."""
+    config = importlib.import_module("videorec.training.config")
+    overrides = {**VARIANTS[name], "seed": seed}
+    return config.TrainConfig.model_validate(overrides)
+
+
 class TwoTowerSource:
     """`fit` ignores the matrix and trains on the logs given at construction.
 
@@ -36,9 +50,10 @@ class TwoTowerSource:
         train_log, valid_log: the split's events (all kinds).
         catalog: the posts.
         user_ids, item_ids: upstream ids of the matrix rows and columns.
+        seed: the run's seed (training is seeded with it).
+        name: `two-tower` or `sasrec` (see `VARIANTS`).
+        config: a `TrainConfig` to use instead of the variant's (experiments).
     """
-
-    name = "two-tower"
 
     def __init__(
         self,
@@ -47,15 +62,23 @@ class TwoTowerSource:
         catalog: PostCatalog,
         user_ids: npt.NDArray[np.int64],
         item_ids: npt.NDArray[np.int64],
+        *,
+        seed: int = 0,
+        name: str = "two-tower",
+        config: Any = None,
     ) -> None:
         self.train_log, self.valid_log, self.catalog = train_log, valid_log, catalog
         self.user_ids, self.item_ids = user_ids, item_ids
+        self.name = name
+        self.config = config if config is not None else variant_config(name, seed)
         self.model: Any = None
         self.histories: list[InteractionLog] = []
         self.columns = np.zeros(0, np.int64)
 
     def fit(self, train: sp.csr_matrix) -> None:
-        self.model = training_api().fit(self.train_log, self.catalog, validation=self.valid_log)
+        self.model = training_api().fit(
+            self.train_log, self.catalog, self.config, validation=self.valid_log
+        )
         ordered = self.train_log.sorted_by_time()
         self.histories = [ordered.select(ordered.user_ids == u) for u in self.user_ids]
         self.columns = np.searchsorted(self.item_ids, np.asarray(self.model.post_ids))

@@ -37,8 +37,8 @@ class SignalWeights:
     inspire: float = 3.0
     high_rating: float = 3.0
     low_rating: float = -1.0
-    high_from: float = 70.0
-    low_below: float = 40.0
+    high_from: float = 50.0
+    low_below: float = 10.0
 
     def of(
         self, kinds: npt.NDArray[np.int8], ratings: npt.NDArray[np.float32]

@@ -15,7 +15,7 @@ import torch
 
 from videorec.models.layers import PostEncoder
 from videorec.models.ranker import Ranker
-from videorec.models.two_tower import TwoTower
+from videorec.models.two_tower import TwoTower, UserEncoder
 
 
 def post_encoder(
@@ -32,6 +32,8 @@ def two_tower(
     table: dict[str, torch.Tensor], *, n_users: int, n_ids: int, n_creators: int,
     n_categories: int, n_moods: int, dim: int = 32, hidden: list[int] | None = None,
     out_dim: int = 64, dropout: float = 0.0, sparse: bool = False,
+    user_encoder: UserEncoder = "pool", user_id: bool = True, history_length: int = 50,
+    layers: int = 1, heads: int = 2,
 ) -> TwoTower:  # fmt: skip
     encoder = post_encoder(
         table, n_ids=n_ids, n_creators=n_creators, n_categories=n_categories,
@@ -39,7 +41,8 @@ def two_tower(
     )  # fmt: skip
     return TwoTower(
         encoder, n_users=n_users, user_dim=dim, hidden=hidden if hidden is not None else [128],
-        out_dim=out_dim, dropout=dropout, sparse=sparse,
+        out_dim=out_dim, dropout=dropout, sparse=sparse, user_encoder=user_encoder,
+        user_id=user_id, history_length=history_length, layers=layers, heads=heads,
     )  # fmt: skip
 
 
@@ -61,6 +64,13 @@ def ranker(
 def two_tower_small(table: dict[str, torch.Tensor], **sizes: Any) -> TwoTower:
     """Preset: 32-wide parts, one 128 hidden layer, 64-d output vectors."""
     return two_tower(table, dim=32, hidden=[128], out_dim=64, **sizes)
+
+
+def sasrec_small(table: dict[str, torch.Tensor], **sizes: Any) -> TwoTower:
+    """Preset: the small two-tower with a one-block, two-head self-attention user encoder."""
+    return two_tower(
+        table, dim=32, hidden=[128], out_dim=64, user_encoder="sasrec", layers=1, heads=2, **sizes
+    )
 
 
 def ranker_small(table: dict[str, torch.Tensor], **sizes: Any) -> Ranker:

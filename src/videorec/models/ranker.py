@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from videorec.models.layers import MLP, PostEncoder
+from videorec.models.layers import MLP, PostEncoder, init_embedding
 
 
 class Ranker(nn.Module):
@@ -39,6 +39,7 @@ class Ranker(nn.Module):
         super().__init__()
         self.encoder = encoder
         self.users = nn.Embedding(n_users, user_dim, sparse=sparse)
+        init_embedding(self.users)
         width = user_dim + 3 * encoder.out_dim
         self.n_heads = n_heads
         self.mlp = MLP(width, hidden, n_heads + 1, dropout)

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from videorec.models.layers import MLP, PostEncoder
+from videorec.models.layers import MLP, PostEncoder, init_embedding
+from videorec.models.sequence import SequenceEncoder
+
+UserEncoder = Literal["pool", "sasrec"]
 
 
 class TwoTower(nn.Module):
-    """User tower (own id embedding + signal-weighted pooled history) and post tower.
+    """User tower (the history, optionally plus an own id embedding) and post tower.
 
     The history items and the candidate posts share one `PostEncoder`, so what a user watched
-    and what they are offered live in the same space.
+    and what they are offered live in the same space. The history is read either as a
+    signal-weighted mean (`pool`) or by self-attention over its order (`sasrec`). Without a
+    user id (`user_id=False`), or for a user the model never saw (row 0), the vector comes from
+    the history alone: new users and new events count at once, without retraining (fold-in).
 
     Args:
         encoder: the shared post encoder.
@@ -23,6 +31,10 @@ class TwoTower(nn.Module):
         out_dim: width of the output vectors.
         dropout: dropout inside the tower MLPs.
         sparse: give the user id table sparse gradients (see `PostEncoder`).
+        user_encoder: `pool` or `sasrec`.
+        user_id: whether the user tower reads a user id embedding.
+        history_length: the longest history window (`sasrec` positions).
+        layers, heads: `sasrec` Transformer blocks and attention heads.
     """
 
     def __init__(
@@ -35,11 +47,27 @@ class TwoTower(nn.Module):
         out_dim: int,
         dropout: float = 0.0,
         sparse: bool = False,
+        user_encoder: UserEncoder = "pool",
+        user_id: bool = True,
+        history_length: int = 50,
+        layers: int = 1,
+        heads: int = 2,
     ) -> None:
         super().__init__()
         self.encoder = encoder
-        self.users = nn.Embedding(n_users, user_dim, sparse=sparse)
-        self.user_mlp = MLP(user_dim + encoder.out_dim, hidden, out_dim, dropout)
+        self.users: nn.Embedding | None = None
+        if user_id:
+            self.users = nn.Embedding(n_users, user_dim, sparse=sparse)
+            init_embedding(self.users)
+        self.sequence: SequenceEncoder | None = None
+        history_width = encoder.out_dim
+        if user_encoder == "sasrec":
+            self.sequence = SequenceEncoder(
+                encoder.out_dim, width=encoder.out_dim, length=history_length,
+                layers=layers, heads=heads, dropout=dropout,
+            )  # fmt: skip
+        id_width = user_dim if user_id else 0
+        self.user_mlp = MLP(id_width + history_width, hidden, out_dim, dropout)
         self.post_mlp = MLP(encoder.out_dim, hidden, out_dim, dropout)
 
     def user_vectors(
@@ -49,14 +77,18 @@ class TwoTower(nn.Module):
 
         Args:
             users: shape (b,), user vocabulary rows (0 = unknown user).
-            history: shape (b, L), post table rows of recent events.
+            history: shape (b, L), post table rows of recent events, oldest first.
             weights: shape (b, L), signed signal weights (0 = padding).
 
         Returns:
             shape (b, out_dim), unit norm.
         """
-        pooled = self.encoder.pool(history, weights)
-        return F.normalize(self.user_mlp(torch.cat([self.users(users), pooled], -1)), dim=-1)
+        if self.sequence is not None:
+            summary = self.sequence(self.encoder(history), weights)
+        else:
+            summary = self.encoder.pool(history, weights)
+        parts = [summary] if self.users is None else [self.users(users), summary]
+        return F.normalize(self.user_mlp(torch.cat(parts, -1)), dim=-1)
 
     def post_vectors(self, rows: torch.Tensor) -> torch.Tensor:
         """Post tower: shape (...,) table rows -> shape (..., out_dim), unit norm."""
@@ -79,26 +111,37 @@ def sampled_softmax_loss(
     post_ids: torch.Tensor,
     log_q: torch.Tensor,
     temperature: float,
+    pool: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None,
 ) -> torch.Tensor:
-    """In-batch sampled softmax with logQ correction and removal of accidental hits.
+    """Sampled softmax over mixed negatives, with logQ correction and no accidental hits.
 
-    Every other post of the batch is a negative for a user. Popular posts turn up as negatives
-    more often, so their logit is lowered by log q (their sampling probability). A post that
-    appears twice in the batch is not a negative for its own other occurrence.
+    Negatives of a user are the other positives of the batch (in-batch: popular posts turn up
+    more often) and, optionally, a pool drawn uniformly from the catalogue (covers the long
+    tail). Each candidate's logit is lowered by the log of its expected count among all the
+    candidates of a batch (`log_q`, in-batch and pool draws together), so the softmax estimates
+    the full-catalogue one instead of learning to push popular posts down. A post that is also
+    the user's positive is never its negative.
 
     Args:
         user_vectors: shape (b, d).
         post_vectors: shape (b, d), the positives in batch order.
         post_ids: shape (b,), ids of the positives (for accidental hits).
-        log_q: shape (b,), log sampling probability of each positive.
+        log_q: shape (b,), log expected count of each positive among a batch's candidates.
         temperature: divides the inner products.
+        pool: uniform negatives `(vectors (n, d), ids (n,), log_q (n,))`, or None.
 
     Returns:
-        scalar mean cross-entropy.
+        scalar mean cross-entropy; the target of row i is column i.
     """
     logits = user_vectors @ post_vectors.T / temperature - log_q.unsqueeze(0)
     same = post_ids.unsqueeze(0) == post_ids.unsqueeze(1)
     accidental = same & ~torch.eye(same.shape[0], dtype=torch.bool, device=same.device)
+    if pool is not None:
+        vectors, ids, pool_log_q = pool
+        logits = torch.cat(
+            [logits, user_vectors @ vectors.T / temperature - pool_log_q.unsqueeze(0)], dim=1
+        )
+        accidental = torch.cat([accidental, post_ids.unsqueeze(1) == ids.unsqueeze(0)], dim=1)
     logits = logits.masked_fill(accidental, torch.finfo(logits.dtype).min)
     target = torch.arange(logits.shape[0], device=logits.device)
     return F.cross_entropy(logits, target)

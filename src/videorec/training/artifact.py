@@ -8,7 +8,8 @@ Layout:
                        hold the post table here
     table/             (newer artifacts) the post table, one `table_<column>.npy` per column
     two_tower.pt       two-tower weights (state dict)
-    ranker.pt          ranker weights (absent when the ranker is disabled)
+    ranker.pt          ranker weights (absent when the ranker is disabled, or when it did not
+                       beat retrieval alone on validation: metrics.json's "selection" says which)
     post_vectors.npy   the post tower's vectors, rows in `post_ids` order
     index.faiss        the ANN index over `post_vectors` (exact or HNSW)
     encodings/         (newer artifacts) `two_tower.npy` / `ranker.npy`: each post encoder's
@@ -35,6 +36,7 @@ from videorec.features.pipeline import FeaturePipeline, PostTable
 from videorec.models import builders
 from videorec.training.config import TrainConfig
 from videorec.training.model import LoadedModel
+from videorec.training.stages import ranker_args, tower_args
 
 
 def new_version() -> str:
@@ -91,14 +93,11 @@ def load_artifact(path: Path, *, device: str = "cpu") -> LoadedModel:
                for k, v in arrays.items()
                if k.startswith("table_") and k != "table_post_ids"}  # fmt: skip
     sizes: dict[str, Any] = config_doc["sizes"]
-    t, r = config.two_tower, config.ranker
-    two_tower = builders.two_tower(
-        tensors, **sizes, dim=t.dim, hidden=t.hidden, out_dim=t.out_dim, dropout=t.dropout
-    ).to(device)
+    two_tower = builders.two_tower(tensors, **sizes, **tower_args(config)).to(device)
     two_tower.load_state_dict(_weights(path / "two_tower.pt", device))
     ranker = None
     if (path / "ranker.pt").exists():
-        ranker = builders.ranker(tensors, **sizes, dim=r.dim, hidden=r.hidden, dropout=r.dropout)
+        ranker = builders.ranker(tensors, **sizes, **ranker_args(config))
         ranker.to(device).load_state_dict(_weights(path / "ranker.pt", device))
     return LoadedModel(
         version=path.name, config=config, pipeline=pipeline, table=table,

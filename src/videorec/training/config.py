@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from videorec.errors import ConfigurationError
+from videorec.features.signals import SignalWeights
+
+_SIGNALS = SignalWeights()
 
 
 class _Section(BaseModel):
@@ -35,16 +39,24 @@ class FeatureConfig(_Section):
     """Mood terms embedded per post."""
     use_text: bool = True
     """Embed post texts with the offline MiniLM encoder (False: zeros, for quick experiments)."""
-    view: float = 1.0
-    like: float = 2.0
-    inspire: float = 3.0
-    high_rating: float = 3.0
-    low_rating: float = -1.0
-    """History weights per signal; a low rating is negative evidence."""
-    high_from: float = 50.0
+    view: float = _SIGNALS.view
+    like: float = _SIGNALS.like
+    inspire: float = _SIGNALS.inspire
+    high_rating: float = _SIGNALS.high_rating
+    low_rating: float = _SIGNALS.low_rating
+    """History weights per signal; a low rating is negative evidence (defaults: `SignalWeights`,
+    the one source of these values)."""
+    high_from: float = _SIGNALS.high_from
     """A rating (0-100) at or above this is a high rating."""
-    low_below: float = 10.0
+    low_below: float = _SIGNALS.low_below
     """A rating under this is a low rating."""
+
+    def signals(self) -> SignalWeights:
+        """These weights and thresholds as the feature pipeline's `SignalWeights`."""
+        return SignalWeights(
+            view=self.view, like=self.like, inspire=self.inspire, high_rating=self.high_rating,
+            low_rating=self.low_rating, high_from=self.high_from, low_below=self.low_below,
+        )  # fmt: skip
 
 
 class TwoTowerConfig(_Section):
@@ -53,16 +65,34 @@ class TwoTowerConfig(_Section):
     hidden: list[int] = [128]
     out_dim: int = 64
     dropout: float = 0.0
-    temperature: float = 0.05
-    batch_size: int = 1024
+    history: Literal["set", "sequence"] = "set"
+    """Training examples. `set`: the target is one of the user's posts and the history is up to
+    `history_length` of their OTHER events, unordered and undecayed (for data whose order says
+    little, e.g. ratings given in bulk). `sequence`: the history is the events before the target,
+    decayed by recency (for feeds whose order carries signal). Serving reads the latest
+    `history_length` events either way (undecayed under `set`)."""
+    user_encoder: Literal["pool", "sasrec"] = "pool"
+    """How the user tower reads the history: signal-weighted mean (`pool`) or SASRec-style
+    self-attention over its order (`sasrec`, pairs with `history = "sequence"`)."""
+    layers: int = Field(1, ge=1)
+    heads: int = Field(2, ge=1)
+    """`sasrec` Transformer blocks and attention heads (heads must divide 6 * dim)."""
+    user_id: bool = True
+    """Give the user tower a user id embedding (trained with `user_dropout`); without it the
+    vector comes from the history alone."""
+    user_dropout: float = Field(0.5, ge=0, le=1)
+    """Share of examples whose user id is replaced by the unknown row, so the history alone
+    learns to carry the user (new and 1-2 event users) and the id cannot memorise."""
+    temperature: float = Field(0.1, gt=0)
+    negatives: int = Field(1024, ge=0)
+    """Uniform negatives shared by a batch on top of the in-batch ones (0: in-batch only)."""
+    batch_size: int = 512
     learning_rate: float = 3e-3
     weight_decay: float = 0.0
     """AdamW weight decay of the dense weights; the id tables (SparseAdam) get none."""
-    epochs: int = 6
-    patience: int = 2
+    epochs: int = 20
+    patience: int = 3
     """Epochs without a better validation NDCG@10 before stopping."""
-    user_dropout: float = 0.1
-    """Share of examples whose user id is replaced by the OOV row, so unknown users are learnt."""
 
 
 class RankerConfig(_Section):

@@ -1,8 +1,10 @@
 """Training examples as flat arrays, and batches gathered from them on the fly.
 
-Events are sorted by (user, time). An example points at one event position p; its history is
-the user's events in [p - L, p), so a model never sees the event it predicts, nor anything later.
-Gathering per batch keeps memory flat at 10M events.
+Events are sorted by (user, time). An example points at one event position p. Its history is
+either the user's events in [p - L, p) (`sequence`: a model never sees the event it predicts,
+nor anything later) or up to L of the user's other events in a per-epoch shuffled order (`set`:
+hold-one-out, for data whose order says little). Events of the target post itself never enter
+its history. Gathering per batch keeps memory flat at 10M events.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import numpy.typing as npt
 
 from videorec.features.log import InteractionLog
 from videorec.features.pipeline import FeaturePipeline, PostTable
-from videorec.features.signals import INSPIRE, LIKE, RATING, VIEW
+from videorec.features.signals import INSPIRE, LIKE, RATING
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float32]
@@ -30,6 +32,7 @@ class EventArrays:
         weights: shape (n,), signed signal weights (0 for unknown posts).
         times: shape (n,), epoch seconds.
         starts: shape (n,), position of the first event of each event's user.
+        ends: shape (n,), one past the last event of each event's user.
         log: the sorted log itself.
     """
 
@@ -38,6 +41,7 @@ class EventArrays:
     weights: FloatArray
     times: IntArray
     starts: IntArray
+    ends: IntArray
     log: InteractionLog
 
     @classmethod
@@ -46,9 +50,11 @@ class EventArrays:
         rows, weights = pipeline.event_features(table, ordered)
         first = np.r_[True, ordered.user_ids[1:] != ordered.user_ids[:-1]]
         starts = np.maximum.accumulate(np.where(first, np.arange(len(ordered)), 0))
+        bounds = np.r_[np.flatnonzero(first[1:]) + 1, len(ordered)]
+        ends = bounds[np.searchsorted(bounds, np.arange(len(ordered)), side="right")]
         return cls(
             pipeline.users.lookup(ordered.user_ids), rows, weights,
-            ordered.timestamps, starts.astype(np.int64), ordered,
+            ordered.timestamps, starts.astype(np.int64), ends.astype(np.int64), ordered,
         )  # fmt: skip
 
     def first_of_pairs(self) -> IntArray:
@@ -69,6 +75,70 @@ class EventArrays:
         weights = self.weights[idx] * pipeline.decay(self.times[idx], latest)
         return np.where(valid, self.rows[idx], 0), np.where(valid, weights, 0).astype(np.float32)
 
+    def shuffled(self, rng: np.random.Generator) -> UserShuffle:
+        """A fresh random order of each user's events (users stay in their blocks)."""
+        order = np.lexsort((np.asarray(rng.random(int(self.starts.shape[0]))), self.starts))
+        rank = np.empty_like(order)
+        rank[order] = np.arange(order.shape[0])
+        return UserShuffle(order.astype(np.int64), rank.astype(np.int64))
+
+    def set_histories(
+        self, positions: IntArray, length: int, shuffle: UserShuffle
+    ) -> tuple[IntArray, FloatArray]:
+        """Up to `length` other events of each position's user (hold-one-out), undecayed.
+
+        They are the events that follow the position in `shuffle`'s order, wrapping around the
+        user's block, so a user's events appear at most once per history. Rows and weights,
+        each shape (b, length), left-padded with zeros like `histories`.
+        """
+        starts = self.starts[positions]
+        sizes = self.ends[positions] - starts
+        offsets = np.arange(length, 0, -1)[None, :]
+        at = shuffle.rank[positions][:, None] - starts[:, None]
+        idx = shuffle.order[starts[:, None] + (at + offsets) % sizes[:, None]]
+        valid = (offsets < sizes[:, None]) & (self.rows[idx] != self.rows[positions][:, None])
+        return np.where(valid, self.rows[idx], 0), np.where(valid, self.weights[idx], 0.0).astype(
+            np.float32
+        )
+
+
+class ExampleHistories:
+    """Batches of example positions and their histories, `set` or `sequence` style.
+
+    Args:
+        style: `set` (hold-one-out, reshuffled each epoch) or `sequence` (events before).
+    """
+
+    def __init__(
+        self, events: EventArrays, pipeline: FeaturePipeline, style: str,
+        rng: np.random.Generator,
+    ) -> None:  # fmt: skip
+        self.events, self.pipeline, self.style, self.rng = events, pipeline, style, rng
+        self.shuffle: UserShuffle | None = None
+
+    def epoch(self, positions: IntArray, steps: int) -> list[IntArray]:
+        """This epoch's batches (and, for `set` histories, a fresh order within each user)."""
+        if self.style == "set":
+            self.shuffle = self.events.shuffled(self.rng)
+        return np.array_split(self.rng.permutation(positions), steps)
+
+    def histories(self, batch: IntArray) -> tuple[IntArray, FloatArray]:
+        """Rows and weights of each example's history, each shape (b, history_length)."""
+        length = self.pipeline.history_length
+        if self.style == "set":
+            if self.shuffle is None:
+                self.shuffle = self.events.shuffled(self.rng)
+            return self.events.set_histories(batch, length, self.shuffle)
+        return self.events.histories(batch, length, self.pipeline)
+
+
+@dataclass(frozen=True)
+class UserShuffle:
+    """A per-epoch shuffle of events within each user: `order[rank[p]] == p`."""
+
+    order: IntArray
+    rank: IntArray
+
 
 @dataclass(frozen=True)
 class PairLabels:
@@ -76,28 +146,38 @@ class PairLabels:
 
     Attributes:
         positions: shape (p,), first event of the pair in `EventArrays`.
-        heads: shape (p, 4), view, like, inspire, high rating (0/1).
+        heads: shape (p, 4): wanted (any event that counts as positive: what the evaluation
+            counts as relevant), like, inspire, high rating (0/1).
         rating: shape (p,), mean rating / 100, NaN when the pair has no rating.
+        positive_keys: sorted `pair_key`s of the pairs the user wanted (never negatives).
     """
 
     positions: IntArray
     heads: FloatArray
     rating: FloatArray
+    positive_keys: IntArray
 
 
-def pair_labels(events: EventArrays, high_from: float) -> PairLabels:
+def pair_key(users: IntArray, rows: IntArray, n_rows: int) -> IntArray:
+    """One integer per (user row, post row) pair."""
+    return np.asarray(users.astype(np.int64) * n_rows + rows, dtype=np.int64)
+
+
+def pair_labels(events: EventArrays, high_from: float, n_rows: int) -> PairLabels:
     """Aggregate each pair's events into the ranker's labels."""
-    keys = events.users * (int(events.rows.max(initial=0)) + 1) + events.rows
+    keys = pair_key(events.users, events.rows, n_rows)
     uniq, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     kinds, ratings = events.log.kinds, events.log.ratings
     heads = np.zeros((uniq.shape[0], 4), dtype=np.float32)
-    for column, mask in enumerate(
-        [kinds == VIEW, kinds == LIKE, kinds == INSPIRE, (kinds == RATING) & (ratings >= high_from)]
-    ):
+    for column, mask in enumerate([
+        events.weights > 0, kinds == LIKE, kinds == INSPIRE,
+        (kinds == RATING) & (ratings >= high_from),
+    ]):  # fmt: skip
         np.maximum.at(heads[:, column], inverse[mask], 1.0)
     rated = (kinds == RATING) & ~np.isnan(ratings)
     total = np.bincount(inverse[rated], ratings[rated], minlength=uniq.shape[0])
     count = np.bincount(inverse[rated], minlength=uniq.shape[0])
     rating = np.where(count > 0, total / np.maximum(count, 1) / 100.0, np.nan)
     keep = events.rows[first] > 0
-    return PairLabels(first[keep], heads[keep], rating[keep].astype(np.float32))
+    wanted = uniq[keep & (heads[:, 0] > 0)]
+    return PairLabels(first[keep], heads[keep], rating[keep].astype(np.float32), wanted)

@@ -1,0 +1,245 @@
+"""The stages of `fit`, in the order it runs them.
+
+prepare features -> retrieval -> ranker -> select -> assemble. Each stage takes what the earlier
+ones produced and reports progress through the `Observer` (the first-time text encoding too, the
+slowest step of a fresh install).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import torch
+
+from videorec.features.log import InteractionLog, PostCatalog
+from videorec.features.pipeline import FeaturePipeline, PostTable
+from videorec.features.text import EmbeddingCache
+from videorec.models import builders
+from videorec.models.ranker import Ranker
+from videorec.models.two_tower import TwoTower
+from videorec.training.config import TrainConfig
+from videorec.training.data import EventArrays
+from videorec.training.metrics import evaluate_scores, popularity_scores
+from videorec.training.model import LoadedModel
+from videorec.training.observer import Observer
+from videorec.training.recipes.ranker import train_ranker
+from videorec.training.recipes.two_tower import train_two_tower
+from videorec.training.split import ValidationSet, validation_set
+
+TextEncoder = Callable[[list[str]], npt.NDArray[np.float32]]
+TEXT_STAGE = "text"
+TEXT_CHUNK = 256
+"""Texts per encoder call while reporting progress (one `on_step` per chunk)."""
+
+
+@dataclass
+class Prepared:
+    """What every later stage reads: fitted features, the post table, examples, validation."""
+
+    config: TrainConfig
+    pipeline: FeaturePipeline
+    table: PostTable
+    events: EventArrays
+    valid: ValidationSet
+    tensors: dict[str, torch.Tensor]
+    sizes: dict[str, Any]
+    device: torch.device
+    popularity: dict[str, float]
+    train_interactions: int
+
+
+@dataclass
+class Trained:
+    """The retrieval model, the ranker (None when disabled or dropped) and how they did."""
+
+    two_tower: TwoTower
+    ranker: Ranker | None = None
+    retrieval_epochs: list[dict[str, float]] = field(default_factory=list)
+    ranker_epochs: list[dict[str, float]] = field(default_factory=list)
+    selection: dict[str, Any] = field(default_factory=dict)
+
+
+def prepare(
+    train: InteractionLog,
+    validation: InteractionLog,
+    catalog: PostCatalog,
+    config: TrainConfig,
+    *,
+    device: torch.device,
+    text_encoder: TextEncoder | None,
+    observer: Observer,
+) -> Prepared:
+    """Fit the feature pipeline on `train`, build the post table and the training examples."""
+    pipeline = FeaturePipeline.fit(train, catalog, signals=config.features.signals(),
+                                   **_feature_args(config))  # fmt: skip
+    table = pipeline.post_table(catalog, _text(catalog, config, text_encoder, observer))
+    valid = validation_set(
+        train, validation, table.post_ids, pipeline.signals,
+        max_users=config.split.max_validation_users, seed=config.seed,
+    )  # fmt: skip
+    tensors = {k: torch.from_numpy(v).to(device) for k, v in _table_tensors(table).items()}
+    return Prepared(
+        config=config, pipeline=pipeline, table=table,
+        events=EventArrays.build(train, pipeline, table), valid=valid, tensors=tensors,
+        sizes=_sizes(pipeline), device=device,
+        popularity=_popularity(train, table, pipeline, valid), train_interactions=len(train),
+    )  # fmt: skip
+
+
+def retrieval(prepared: Prepared, observer: Observer, max_steps: int | None) -> Trained:
+    """Train the two-tower model with early stopping on validation NDCG@10."""
+    p, t = prepared, prepared.config.two_tower
+    two_tower = builders.two_tower(
+        p.tensors, **p.sizes, **tower_args(prepared.config), sparse=True
+    ).to(p.device)
+    epochs = train_two_tower(
+        two_tower, p.events, p.pipeline, t, n_rows=len(p.table.id_rows),
+        validate=lambda m: validate(assemble_model(p, m, None), p.valid),
+        observer=observer, seed=p.config.seed, device=p.device, max_steps=max_steps,
+    )  # fmt: skip
+    return Trained(two_tower, retrieval_epochs=epochs)
+
+
+def ranker(
+    prepared: Prepared, trained: Trained, observer: Observer, max_steps: int | None
+) -> Trained:
+    """Train the ranker on the trained retrieval's candidates (when enabled)."""
+    p, r = prepared, prepared.config.ranker
+    if not r.enabled:
+        return trained
+    model = builders.ranker(p.tensors, **p.sizes, **ranker_args(p.config), sparse=True)
+    model = model.to(p.device)
+    trained.ranker_epochs = train_ranker(
+        model, trained.two_tower, p.events, p.pipeline, r,
+        history=p.config.two_tower.history, n_rows=len(p.table.id_rows),
+        validate=lambda m: validate(assemble_model(p, trained.two_tower, m), p.valid),
+        observer=observer, seed=p.config.seed, device=p.device, max_steps=max_steps,
+    )  # fmt: skip
+    trained.ranker = model
+    return trained
+
+
+def select(trained: Trained) -> Trained:
+    """Keep the ranker only when it beats retrieval alone on validation NDCG@10."""
+    alone = _best(trained.retrieval_epochs)
+    with_ranker = _best(trained.ranker_epochs)
+    keep = trained.ranker is not None and with_ranker > alone
+    trained.selection = {
+        "retrieval_ndcg@10": alone,
+        "ranker_ndcg@10": with_ranker if trained.ranker is not None else None,
+        "ranker_kept": keep,
+    }
+    if not keep:
+        trained.ranker = None
+    return trained
+
+
+def assemble(prepared: Prepared, trained: Trained) -> LoadedModel:
+    """The servable model with its ANN index and its validation metrics."""
+    model = assemble_model(prepared, trained.two_tower, trained.ranker, with_index=True)
+    model.metrics = {
+        "model": validate(model, prepared.valid),
+        "popularity": prepared.popularity,
+        "two_tower_epochs": trained.retrieval_epochs,
+        "ranker_epochs": trained.ranker_epochs,
+        "selection": trained.selection,
+        "validation_users": len(prepared.valid),
+        "train_interactions": prepared.train_interactions,
+    }
+    return model
+
+
+def assemble_model(
+    prepared: Prepared, two_tower: TwoTower, ranker: Ranker | None, *, with_index: bool = False
+) -> LoadedModel:
+    """A `LoadedModel` around the given modules (no ANN index while training)."""
+    p = prepared
+    return LoadedModel(
+        version="unsaved", config=p.config, pipeline=p.pipeline, table=p.table,
+        two_tower=two_tower, ranker=ranker, index=None if with_index else _NO_INDEX,
+    )  # fmt: skip
+
+
+_NO_INDEX = object()
+"""Placeholder index while training (validation scores the whole catalogue, no ANN needed)."""
+
+
+def validate(model: LoadedModel, valid: ValidationSet) -> dict[str, float]:
+    """Validation metrics of a model (NDCG@10 0 when there is nothing to validate on)."""
+    if len(valid) == 0:
+        return {"ndcg@10": 0.0}
+    scores = model.score_all(valid.user_ids, valid.histories)
+    return evaluate_scores(scores, model.post_ids, valid)
+
+
+def tower_args(config: TrainConfig) -> dict[str, Any]:
+    """The two-tower builder's keyword arguments from the config."""
+    t = config.two_tower
+    return {"dim": t.dim, "hidden": t.hidden, "out_dim": t.out_dim, "dropout": t.dropout,
+            "user_encoder": t.user_encoder, "user_id": t.user_id,
+            "history_length": config.features.history_length, "layers": t.layers,
+            "heads": t.heads}  # fmt: skip
+
+
+def ranker_args(config: TrainConfig) -> dict[str, Any]:
+    """The ranker builder's keyword arguments from the config."""
+    r = config.ranker
+    return {"dim": r.dim, "hidden": r.hidden, "dropout": r.dropout}
+
+
+def _best(epochs: list[dict[str, float]]) -> float:
+    return max((e["ndcg@10"] for e in epochs), default=-math.inf)
+
+
+def _feature_args(config: TrainConfig) -> dict[str, Any]:
+    f = config.features
+    set_style = config.two_tower.history == "set"
+    return {
+        "min_count": f.min_count,
+        "history_length": f.history_length,
+        "recency_half_life_days": math.inf if set_style else f.recency_half_life_days,
+        "max_moods": f.max_moods,
+    }
+
+
+def _text(
+    catalog: PostCatalog, config: TrainConfig, encoder: TextEncoder | None, observer: Observer
+) -> npt.NDArray[np.float32] | None:
+    """Text embeddings of the catalogue, encoded in chunks so progress shows."""
+    if not config.features.use_text:
+        return None
+    encode = encoder or EmbeddingCache().encode
+    texts = list(catalog.texts)
+    chunks = [texts[i : i + TEXT_CHUNK] for i in range(0, len(texts), TEXT_CHUNK)]
+    observer.on_stage(TEXT_STAGE, len(chunks), 1)
+    parts = []
+    for chunk in chunks:
+        parts.append(encode(chunk))
+        observer.on_step(TEXT_STAGE, math.nan)
+    return np.concatenate(parts) if parts else encode([])
+
+
+def _table_tensors(table: PostTable) -> dict[str, npt.NDArray[Any]]:
+    return {"id_rows": table.id_rows, "creator_rows": table.creator_rows,
+            "category_rows": table.category_rows, "mood_rows": table.mood_rows,
+            "dense": table.dense, "text": table.text}  # fmt: skip
+
+
+def _sizes(pipeline: FeaturePipeline) -> dict[str, Any]:
+    return {"n_users": len(pipeline.users), "n_ids": len(pipeline.posts),
+            "n_creators": len(pipeline.creators), "n_categories": len(pipeline.categories),
+            "n_moods": len(pipeline.moods)}  # fmt: skip
+
+
+def _popularity(
+    train: InteractionLog, table: PostTable, pipeline: FeaturePipeline, valid: ValidationSet
+) -> dict[str, float]:
+    if len(valid) == 0:
+        return {"ndcg@10": 0.0}
+    scores = popularity_scores(train, table.post_ids, pipeline.signals, len(valid))
+    return evaluate_scores(scores, table.post_ids, valid)

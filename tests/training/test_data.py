@@ -1,0 +1,61 @@
+"""Training examples: hold-one-out `set` histories and the ranker's pair labels."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from videorec.evaluation.datasets import bare_catalog
+from videorec.features.log import InteractionLog
+from videorec.features.pipeline import FeaturePipeline
+from videorec.features.signals import RATING
+from videorec.training.data import EventArrays, pair_key, pair_labels
+
+
+def _events(users: list[int], posts: list[int], ratings: list[float]) -> EventArrays:
+    n = len(users)
+    log = InteractionLog(
+        user_ids=np.array(users, np.int64), post_ids=np.array(posts, np.int64),
+        kinds=np.full(n, RATING, np.int8), ratings=np.array(ratings, np.float32),
+        timestamps=np.arange(n, dtype=np.int64) * 60 + 1_700_000_000,
+    )  # fmt: skip
+    ids = np.unique(log.post_ids)
+    catalog = bare_catalog(ids)
+    pipeline = FeaturePipeline.fit(log, catalog, history_length=4)
+    return EventArrays.build(log, pipeline, pipeline.post_table(catalog, None))
+
+
+class TestSetHistories:
+    def test_other_events_of_the_same_user_only_each_once(self) -> None:
+        events = _events([1, 1, 1, 1, 2, 2], [10, 11, 12, 13, 10, 14], [80.0] * 6)
+        rows, weights = events.set_histories(
+            np.arange(6), 4, events.shuffled(np.random.default_rng(0))
+        )
+        for p in range(6):
+            same_user = set(events.rows[events.starts[p] : events.ends[p]].tolist())
+            got = rows[p][weights[p] != 0].tolist()
+            assert sorted(got) == sorted(same_user - {int(events.rows[p])})
+
+    def test_the_target_post_never_enters_its_history(self) -> None:
+        # user 1 rated post 10 twice: neither event may be in the other's history
+        events = _events([1, 1, 1], [10, 10, 11], [80.0, 90.0, 80.0])
+        rows, _ = events.set_histories(np.arange(3), 4, events.shuffled(np.random.default_rng(1)))
+        for p in range(3):
+            assert int(events.rows[p]) not in rows[p].tolist()
+
+    def test_window_is_capped_and_reshuffled(self) -> None:
+        events = _events([1] * 8, list(range(10, 18)), [80.0] * 8)
+        first, _ = events.set_histories(np.array([0]), 3, events.shuffled(np.random.default_rng(0)))
+        again, _ = events.set_histories(np.array([0]), 3, events.shuffled(np.random.default_rng(5)))
+        assert (first > 0).sum() == 3
+        assert first.tolist() != again.tolist()
+
+
+class TestPairLabels:
+    def test_wanted_head_agrees_with_the_evaluation_and_low_stars_count(self) -> None:
+        # MovieLens-style: every rating (1 star = 20) is relevant to the evaluation.
+        events = _events([1, 1, 2], [10, 11, 10], [20.0, 100.0, 40.0])
+        labels = pair_labels(events, high_from=50.0, n_rows=10)
+        assert labels.heads[:, 0].tolist() == [1.0, 1.0, 1.0]
+        assert labels.heads[:, 3].tolist() == [0.0, 1.0, 0.0]
+        keys = pair_key(events.users[labels.positions], events.rows[labels.positions], 10)
+        np.testing.assert_array_equal(labels.positive_keys, np.sort(keys))

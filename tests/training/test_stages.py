@@ -1,0 +1,155 @@
+"""The stages of `fit`: the ranker is kept only when it earns it, its negatives are hard and never
+the user's own positives, seeds and threads are honoured, held-out quality beats popularity."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from tests.training.conftest import tiny_config
+from videorec.models import builders
+from videorec.training import fit, load_artifact, save_artifact, temporal_split
+from videorec.training.config import RankerConfig
+from videorec.training.data import PairLabels, pair_key
+from videorec.training.metrics import evaluate_scores, popularity_scores
+from videorec.training.recipes.ranker import _Candidates
+from videorec.training.split import validation_set
+from videorec.training.stages import Trained, select
+
+
+def _trained(retrieval: float, ranker: float) -> Trained:
+    torch.manual_seed(0)
+    table = {"id_rows": torch.arange(3), "creator_rows": torch.zeros(3, dtype=torch.long),
+             "category_rows": torch.zeros(3, dtype=torch.long),
+             "mood_rows": torch.zeros(3, 1, dtype=torch.long), "dense": torch.zeros(3, 1),
+             "text": torch.zeros(3, 1)}  # fmt: skip
+    sizes = {"n_users": 2, "n_ids": 3, "n_creators": 1, "n_categories": 1, "n_moods": 1}
+    return Trained(
+        builders.two_tower(table, **sizes, dim=2, hidden=[4], out_dim=2),
+        builders.ranker(table, **sizes, dim=2, hidden=[4]),
+        retrieval_epochs=[{"ndcg@10": retrieval}],
+        ranker_epochs=[{"ndcg@10": ranker - 0.1}, {"ndcg@10": ranker}],
+    )
+
+
+class TestSelect:
+    def test_a_ranker_that_does_not_beat_retrieval_alone_is_dropped(self) -> None:
+        chosen = select(_trained(retrieval=0.30, ranker=0.30))
+        assert chosen.ranker is None
+        assert chosen.selection == {
+            "retrieval_ndcg@10": 0.30, "ranker_ndcg@10": 0.30, "ranker_kept": False,
+        }  # fmt: skip
+
+    def test_a_ranker_that_beats_retrieval_is_kept(self) -> None:
+        chosen = select(_trained(retrieval=0.30, ranker=0.31))
+        assert chosen.ranker is not None
+        assert chosen.selection["ranker_kept"] is True
+
+
+class TestRankerNegatives:
+    def test_come_from_the_retrieval_top_and_skip_the_users_positives(self) -> None:
+        n_rows = 41
+        torch.manual_seed(0)
+        table = {"id_rows": torch.arange(n_rows),
+                 "creator_rows": torch.zeros(n_rows, dtype=torch.long),
+                 "category_rows": torch.zeros(n_rows, dtype=torch.long),
+                 "mood_rows": torch.zeros(n_rows, 1, dtype=torch.long),
+                 "dense": torch.zeros(n_rows, 1), "text": torch.zeros(n_rows, 1)}  # fmt: skip
+        sizes = {"n_users": 3, "n_ids": n_rows, "n_creators": 1, "n_categories": 1, "n_moods": 1}
+        retrieval = builders.two_tower(table, **sizes, dim=4, hidden=[8], out_dim=4).eval()
+        users, history = torch.tensor([1, 2]), torch.tensor([[3, 4], [5, 6]])
+        weights = torch.ones(2, 2)
+        with torch.no_grad():
+            scores = (
+                retrieval.user_vectors(users, history, weights)
+                @ retrieval.post_vectors(torch.arange(1, n_rows)).T
+            )
+        top = (torch.topk(scores, 5).indices + 1).numpy()
+        wanted = np.sort(pair_key(np.array([1, 1]), top[0, :2], n_rows))  # user 1 wanted two
+        labels = PairLabels(np.zeros(0, np.int64), np.zeros((0, 4), np.float32),
+                            np.zeros(0, np.float32), wanted)  # fmt: skip
+        config = RankerConfig(rerank_depth=5)
+        candidates = _Candidates(retrieval, labels, n_rows, config, torch.device("cpu"))
+        chosen, usable = candidates.negatives(
+            users, history, weights, 200, np.random.default_rng(0)
+        )
+        assert set(chosen[0].tolist()) == set(top[0].tolist())
+        assert set(chosen[1].tolist()) == set(top[1].tolist())
+        np.testing.assert_array_equal(usable[0], ~np.isin(chosen[0], top[0, :2]))
+        assert usable[1].all()
+
+
+class TestFitStages:
+    def test_a_dropped_ranker_is_not_saved_and_not_served(self, tiny_data, tmp_path) -> None:
+        # Blended this way the ranker turns the retrieval's top 10 upside down: validation must
+        # switch it off.
+        log, catalog = tiny_data
+        config = tiny_config(epochs=2)
+        config.blend = config.blend.model_validate(
+            {"retrieval": -1.0, "view": 0.0, "like": 0.0, "inspire": 0.0, "high_rating": 0.0}
+        )
+        model = fit(log, catalog, config)
+        assert model.ranker is None
+        assert model.metrics["selection"]["ranker_kept"] is False
+        folder = save_artifact(model, tmp_path, version="v1")
+        assert not (folder / "ranker.pt").exists()
+        assert load_artifact(folder).ranker is None
+
+    def test_threads_are_honoured_during_fit_and_restored_after(self, tiny_data) -> None:
+        log, catalog = tiny_data
+        config = tiny_config(epochs=1)
+        config.ranker.enabled = False
+        config.threads = 1
+        seen: list[int] = []
+
+        class Recorder:
+            def on_stage(self, stage: str, steps: int, epochs: int) -> None:
+                seen.append(torch.get_num_threads())
+
+            def on_step(self, stage: str, loss: float) -> None:
+                seen.append(torch.get_num_threads())
+
+            def on_epoch(self, stage: str, epoch: int, loss: float, metrics: dict) -> None:
+                return None
+
+        torch.set_num_threads(2)
+        try:
+            fit(log, catalog, config, observer=Recorder(), max_steps=2)
+            assert seen
+            assert set(seen) == {1}
+            assert torch.get_num_threads() == 2
+        finally:
+            torch.set_num_threads(1)
+
+    def test_different_seeds_train_different_models(self, tiny_data) -> None:
+        log, catalog = tiny_data
+        vectors = []
+        for seed in (1, 2):
+            config = tiny_config(epochs=1)
+            config.ranker.enabled = False
+            config.seed = seed
+            vectors.append(fit(log, catalog, config, max_steps=2).post_vectors)
+        assert not np.allclose(vectors[0], vectors[1])
+
+
+@pytest.fixture(scope="module")
+def held_out(tiny_data):
+    """A model fitted on the first 80% of the log (fit holds out its own validation from
+    that); the last 20% is a test period it never saw."""
+    log, catalog = tiny_data
+    train, test = temporal_split(log, 0.2)
+    return train, test, catalog, fit(train, catalog, tiny_config(epochs=20))
+
+
+class TestHeldOutQuality:
+    def test_beats_popularity_on_a_period_fit_never_saw(self, held_out) -> None:
+        train, test, catalog, model = held_out
+        users = validation_set(train, test, model.post_ids, model.pipeline.signals,
+                               max_users=1000, seed=0)  # fmt: skip
+        assert len(users) > 10
+        ours = evaluate_scores(model.score_all(users.user_ids, users.histories), model.post_ids,
+                               users)  # fmt: skip
+        scores = popularity_scores(train, model.post_ids, model.pipeline.signals, len(users))
+        popular = evaluate_scores(scores, model.post_ids, users)
+        assert ours["ndcg@10"] > popular["ndcg@10"]
