@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from tests.factories import create_category, create_interaction, create_post
 from videorec.cli import app
 from videorec.kit.db import make_engine, make_sessionmaker
+from videorec.serving.extras import load_extras
 from videorec.settings import get_settings
 from videorec.storage import migrate
 from videorec.storage.repositories import model_versions
@@ -82,7 +83,13 @@ class TestTrainCommand:
             assert len(rows) == 1
             assert rows[0].is_active
             version = rows[0].version
-        assert (tmp_path / "var" / "models" / version / "index.faiss").exists()
+        folder = tmp_path / "var" / "models" / version
+        assert (folder / "index.faiss").exists()
+        extras = load_extras(folder)  # the feed's neighbour lists and learned weights
+        assert extras is not None
+        assert set(extras.neighbours) == {"ease", "rp3beta", "item_knn"}
+        assert "model" in extras.weights
+        assert any(key.startswith("cold.") for key in extras.weights)
         listed = runner.invoke(app, ["models", "list"])
         assert version in listed.output
         activated = runner.invoke(app, ["models", "activate", version])

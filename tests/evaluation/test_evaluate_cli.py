@@ -18,7 +18,8 @@ class TestEvaluateCommand:
                 "--dataset", "demo",
                 "--data", str(socialverse_dir),
                 "--protocol", "random-811",
-                "--models", "popularity,ease,ours",
+                "--models", "popularity,ease,served,offline-blend",
+                "--no-slices",
                 "--runs", "2",
                 "--out", str(out),
             ],
@@ -26,10 +27,13 @@ class TestEvaluateCommand:
         assert result.exit_code == 0, result.output
         assert "wrote" in result.output
         payload = json.loads((out / "demo-random-811.json").read_text())
-        ndcg = {m: payload["summary"][m]["ndcg@10"][0] for m in ("popularity", "ease", "ours")}
+        names = ("popularity", "ease", "served-ranked", "offline-blend")
+        ndcg = {m: payload["summary"][m]["ndcg@10"][0] for m in names}
         assert ndcg["ease"] > ndcg["popularity"]  # the taste groups are learnable
-        assert len(payload["values"]["ours"]["recall@50"]) == 2
-        assert "| ours |" in (out / "demo-random-811.md").read_text()
+        assert ndcg["served-ranked"] > ndcg["popularity"]
+        assert len(payload["values"]["served-displayed"]["recall@50"]) == 2
+        assert "cold-1 served" not in payload["values"]  # --no-slices
+        assert "| served-ranked |" in (out / "demo-random-811.md").read_text()
         assert (out / "demo-random-811.png").read_bytes()[:4] == b"\x89PNG"
 
     def test_unknown_model_is_a_clear_error(self, socialverse_dir: Path, tmp_path: Path):

@@ -38,7 +38,10 @@ class Blend:
     """
 
     def __init__(
-        self, sources: Sequence[Recommender], name: str = "ours", recall_weight: float = 0.25
+        self,
+        sources: Sequence[Recommender],
+        name: str = "offline-blend",
+        recall_weight: float = 0.25,
     ) -> None:
         self.name = name
         self.recall_weight = recall_weight

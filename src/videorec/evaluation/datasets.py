@@ -23,6 +23,8 @@ import numpy as np
 from videorec.datagen.movielens import read_ratings
 from videorec.errors import InvalidInput
 from videorec.features.log import KIND_CODES, InteractionLog, PostCatalog
+from videorec.ingestion.moods import mood_terms
+from videorec.storage.repositories.logs import summary_text
 
 MIN_POSITIVE_RATING = 50.0
 """Socialverse ratings (0-100) at or above this count as positive feedback."""
@@ -100,12 +102,17 @@ COUNTERS = ("view_count", "upvote_count", "comment_count", "share_count", "ratin
 def posts_catalog(
     post_ids: np.ndarray[Any, np.dtype[np.int64]], posts: dict[int, Any]
 ) -> PostCatalog:
-    """The catalogue the posts file describes: category, creator, time, title, counters.
+    """The catalogue the posts file describes, as ingestion stores it: category, creator, time,
+    text (title and analysis), mood terms (from `post_summary`), upstream counters.
 
-    Posts the logs mention but the file lacks keep the bare defaults.
+    Posts the logs mention but the file lacks keep the bare defaults. The counters are upstream
+    totals: evaluation replaces them with counts as of the cut (`features/counters.py`).
     """
     rows = [posts.get(int(i), {}) for i in post_ids]
     base = bare_catalog(post_ids)
+    summaries = [r.get("post_summary") if isinstance(r.get("post_summary"), dict) else None
+                 for r in rows]  # fmt: skip
+    moods = [mood_terms(s) for s in summaries]
     category = [(r.get("category") or {}).get("id", -1) for r in rows]
     created = [_epoch(r.get("created_at")) if r.get("created_at") else -1 for r in rows]
     return PostCatalog(
@@ -113,8 +120,11 @@ def posts_catalog(
         category_ids=np.asarray([int(c) for c in category], np.int64),
         creators=[str(r.get("username") or "") for r in rows],
         created_at=np.asarray(created, np.int64),
-        texts=[str(r.get("title") or "") for r in rows],
-        mood_terms=base.mood_terms,
+        texts=[
+            summary_text(str(r.get("title") or ""), s, m)
+            for r, s, m in zip(rows, summaries, moods, strict=True)
+        ],
+        mood_terms=moods,
         counters={
             c: np.asarray([float(r.get(c) or 0) for r in rows], np.float32) for c in COUNTERS
         },

@@ -25,6 +25,7 @@ TABLE_METRICS = (
     "coverage@10",
     "novelty@10",
     "gini@10",
+    "pool-recall@300",
     "ndcg@10/oracle",
 )
 PLOT_METRICS = ("ndcg@10", "recall@10", "ndcg@50", "recall@50")

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 
 from pydantic import BaseModel, Field
 
 DEFAULT_CONFIG = Path("configs/serve/default.toml")
+COLD = "cold."
+"""Prefix of the cold path's learned weights."""
 
 
 class FeedConfig(BaseModel):
@@ -31,6 +34,12 @@ class FeedConfig(BaseModel):
     covisit_neighbors: int = Field(50, ge=1)
     source_limits: dict[str, int] = {}
     source_weights: dict[str, float] = {}
+    use_learned_weights: bool = True
+    """Rank with the weights learned on validation at train time (stored in the artifact)."""
+    source_weight_overrides: dict[str, float] = {}
+    """Weights that win over learned ones (e.g. `{mood = 3.0}`)."""
+    cold_weights: dict[str, float] = {}
+    """Weights of the cold path (no model): mood, then the few events' lists, then popularity."""
 
     def limit(self, source: str) -> int:
         """Candidates asked of a source (200 when not configured)."""
@@ -39,6 +48,23 @@ class FeedConfig(BaseModel):
     def weight(self, source: str) -> float:
         """Blend weight of a source in model-free ranking (0.5 when not configured)."""
         return self.source_weights.get(source, 0.5)
+
+    def weights_for(self, learned: Mapping[str, float], *, cold: bool) -> dict[str, float]:
+        """The weights a request ranks with (a source missing from them weighs 0.5).
+
+        Learned weights hold the warm path's by source name and the cold path's as
+        `cold.<source>`. Cold: `cold_weights` over `source_weights`, replaced by the learned cold
+        ones (when `use_learned_weights`). Otherwise `source_weights`, replaced by the learned
+        ones, then `source_weight_overrides`.
+        """
+        use = self.use_learned_weights
+        cold_learned = {k.removeprefix(COLD): v for k, v in learned.items() if k.startswith(COLD)}
+        if cold:
+            chosen = cold_learned if use and cold_learned else {}
+            return {**self.source_weights, **self.cold_weights, **chosen}
+        warm = {k: v for k, v in learned.items() if not k.startswith(COLD)}
+        chosen = warm if use and warm else {}
+        return {**self.source_weights, **chosen, **self.source_weight_overrides}
 
 
 def load_feed_config(path: Path | None = None) -> FeedConfig:

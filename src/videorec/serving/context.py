@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from videorec.features.log import KIND_CODES, InteractionLog
 from videorec.serving.candidates.base import FeedContext
 from videorec.serving.config import FeedConfig
+from videorec.serving.index import Matrix
 from videorec.serving.registry import PipelineRegistry, PipelineState
 from videorec.storage.repositories import feed
 
@@ -55,28 +56,52 @@ def build_context(
         if user_id is not None
         else InteractionLog.empty()
     )
-    rows = state.index.rows_of(history.post_ids)
-    excluded = _excluded(history, rows, config)
     allowed = None
     if request.project_code is not None:
         ids = np.asarray(feed.project_post_ids(db, request.project_code), dtype=np.int64)
         allowed = np.unique(state.index.rows_of(ids))
     mood = request.mood.strip().lower() if request.mood else None
-    ctx = FeedContext(
+    ctx = make_context(
+        state, config, user_id, history, category_id=request.category_id,
+        allowed_rows=allowed, mood=mood, mood_vector=registry.mood_vector(mood) if mood else None,
+    )  # fmt: skip
+    return ctx, ctx.cold
+
+
+def make_context(
+    state: PipelineState,
+    config: FeedConfig,
+    user_id: int | None,
+    history: InteractionLog,
+    *,
+    category_id: int | None = None,
+    allowed_rows: np.ndarray | None = None,
+    mood: str | None = None,
+    mood_vector: Matrix | None = None,
+) -> FeedContext:
+    """The context of a user with a known history (no database; the evaluation's entry too).
+
+    A user who is unknown or has fewer than `cold_start_min_events` events takes the cold path
+    (`FeedContext.cold`): mood when given, then neighbours and content of the few events, then
+    time-decayed popularity, ranked with `cold_weights` and without the model.
+    """
+    rows = state.index.rows_of(history.post_ids)
+    return FeedContext(
         index=state.index,
         stats=state.stats,
         user_id=user_id,
         history=history,
         history_rows=rows[rows >= 0],
-        excluded_rows=excluded,
-        category_id=request.category_id,
-        allowed_rows=allowed,
+        excluded_rows=_excluded(history, rows, config),
+        category_id=category_id,
+        allowed_rows=allowed_rows,
         mood=mood,
-        mood_vector=registry.mood_vector(mood) if mood else None,
+        mood_vector=mood_vector,
         model=state.model,
+        cold=user_id is None or len(history) < config.cold_start_min_events,
+        neighbours=state.neighbours,
+        weights=state.weights,
     )
-    cold = user_id is None or len(history) < config.cold_start_min_events
-    return ctx, cold
 
 
 def _user_id(db: Session, state: PipelineState, username: str) -> int | None:

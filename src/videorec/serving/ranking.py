@@ -1,8 +1,14 @@
-"""Merge the sources' candidates and rank them: the active model's score, else a blend of sources.
+"""Merge the sources' candidates and rank them: a weighted blend of sources and the model.
 
-Every source's list is turned into rank scores (1 for its best, ~0 for its last) and blended with
-the configured source weights; an active model adds its own rank score with weight `model`. The
+Every source's list is turned into rank scores (1 for its best, ~0 for its last); the active
+model's score of every candidate becomes a rank score too (column `model`). A post's score is
+the weighted sum of its columns plus a small popularity prior. The weights are the ones learned
+on validation at train time (stored in the artifact, `FeedContext.weights`) unless the config
+says otherwise (`FeedConfig.weights_for`); the cold path uses `cold_weights` and no model. The
 reason of a post is that of the source that contributed most to its score.
+
+`gather` (the costly part: sources' lists and the model's scores) and `order` (cheap) are split
+so that train-time weight learning and the evaluation rank exactly as `/feed` does.
 """
 
 from __future__ import annotations
@@ -16,6 +22,10 @@ from videorec.serving.candidates.base import Candidate, FeedContext, rank_scores
 from videorec.serving.config import FeedConfig
 
 IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float32]
+MODEL = "model"
+PRIOR = 0.05
+"""Weight of the (max-normalised) time-decayed popularity added to every candidate."""
 
 
 @dataclass(frozen=True)
@@ -24,36 +34,93 @@ class Ranked:
 
     rows: IntArray
     post_ids: IntArray
-    scores: npt.NDArray[np.float32]
+    scores: FloatArray
     reasons: list[str]
+
+
+@dataclass(frozen=True)
+class Pool:
+    """The distinct candidates of one request and what each source (and the model) said.
+
+    Attributes:
+        rows: shape (r,), sorted catalogue rows.
+        columns: the source names (then `model` when the model scored), shape (s,).
+        signals: shape (r, s), rank score of each row in each column (0 = not proposed).
+        prior: shape (r,), the popularity prior.
+        reasons: shape (r, s) object array, each source's reason ("" where it did not propose).
+    """
+
+    rows: IntArray
+    columns: tuple[str, ...]
+    signals: FloatArray
+    prior: FloatArray
+    reasons: npt.NDArray[np.object_]
 
 
 def rank(ctx: FeedContext, lists: list[list[Candidate]], config: FeedConfig) -> Ranked:
     """Merge, de-duplicate and score the candidates of every source."""
+    pool = gather(ctx, lists)
+    weights = config.weights_for(ctx.weights, cold=ctx.cold)
+    return order(ctx, pool, np.asarray([weights.get(c, 0.5) for c in pool.columns], np.float32))
+
+
+def gather(ctx: FeedContext, lists: list[list[Candidate]]) -> Pool:
+    """The pool of a request: every source's rank scores, the model's, and the prior."""
+    lists = [cands for cands in lists if cands]
+    columns = tuple(cands[0].source for cands in lists)
     found = [c for cands in lists for c in cands]
-    if not found:
-        empty = np.zeros(0, dtype=np.int64)
-        return Ranked(empty, empty, np.zeros(0, dtype=np.float32), [])
-    parts = np.concatenate([config.weight(cands[0].source) * rank_scores(len(cands))
-                            for cands in lists if cands])  # fmt: skip
     all_rows = np.fromiter((c.row for c in found), dtype=np.int64, count=len(found))
     rows, inverse = np.unique(all_rows, return_inverse=True)
-    scores = np.bincount(inverse, weights=parts, minlength=rows.size).astype(np.float32)
-    best = np.lexsort((-parts, inverse))  # per row, its largest contribution first
-    first = best[np.searchsorted(inverse[best], np.arange(rows.size))]
-    scores += 0.05 * ctx.stats.trend[rows] / max(float(ctx.stats.trend.max(initial=0)), 1e-6)
-    if ctx.model is not None and rows.size:
-        scores += config.weight("model") * _model_rank(ctx, rows)
-    order = np.lexsort((rows, -scores))
+    use_model = ctx.model is not None and not ctx.cold and rows.size > 0
+    width = len(columns) + int(use_model)
+    signals = np.zeros((rows.size, width), np.float32)
+    reasons = np.full((rows.size, width), "", dtype=object)
+    column = np.repeat(np.arange(len(lists)), [len(cands) for cands in lists])
+    parts = np.concatenate([rank_scores(len(cands)) for cands in lists]) if lists else column
+    np.add.at(signals, (inverse, column), parts)
+    reasons[inverse[::-1], column[::-1]] = [c.reason for c in reversed(found)]  # first one wins
+    if use_model:
+        signals[:, -1] = _model_rank(ctx, rows)
+        columns = (*columns, MODEL)
+    trend = ctx.stats.trend
+    prior = (PRIOR * trend[rows] / max(float(trend.max(initial=0)), 1e-6)).astype(np.float32)
+    return Pool(rows, columns, signals, prior, reasons)
+
+
+def order(ctx: FeedContext, pool: Pool, weights: FloatArray) -> Ranked:
+    """The pool ranked by Σ_column weight x signal + prior (ties: lower row first).
+
+    Args:
+        weights: shape (s,), one per `pool.columns`.
+    """
+    if pool.rows.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return Ranked(empty, empty, np.zeros(0, dtype=np.float32), [])
+    scores = pool_scores(pool, weights)
+    best = ranked_order(pool.rows, scores)
+    sources = [i for i, c in enumerate(pool.columns) if c != MODEL]
+    proposed = pool.signals[:, sources] > 0
+    contribution = np.where(proposed, pool.signals[:, sources] * weights[sources], -np.inf)
+    top = np.asarray(sources)[np.argmax(contribution, axis=1)]
     return Ranked(
-        rows=rows[order],
-        post_ids=ctx.index.post_ids[rows[order]],
-        scores=scores[order],
-        reasons=[found[i].reason for i in first[order].tolist()],
+        rows=pool.rows[best],
+        post_ids=ctx.index.post_ids[pool.rows[best]],
+        scores=scores[best],
+        reasons=[str(r) for r in pool.reasons[best, top[best]]],
     )
 
 
-def _model_rank(ctx: FeedContext, rows: IntArray) -> npt.NDArray[np.float32]:
+def pool_scores(pool: Pool, weights: FloatArray) -> FloatArray:
+    """shape (r,): the blended score of every pool row."""
+    return (pool.signals @ weights + pool.prior).astype(np.float32)
+
+
+def ranked_order(rows: IntArray, scores: FloatArray) -> IntArray:
+    """Positions of the rows best first (ties: lower row first)."""
+    return np.lexsort((rows, -scores)).astype(np.int64)
+
+
+def _model_rank(ctx: FeedContext, rows: IntArray) -> FloatArray:
     """The model's score of each row as a rank score in [0, 1] (robust to the model's scale)."""
     assert ctx.model is not None
     raw = np.asarray(

@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import scipy.sparse as sp
 import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
 from videorec.serving.config import FeedConfig
+from videorec.serving.extras import load_extras
 from videorec.serving.index import CatalogIndex, Encoder, Matrix, build_index
 from videorec.serving.popularity import LogStats, build_stats
 from videorec.serving.scorer import FeedModel
@@ -52,6 +54,10 @@ class PipelineState:
     watermark: Watermark
     user_ids: dict[str, int] = field(default_factory=dict)
     """username -> user id, filled by requests (known users only) and dropped with the state."""
+    neighbours: Mapping[str, sp.csr_matrix] = field(default_factory=dict)
+    """The active artifact's neighbour lists over `index` rows (`serving/extras.py`)."""
+    weights: Mapping[str, float] = field(default_factory=dict)
+    """The active artifact's learned blend weights (empty: the config's)."""
 
 
 def load_artifact_model(path: str) -> FeedModel:
@@ -159,9 +165,11 @@ class PipelineRegistry:
         watermark = feed.watermark(db)
         index, stats, source = self._catalogue_and_stats(db, watermark)
         version, model = self._load_model(db)
+        neighbours, weights = self._load_extras(db, index) if model is not None else ({}, {})
         log.info("feed_state_built", posts=len(index), model_version=version, source=source,
                  seconds=round(time.perf_counter() - started, 2))  # fmt: skip
-        return PipelineState(index, stats, model, version, watermark)
+        return PipelineState(index, stats, model, version, watermark,
+                             neighbours=neighbours, weights=weights)  # fmt: skip
 
     def _catalogue_and_stats(
         self, db: Session, watermark: Watermark
@@ -218,6 +226,18 @@ class PipelineRegistry:
         except Exception as exc:  # missing module, missing file, bad artifact: serve without
             log.warning("model_load_failed", version=version, error=f"{type(exc).__name__}: {exc}")
             return None, None
+
+    def _load_extras(
+        self, db: Session, index: CatalogIndex
+    ) -> tuple[dict[str, sp.csr_matrix], dict[str, float]]:
+        """The active artifact's neighbour lists (on `index`) and weights; none if it has none."""
+        _, path = feed.active_model(db)
+        try:
+            extras = load_extras(Path(path)) if path is not None else None
+        except Exception as exc:  # a damaged side file: serve with the config's weights
+            log.warning("serving_extras_load_failed", error=f"{type(exc).__name__}: {exc}")
+            extras = None
+        return (extras.on(index), dict(extras.weights)) if extras is not None else ({}, {})
 
     def _mood_vector(self, mood: str) -> Matrix:
         vector: Matrix = self.mood_encoder([mood])[0]

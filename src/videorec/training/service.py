@@ -16,14 +16,19 @@ import torch
 from sqlalchemy import Engine
 
 from videorec.errors import InvalidInput
+from videorec.features.counters import as_of
 from videorec.features.text import EmbeddingCache
 from videorec.kit.db import make_sessionmaker
+from videorec.serving.config import load_feed_config
+from videorec.serving.extras import save_extras
 from videorec.settings import Settings
 from videorec.storage.repositories import logs, model_versions
 from videorec.training.artifact import save_artifact
 from videorec.training.config import TrainConfig
 from videorec.training.fit import fit
 from videorec.training.observer import Observer
+from videorec.training.serving_extras import fit_serving_extras
+from videorec.training.split import temporal_split
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,10 @@ def train_and_register(
 ) -> TrainResult:
     """Fit both models on every stored interaction, save the artifact, register it.
 
+    Beside the model the artifact holds the feed's neighbour lists and the blend weights learned
+    on the validation part (`training/serving_extras.py`). Post counters are computed from the
+    training part (`features/counters.py`): upstream totals would carry the validation future.
+
     Raises:
         InvalidInput: nothing to train on.
     """
@@ -76,11 +85,19 @@ def train_and_register(
     if len(interactions) == 0:
         raise InvalidInput("no interactions stored: run `videorec sync` (or load demo data) first")
     cache = EmbeddingCache(settings.embedding_cache)
-    model = fit(interactions, catalog, config, device=device, text_encoder=cache.encode,
-                observer=observer)  # fmt: skip
+    train, validation = temporal_split(interactions, config.split.validation_fraction)
+    catalog = as_of(catalog, train)  # counters as of the cut: upstream totals carry the future
+    model = fit(train, catalog, config, device=device, validation=validation,
+                text_encoder=cache.encode, observer=observer)  # fmt: skip
     cache.save()
     model.metrics["trained_on"] = {"interactions": len(interactions), "posts": len(catalog)}
+    extras = fit_serving_extras(train, validation, catalog, model,
+                                load_feed_config(settings.feed_config), cache.encode,
+                                seed=config.seed)  # fmt: skip
+    cache.save()
+    model.metrics["serving"] = {"weights": extras.weights, **extras.info}
     folder = save_artifact(model, settings.models_dir)
+    save_extras(folder, extras)
     activate = should_activate(model.metrics, force=force)
     with make_sessionmaker(engine).begin() as session:
         model_versions.register(session, version=model.version, path=str(folder),

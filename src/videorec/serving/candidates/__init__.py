@@ -6,6 +6,7 @@ from videorec.serving.candidates.content import ContentSource
 from videorec.serving.candidates.covisit import CovisitSource
 from videorec.serving.candidates.fresh import FreshSource
 from videorec.serving.candidates.mood import MoodSource
+from videorec.serving.candidates.neighbours import NEIGHBOUR_SOURCES, NeighbourSource
 from videorec.serving.candidates.trending import TrendingSource
 from videorec.serving.candidates.two_tower import TwoTowerSource
 
@@ -15,6 +16,7 @@ def default_sources() -> list[CandidateSource]:
     return [
         TwoTowerSource(),
         MoodSource(),
+        *(NeighbourSource(name) for name in NEIGHBOUR_SOURCES),
         CovisitSource(),
         ContentSource(),
         CategorySource(),
@@ -32,6 +34,7 @@ __all__ = [
     "FeedContext",
     "FreshSource",
     "MoodSource",
+    "NeighbourSource",
     "TrendingSource",
     "TwoTowerSource",
     "default_sources",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 
 from videorec.features.log import InteractionLog
 from videorec.serving.index import CatalogIndex, Matrix
@@ -41,6 +43,11 @@ class FeedContext:
         allowed_rows: shape (a,), sorted rows a project filter allows; None = no such filter.
         mood: the free-text mood, and its unit vector shape (384,).
         model: the active model, if any.
+        cold: the request takes the cold path (unknown user or under `cold_start_min_events`):
+            mood, then the few events' neighbours and content, then popularity; no model.
+        neighbours: source name -> item-to-item lists over catalogue rows, shape (m, m) CSR
+            (row i: the posts most related to i, and their weights), fitted at train time.
+        weights: source name -> blend weight learned at train time (empty: the config's).
     """
 
     index: CatalogIndex
@@ -54,6 +61,9 @@ class FeedContext:
     mood: str | None = None
     mood_vector: Matrix | None = None
     model: FeedModel | None = None
+    cold: bool = False
+    neighbours: Mapping[str, sp.csr_matrix] = field(default_factory=dict)
+    weights: Mapping[str, float] = field(default_factory=dict)
 
     def admissible(self, rows: IntArray) -> npt.NDArray[np.bool_]:
         """Mask of rows that are public, pass the filters and are not excluded."""

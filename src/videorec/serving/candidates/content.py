@@ -4,23 +4,31 @@ from __future__ import annotations
 
 import numpy as np
 
+from videorec.features.signals import SignalWeights
 from videorec.serving.candidates.base import Candidate, FeedContext
 from videorec.serving.candidates.similar import nearest_rows
 
 RECENT = 50
 """How many recent events make the user's content profile."""
+SIGNALS = SignalWeights()
 
 
 class ContentSource:
-    """Nearest posts to the mean text vector of the user's recent posts (likes count double)."""
+    """Nearest posts to the user's content profile: the signal-weighted mean text vector of their
+    recent events (a like counts double a view, an inspire or high rating triple; disliked posts,
+    rated under `SignalWeights.low_below`, are left out)."""
 
     name = "content"
 
     def fetch(self, ctx: FeedContext, limit: int) -> list[Candidate]:
-        rows = ctx.history_rows[-RECENT:]
-        if rows.size == 0 or limit <= 0:
+        history = ctx.history.select(np.arange(max(0, len(ctx.history) - RECENT), len(ctx.history)))
+        rows = ctx.index.rows_of(history.post_ids)
+        weights = np.clip(SIGNALS.of(history.kinds, history.ratings), 0.0, None)
+        keep = (rows >= 0) & (weights > 0)
+        if not keep.any() or limit <= 0:
             return []
-        profile = ctx.index.row_vectors(rows).mean(axis=0)
+        vectors = ctx.index.row_vectors(rows[keep])
+        profile = (weights[keep, None] * vectors).sum(axis=0)
         norm = float(np.linalg.norm(profile))
         if norm == 0.0:
             return []

@@ -8,12 +8,13 @@ from videorec.serving.candidates.base import Candidate, FeedContext
 
 
 class TwoTowerSource:
-    """Nearest posts by the model's user and post towers; nothing when no model is active."""
+    """Nearest posts by the model's user and post towers; nothing when no model is active or on
+    the cold path (an out-of-vocabulary user vector must not fill a cold feed)."""
 
     name = "two_tower"
 
     def fetch(self, ctx: FeedContext, limit: int) -> list[Candidate]:
-        if ctx.model is None or limit <= 0:
+        if ctx.model is None or ctx.cold or limit <= 0:
             return []
         want = limit + int(ctx.excluded_rows.shape[0])
         post_ids, sims = ctx.model.retrieve(ctx.user_id, ctx.history, want)

@@ -54,7 +54,7 @@ def load_catalog(session: Session) -> PostCatalog:
         category_ids=np.asarray([c or -1 for c in categories], dtype=np.int64),
         creators=list(owners),
         created_at=np.asarray([_epoch(t) for t in created], dtype=np.int64),
-        texts=[_text(*parts) for parts in zip(titles, summaries, moods, strict=True)],
+        texts=[summary_text(*parts) for parts in zip(titles, summaries, moods, strict=True)],
         mood_terms=[list(m or []) for m in moods],
         counters={
             name: np.asarray([v or 0 for v in values], dtype=np.float32)
@@ -70,10 +70,11 @@ def _epoch(created_at: datetime | None) -> int:
 
 def post_text(post: Post) -> str:
     """The text a post is embedded from: title, analysed description, genre, keywords, moods."""
-    return _text(post.title, post.post_summary, post.mood_terms)
+    return summary_text(post.title, post.post_summary, post.mood_terms)
 
 
-def _text(title: str | None, summary: dict[str, Any] | None, moods: list[str] | None) -> str:
+def summary_text(title: str | None, summary: dict[str, Any] | None, moods: list[str] | None) -> str:
+    """The text a post is embedded from, from its parts (also used by offline evaluation)."""
     summary = summary or {}
     parts = [title or ""]
     for key in ("description", "genre"):

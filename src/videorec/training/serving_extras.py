@@ -1,0 +1,338 @@
+"""Train-time pieces of the served feed: item-to-item neighbour lists and the blend's weights.
+
+1. **Neighbour lists** (the sources that win offline, made servable): EASE, RP3beta and item-kNN
+   are tuned on the validation part (the evaluation's grids) and fitted on the training part;
+   each post keeps its `NEIGHBOURS_PER_POST` strongest positive neighbours. EASE, RP3beta and the
+   dense item-kNN hold an items x items matrix (EASE inverts it: O(n^3) time, ~16 n^2 bytes;
+   5,000 posts take seconds and 0.4 GB), so they run up to `DENSE_MAX_POSTS` posts. Beyond
+   that only the sparse item-kNN runs (cosine from the sparse co-occurrence XᵀX, cost
+   Σ_users events², memory ∝ co-occurring pairs).
+2. **Weights** of every source and of the model, learned on the validation users by coordinate
+   ascent on NDCG@10 + 0.25 Recall@50 (the offline blend's method), ranking each user's real
+   candidate pool exactly as `/feed` does (`serving.ranking.gather` / `order`).
+
+Both are saved beside the model (`serving/extras.py`); `/feed` uses them unless the config
+says otherwise.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+import structlog
+
+from videorec.evaluation.baselines.base import Recommender
+from videorec.evaluation.baselines.ease import Ease
+from videorec.evaluation.baselines.itemknn import ItemKNN
+from videorec.evaluation.baselines.rp3beta import RP3Beta
+from videorec.evaluation.tuning import tune
+from videorec.features.log import InteractionLog, PostCatalog
+from videorec.features.signals import SignalWeights
+from videorec.serving.candidates import default_sources
+from videorec.serving.config import COLD, FeedConfig
+from videorec.serving.extras import ServingExtras
+from videorec.serving.index import Encoder, Matrix
+from videorec.serving.ranking import Pool
+from videorec.serving.registry import PipelineState
+from videorec.serving.scorer import FeedModel
+from videorec.serving.state import build_state, request_pool
+from videorec.training.split import split_by_user
+
+log = structlog.get_logger(__name__)
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float32]
+
+NEIGHBOURS_PER_POST = 200
+DENSE_MAX_POSTS = 15_000
+"""The largest catalogue for EASE, RP3beta and the dense item-kNN (~3.6 GB for EASE at 15k)."""
+WEIGHT_GRID = (0.0, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
+ROUNDS = 2
+RECALL_WEIGHT = 0.25
+MAX_USERS = 2000
+"""Validation users sampled for weight learning."""
+NEW_USER = -1
+"""Cut-history users are served as id NEW_USER - id (see `new_user`)."""
+LIST_NAMES = {"ease": "ease", "rp3beta": "rp3beta", "item-knn": "item_knn"}
+"""Evaluation model name -> serving source name."""
+
+
+@dataclass(frozen=True)
+class Example:
+    """One validation user: their candidate pool and the pool positions of their held-out posts."""
+
+    pool: Pool
+    hits: npt.NDArray[np.bool_]
+    n_truth: int
+
+
+def fit_serving_extras(
+    train: InteractionLog,
+    valid: InteractionLog,
+    catalog: PostCatalog,
+    model: FeedModel | None,
+    config: FeedConfig,
+    encoder: Encoder,
+    *,
+    seed: int = 0,
+) -> ServingExtras:
+    """Neighbour lists tuned on `valid`, fitted on `train`; then weights learned on `valid`."""
+    signals = SignalWeights()
+    train_pos = train.select(signals.is_positive(train.kinds, train.ratings))
+    valid_pos = valid.select(signals.is_positive(valid.kinds, valid.ratings))
+    post_ids = np.union1d(catalog.post_ids, train_pos.post_ids)
+    users = np.unique(train_pos.user_ids)
+    x_train, x_valid = (
+        interaction_matrix(train_pos, users, post_ids),
+        interaction_matrix(valid_pos, users, post_ids),
+    )
+    lists, params = fit_neighbour_lists(x_train, x_valid, seed=seed)
+    extras = ServingExtras(post_ids, lists, {}, {"lists": params})
+    state = build_state(catalog, train, encoder, config, model=model, extras=extras)
+    examples = validation_examples(state, config, train, valid_pos, seed=seed)
+    weights, objective = learn_weights(examples, config.weights_for({}, cold=False))
+    named = leading_moods(split_by_user(train), catalog)
+    vectors = dict(zip(sorted(set(named.values())), encoder(sorted(set(named.values()))),
+                       strict=True)) if named else {}  # fmt: skip
+    moods = {u: (m, vectors[m]) for u, m in named.items()}
+    weights |= learn_cold_weights(state, config, train, valid_pos, moods, seed=seed)
+    info = {**extras.info, "validation_users": len(examples), "objective": objective}
+    return ServingExtras(post_ids, lists, weights, info)
+
+
+def interaction_matrix(log: InteractionLog, users: IntArray, post_ids: IntArray) -> sp.csr_matrix:
+    """Binary users x posts matrix of `log` (events of other users or posts are dropped)."""
+    r = np.searchsorted(users, log.user_ids).clip(0, max(len(users) - 1, 0))
+    c = np.searchsorted(post_ids, log.post_ids).clip(0, max(len(post_ids) - 1, 0))
+    ok = (users[r] == log.user_ids) & (post_ids[c] == log.post_ids) if len(users) else r < 0
+    matrix = sp.csr_matrix(
+        (np.ones(int(ok.sum()), np.float32), (r[ok], c[ok])), shape=(len(users), len(post_ids))
+    )
+    matrix.data[:] = 1.0
+    return matrix
+
+
+def fit_neighbour_lists(
+    train: sp.csr_matrix, valid: sp.csr_matrix, *, seed: int = 0
+) -> tuple[dict[str, sp.csr_matrix], dict[str, Any]]:
+    """Tune and fit the list models (dense up to `DENSE_MAX_POSTS`, else sparse item-kNN)."""
+    if train.shape[1] > DENSE_MAX_POSTS:
+        return {"item_knn": sparse_item_knn(train)}, {"item_knn": {"sparse": True}}
+    tuned = {name: tune(name, train, valid, seed=seed) for name in LIST_NAMES}
+    params = {LIST_NAMES[name]: t.params for name, t in tuned.items()}
+    return lists_from_models({name: t.model for name, t in tuned.items()}), params
+
+
+def lists_from_models(
+    models: Mapping[str, Recommender], k: int = NEIGHBOURS_PER_POST
+) -> dict[str, sp.csr_matrix]:
+    """Each fitted model's item-item matrix (row: a watched post), its k best per row."""
+    lists: dict[str, sp.csr_matrix] = {}
+    for name, model in models.items():
+        if isinstance(model, Ease):
+            lists[LIST_NAMES[name]] = top_per_row(model.weights, k)
+        elif isinstance(model, ItemKNN | RP3Beta):
+            lists[LIST_NAMES[name]] = top_per_row(model.similarity, k)
+    return lists
+
+
+def top_per_row(matrix: FloatArray | sp.spmatrix, k: int) -> sp.csr_matrix:
+    """The k largest positive entries of each row, as CSR float32."""
+    if sp.issparse(matrix):
+        return _prune_rows(sp.csr_matrix(matrix, dtype=np.float32), k)
+    dense = np.asarray(matrix, np.float32)
+    n = dense.shape[1]
+    if k < n:
+        cols = np.argpartition(-dense, k - 1, axis=1)[:, :k]
+    else:
+        cols = np.broadcast_to(np.arange(n), dense.shape)
+    rows = np.broadcast_to(np.arange(dense.shape[0])[:, None], cols.shape)
+    values = dense[rows, cols]
+    keep = values > 0
+    return sp.csr_matrix((values[keep], (rows[keep], cols[keep])), shape=dense.shape)
+
+
+def sparse_item_knn(train: sp.csr_matrix, k: int = NEIGHBOURS_PER_POST, shrink: float = 10.0
+                    ) -> sp.csr_matrix:  # fmt: skip
+    """Cosine item-kNN from the sparse co-occurrence, for catalogues beyond `DENSE_MAX_POSTS`."""
+    x = sp.csr_matrix(train, dtype=np.float32)
+    co = (x.T @ x).tocsr()
+    norms = np.sqrt(np.asarray(co.diagonal(), np.float32))
+    co.setdiag(0)
+    co.eliminate_zeros()
+    coo = co.tocoo()
+    sim = coo.data / (norms[coo.row] * norms[coo.col] + shrink + 1e-9)
+    return _prune_rows(sp.csr_matrix((sim, (coo.row, coo.col)), shape=co.shape), k)
+
+
+def _prune_rows(matrix: sp.csr_matrix, k: int) -> sp.csr_matrix:
+    matrix = matrix.tocsr()
+    matrix.data[matrix.data < 0] = 0.0
+    matrix.eliminate_zeros()
+    counts = np.diff(matrix.indptr)
+    row_of = np.repeat(np.arange(matrix.shape[0]), counts)
+    order = np.lexsort((-matrix.data, row_of))
+    rank = np.arange(order.size) - np.repeat(matrix.indptr[:-1], counts)
+    keep = order[rank < k]
+    return sp.csr_matrix(
+        (matrix.data[keep], (row_of[keep], matrix.indices[keep])), shape=matrix.shape,
+        dtype=np.float32,
+    )  # fmt: skip
+
+
+def validation_examples(
+    state: PipelineState,
+    config: FeedConfig,
+    train: InteractionLog,
+    valid: InteractionLog,
+    *,
+    seed: int = 0,
+    max_users: int = MAX_USERS,
+    first: int | None = None,
+    moods: Mapping[int, tuple[str, Matrix]] | None = None,
+) -> list[Example]:
+    """Validation users' pools (at most `max_users`, sampled) with their held-out posts.
+
+    Default: the warm users (at least `cold_start_min_events` events) with their history.
+    `first=n`: users with at least n events, served their first n only, as users the model never
+    saw (the cold path when n is under `cold_start_min_events`). `moods`: user -> (mood, vector):
+    those users with no events and that mood.
+    """
+    histories = split_by_user(train)
+    targets = split_by_user(valid)
+    need = config.cold_start_min_events if first is None else first
+    eligible = sorted(u for u in targets if len(histories.get(u, ())) >= need)
+    if moods is not None:
+        eligible = [u for u in eligible if u in moods]
+    users = np.asarray(eligible, np.int64)
+    if users.size > max_users:
+        users = np.sort(np.random.default_rng(seed).choice(users, max_users, replace=False))
+    sources = default_sources()
+    examples = []
+    for user in users.tolist():
+        history = histories.get(user, InteractionLog.empty())
+        mood, vector = moods[user] if moods is not None else (None, None)
+        events = history if first is None else history.select(np.arange(min(first, len(history))))
+        if moods is not None:
+            events = InteractionLog.empty()
+        served_as = user if first is None and moods is None else new_user(user, len(events))
+        _, pool = request_pool(state, config, sources, served_as, events,
+                               mood=mood, mood_vector=vector)  # fmt: skip
+        truth = np.setdiff1d(state.index.rows_of(targets[user].post_ids), [-1])
+        truth = np.setdiff1d(truth, state.index.rows_of(history.post_ids))
+        if truth.size:
+            examples.append(Example(pool, np.isin(pool.rows, truth), int(truth.size)))
+    return examples
+
+
+def new_user(user_id: int, n_events: int) -> int | None:
+    """The id a cut-history user is served as: known to the feed (if they have events), never
+    seen by the model (a cut history must not meet an embedding trained on the whole one)."""
+    return NEW_USER - user_id if n_events else None
+
+
+def leading_moods(histories: Mapping[int, InteractionLog], catalog: PostCatalog) -> dict[int, str]:
+    """Each user's most frequent leading mood term over their posts (users with none left out)."""
+    first = {int(p): terms[0] for p, terms in zip(catalog.post_ids, catalog.mood_terms, strict=True)
+             if terms}  # fmt: skip
+    moods: dict[int, str] = {}
+    for user, log in histories.items():
+        counts = Counter(first[p] for p in log.post_ids.tolist() if p in first)
+        if counts:
+            moods[user] = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+    return moods
+
+
+def learn_cold_weights(
+    state: PipelineState,
+    config: FeedConfig,
+    train: InteractionLog,
+    valid: InteractionLog,
+    moods: Mapping[int, tuple[str, Matrix]],
+    *,
+    seed: int = 0,
+) -> dict[str, float]:
+    """The cold path's weights (`cold.<source>`), learned on validation users cut to their first
+    1 and 2 events, and with no events but their own leading mood."""
+    examples = [
+        e
+        for first in range(1, config.cold_start_min_events)
+        for e in validation_examples(
+            state, config, train, valid, seed=seed, first=first, max_users=MAX_USERS // 2
+        )  # fmt: skip
+    ]
+    examples += validation_examples(state, config, train, valid, seed=seed, moods=moods,
+                                    first=0, max_users=MAX_USERS // 2)  # fmt: skip
+    learned, _ = learn_weights(examples, config.weights_for({}, cold=True))
+    return {f"{COLD}{k}": v for k, v in learned.items()}
+
+
+def learn_weights(
+    examples: Sequence[Example], start: Mapping[str, float]
+) -> tuple[dict[str, float], float]:
+    """Coordinate ascent over `WEIGHT_GRID` on NDCG@10 + 0.25 Recall@50 of the ranked pools,
+    from the better of `start` and the best single source."""
+    columns = sorted({c for e in examples for c in e.pool.columns})
+    if not columns:
+        return {}, 0.0
+    stacked = _Stacked(examples, columns)
+    starts = [np.asarray([start.get(c, 0.5) for c in columns], np.float32)]
+    starts += [np.eye(len(columns), dtype=np.float32)[i] for i in range(len(columns))]
+    scored = [stacked.objective(w) for w in starts]
+    best = max(scored)
+    weights = starts[scored.index(best)]  # the configured start, or the best single source
+    for _ in range(ROUNDS):
+        for i in range(len(columns)):
+            for value in WEIGHT_GRID:
+                if value == weights[i]:
+                    continue
+                trial = weights.copy()
+                trial[i] = value
+                score = stacked.objective(trial) if trial.any() else -1.0
+                if score > best + 1e-6:
+                    best, weights = score, trial
+    learned = {c: round(float(w), 3) for c, w in zip(columns, weights, strict=True)}
+    log.info("serving_weights_learned", weights=learned, objective=round(best, 4))
+    return learned, float(best)
+
+
+class _Stacked:
+    """Every example's pool in one matrix, so one weight vector is scored in a few array ops."""
+
+    def __init__(self, examples: Sequence[Example], columns: list[str]) -> None:
+        at = {c: i for i, c in enumerate(columns)}
+        parts = []
+        for e in examples:
+            full = np.zeros((e.pool.rows.size, len(columns)), np.float32)
+            full[:, [at[c] for c in e.pool.columns]] = e.pool.signals
+            parts.append(full)
+        self.signals = np.concatenate(parts) if parts else np.zeros((0, len(columns)), np.float32)
+        self.prior = np.concatenate([e.pool.prior for e in examples]) if examples else np.zeros(0)
+        self.rows = np.concatenate([e.pool.rows for e in examples]) if examples else np.zeros(0)
+        self.hits = np.concatenate([e.hits for e in examples]) if examples else np.zeros(0, bool)
+        sizes = [e.pool.rows.size for e in examples]
+        self.user = np.repeat(np.arange(len(examples)), sizes)
+        self.start = np.repeat(np.cumsum([0, *sizes[:-1]]), sizes) if sizes else self.user
+        n_truth = np.asarray([e.n_truth for e in examples])
+        self.idcg = np.asarray([np.sum(1 / np.log2(np.arange(2, min(t, 10) + 2))) for t in n_truth])
+        self.n_truth = n_truth
+        self.n_users = max(len(examples), 1)
+
+    def objective(self, weights: FloatArray) -> float:
+        scores = (self.signals @ weights + self.prior).astype(np.float64)
+        spread = float(np.abs(scores).max(initial=0.0)) + 1.0
+        order = np.argsort(self.user * (4 * spread) - scores, kind="stable")
+        position = np.arange(order.size) - self.start[order]  # rank within the user's pool
+        hit = self.hits[order]
+        user = self.user[order]
+        top10 = hit & (position < 10)
+        gains = np.bincount(user[top10], 1 / np.log2(position[top10] + 2), self.n_users)
+        ndcg = (gains / np.maximum(self.idcg, 1e-9)).sum() / self.n_users
+        found = np.bincount(user[hit & (position < 50)], minlength=self.n_users)
+        recall = (found / np.maximum(self.n_truth, 1)).sum() / self.n_users
+        return float(ndcg + RECALL_WEIGHT * recall)
