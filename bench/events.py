@@ -218,7 +218,8 @@ def main() -> None:
     args = parser.parse_args()
     print(
         "| backend | batch | clients | events stored | seconds | events/s "
-        "| batch ms p50 / p95 / max | batch ms p50, first -> last tenth | resend check |"
+        "| batch ms p50 / p95 / max | batch ms p50, first -> last tenth | resend check "
+        "| like -> next /feed |"
     )
     print("|---|---:|---:|---:|---:|---:|---|---|---|---|")
     with tempfile.TemporaryDirectory(prefix="videorec-bench-events-") as tmp:
