@@ -9,8 +9,10 @@ given a catalogue of posts and users; `videorec serve` runs in a subprocess on l
 waited for until its feed state is built (`/ready`). Then `--events` events (55% views, 15%
 likes, 5% inspires, 25% ratings; 1 in 20 from a username never seen, which creates a user) are
 posted in batches of `--batch` by `--clients` threads, timed end to end (HTTP, JSON, validation,
-user and post look-ups, insert, commit). Finally the first tenth of the batches is resent, and
-the stored count must not change (idempotency), which is timed too.
+user and post look-ups, insert, commit). Then the first tenth of the batches is resent, and
+the stored count must not change (idempotency), which is timed too. Last, five times: a user's
+top post is liked through `POST /events` and a new `GET /feed` must not show it (the time from
+the POST's start to the GET's answer is reported).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import socket
 import statistics
 import subprocess
 import sys
@@ -69,6 +72,9 @@ def stored_events(url: str) -> int:
 
 
 def start_server(url: str, var_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    with socket.socket() as probe:  # a server already there would answer /ready for us
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            raise SystemExit(f"port {port} is in use; pass --port")
     env = {**os.environ, "VIDEOREC_DATABASE_URL": url, "VIDEOREC_VAR_DIR": str(var_dir),
            "VIDEOREC_LOG_LEVEL": "WARNING",
            "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}  # fmt: skip
@@ -77,6 +83,8 @@ def start_server(url: str, var_dir: Path, port: int) -> subprocess.Popen[bytes]:
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
     deadline = time.monotonic() + 900
     while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"videorec serve exited with {server.returncode}")
         try:
             ready = httpx.get(f"http://127.0.0.1:{port}/ready", timeout=2)
             if ready.status_code == 200 and ready.json()["checks"].get("feed") == "ready":
@@ -131,6 +139,22 @@ def post_all(
     return time.perf_counter() - started, accepted
 
 
+def like_then_feed(port: int, users: int, tries: int = 5) -> str:
+    """Like the top post of a user's feed, then open a new feed: is it gone, and how fast?"""
+    gone, took = 0, []
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
+        for i in range(tries):
+            username = f"u{users - i}"
+            top = client.get("/feed", params={"username": username}).json()["post"][0]["id"]
+            started = time.perf_counter()
+            like = {"id": f"like-check-{i}", "username": username, "post_id": top, "kind": "like"}
+            client.post("/events", json={"events": [like]}).raise_for_status()
+            after = client.get("/feed", params={"username": username}).json()["post"]
+            took.append(1000 * (time.perf_counter() - started))
+            gone += top not in [p["id"] for p in after]
+    return f"{gone}/{tries} gone, {statistics.median(took):.0f} ms median (POST + GET)"
+
+
 def postgres_database() -> tuple[str, str, str]:
     name = f"videorec_bench_{uuid.uuid4().hex[:8]}"
     admin = make_url(POSTGRES_URL).set(drivername="postgresql").render_as_string(False)
@@ -162,6 +186,7 @@ def run_backend(backend: str, args: argparse.Namespace, tmp: Path) -> None:
             resend = batches[: max(1, len(batches) // 10)]
             again_s, again = post_all(args.port, resend, args.clients)
             after = stored_events(url)
+            reflected = like_then_feed(args.port, args.users)
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -178,7 +203,7 @@ def run_backend(backend: str, args: argparse.Namespace, tmp: Path) -> None:
           f"**{accepted / seconds:,.0f}** | {statistics.median(ms):.0f} / {p95:.0f} / {ms[-1]:.0f}"
           f" | {first:.0f} -> {last:.0f} | "
           f"{resent:,} resent: {again} added, stored {stored:,} -> {after:,}, "
-          f"{resent / again_s:,.0f}/s |")  # fmt: skip
+          f"{resent / again_s:,.0f}/s | {reflected} |")  # fmt: skip
 
 
 def main() -> None:
@@ -193,9 +218,10 @@ def main() -> None:
     args = parser.parse_args()
     print(
         "| backend | batch | clients | events stored | seconds | events/s "
-        "| batch ms p50 / p95 / max | batch ms p50, first -> last tenth | resend check |"
+        "| batch ms p50 / p95 / max | batch ms p50, first -> last tenth | resend check "
+        "| like -> next /feed |"
     )
-    print("|---|---:|---:|---:|---:|---:|---|---|---|")
+    print("|---|---:|---:|---:|---:|---:|---|---|---|---|")
     with tempfile.TemporaryDirectory(prefix="videorec-bench-events-") as tmp:
         for backend in args.backends.split(","):
             run_backend(backend, args, Path(tmp))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -91,6 +92,31 @@ class TestTheNextFeedReflectsEvents:
         synced = session.scalars(select(Interaction.source).where(Interaction.upstream_id > 0))
         assert rows == [("api", "rating", 80, None)]
         assert set(synced) == {"sync"}
+
+
+class TestPopularityCatchesUp:
+    def test_a_burst_of_likes_makes_a_post_trend_after_the_refresh(
+        self, engine, session, settings, text_cache
+    ) -> None:
+        world.populate(session)
+        config = load_feed_config().model_copy(update={"refresh_s": 0.0})
+        app = create_app(settings, engine=engine,
+                         registry=PipelineRegistry(config, text_cache.encode))  # fmt: skip
+        app.dependency_overrides[get_session] = lambda: session
+        with TestClient(app, raise_server_exceptions=False) as api:
+            before = _ids(api.get("/feed", params={"username": "nobody"}).json())
+            post = next(p for p in range(1000, 1120) if p not in before and _public(api, p))
+            likes = [_event(f"burst-{i}", post, username=f"fan-{i}") for i in range(30)]
+            assert api.post("/events", json={"events": likes}).status_code == 200
+            after = api.get("/feed", params={"username": "nobody"}).json()
+
+        assert post in _ids(after)
+
+
+def _public(api: TestClient, post_id: int) -> bool:
+    index = api.app.state.feed.registry._state.index
+    row = int(index.rows_of(np.asarray([post_id]))[0])
+    return bool(index.public[row]) if row >= 0 else False
 
 
 class TestValidation:

@@ -159,7 +159,7 @@ def activate(request: Request, session: SessionDep, version: str) -> Response:
     """Make `version` the active model (htmx asks for confirmation first)."""
     model_versions.activate(session, version)
     refresh = request.app.state.feed.config.refresh_s
-    message = f"Activated {version}. The feed switches to it within {refresh} s."
+    message = f"Activated {version}. The feed switches to it within {refresh:g} s."
     return _render(request, "_models_table.html", {**_models_context(session), "message": message})
 
 
