@@ -157,3 +157,19 @@ class TestSnapshots:
         assert len(list((tmp_path / "s").iterdir())) == 2
         assert after.watermark[0] > before.watermark[0]
         assert not np.array_equal(after.stats.trend, before.stats.trend)
+
+
+class TestModelLoading:
+    def test_the_feed_searches_an_hnsw_index_with_ef_search_512(self, tmp_path) -> None:
+        from tests.training.conftest import tiny_config
+        from videorec.serving.registry import ANN_EF_SEARCH, load_artifact_model
+        from videorec.training import fit, save_artifact
+        from videorec.training.synthetic import synthetic_data
+
+        log, catalog = synthetic_data(users=40, posts=60, interactions=800, seed=3)
+        config = tiny_config(epochs=1)
+        config.ranker.enabled = False
+        config.index.hnsw_above = 10  # 60 posts: an HNSW index, as above 50k by default
+        folder = save_artifact(fit(log, catalog, config), tmp_path, version="v1")
+        model = load_artifact_model(str(folder))
+        assert model.index.hnsw.efSearch == ANN_EF_SEARCH == 512  # type: ignore[attr-defined]
