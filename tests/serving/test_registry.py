@@ -13,7 +13,7 @@ from videorec.api.app import create_app
 from videorec.features.text import EmbeddingCache
 from videorec.kit.db import make_engine, make_sessionmaker
 from videorec.serving.config import load_feed_config
-from videorec.serving.registry import PipelineRegistry
+from videorec.serving.registry import WARM_MOOD, PipelineRegistry
 from videorec.settings import Settings
 from videorec.storage import migrate
 
@@ -45,6 +45,29 @@ class TestWarmUp:
         assert registry.status == "ready"
         assert registry._state is not None
         assert len(registry._state.index) == 120
+        engine.dispose()
+
+    def test_warm_up_loads_the_mood_encoder_before_it_says_ready(self, tmp_path) -> None:
+        moods: list[str] = []
+        loaded = threading.Event()
+
+        def slow_mood_encoder(texts: list[str]):  # type: ignore[no-untyped-def]
+            loaded.wait(30)  # the text model loading
+            moods.extend(texts)
+            return EmbeddingCache().encode(texts)
+
+        engine = make_engine(_world_database(tmp_path))
+        registry = PipelineRegistry(load_feed_config(), EmbeddingCache().encode,
+                                    sessionmaker=make_sessionmaker(engine),
+                                    mood_encoder=slow_mood_encoder)  # fmt: skip
+        registry.warm_up()
+        while registry._state is None:
+            time.sleep(0.01)
+        assert registry.status == "building"  # state built, text model still loading
+        loaded.set()
+        _wait_ready(registry)
+        assert registry.status == "ready"
+        assert moods == [WARM_MOOD]
         engine.dispose()
 
     def test_without_a_sessionmaker_the_first_request_builds_it(self) -> None:

@@ -79,6 +79,10 @@ def load_artifact_model(path: str) -> FeedModel:
     return model
 
 
+WARM_MOOD = "calm"
+"""A mood encoded during warm-up, which loads the text model before `/ready` says ready."""
+
+
 class PipelineRegistry:
     """Holds and refreshes the `PipelineState`.
 
@@ -119,9 +123,9 @@ class PipelineRegistry:
     @property
     def status(self) -> str:
         """ "ready", "building" (warm-up running) or "on first request" (not built yet)."""
-        if self._state is not None:
-            return "ready"
-        return "building" if self._warming else "on first request"
+        if self._warming:
+            return "building"
+        return "ready" if self._state is not None else "on first request"
 
     def warm_up(self) -> None:
         """Start building the state in a background thread; no-op without a sessionmaker.
@@ -142,6 +146,9 @@ class PipelineRegistry:
                     with self.sessionmaker() as db:
                         self._state = self.build(db)
                     self._checked = time.monotonic()
+            # A state loaded from a snapshot never touched the text model: load it now, so the
+            # first request with a `mood` does not wait ~10 s for it (/ready waits instead).
+            self.mood_vector(WARM_MOOD)
         except Exception as exc:  # e.g. the database is down or not migrated yet
             log.warning("feed_state_warm_up_failed", error=f"{type(exc).__name__}: {exc}")
         finally:
