@@ -143,7 +143,7 @@ def start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[
     return server
 
 
-def wait_ready(base: str, headers: dict[str, str], seconds: float = 300) -> None:
+def wait_ready(base: str, headers: dict[str, str], seconds: float = 900) -> None:
     """Until both workers answer /feed (each builds its feed state at start-up)."""
     deadline = time.monotonic() + seconds
     ok = 0
