@@ -243,6 +243,7 @@ def main() -> None:
     parser.add_argument("--cursors", type=int, default=40, help="cursors replayed after the kill")
     parser.add_argument("--interval", type=int, default=30, help="seconds per reported interval")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # still drop the database
 
     name = f"videorec_soak_{uuid.uuid4().hex[:8]}"
     db_url = make_url(args.postgres).set(database=name).render_as_string(False)
