@@ -32,9 +32,16 @@ class CandidateSourceContract:
         if not self.needs_history:
             assert found
 
-    def test_unknown_user_gets_no_error(self, feed_world: Any) -> None:
+    def test_unknown_user_gets_what_a_user_without_history_gets(self, feed_world: Any) -> None:
+        """An id never seen has no history: it is served as a newcomer, never an error, and a
+        source that works without history still finds posts for it (public ones only)."""
         found = self._fetch(feed_world, 999_999_999)
-        assert all(c.post_id == feed_world.index.post_ids[c.row] for c in found)
+        assert found == self._fetch(feed_world, None)
+        if self.needs_history:
+            assert found == []
+        else:
+            assert found
+        assert all(feed_world.index.public[c.row] for c in found)
 
     def test_respects_the_limit(self, feed_world: Any) -> None:
         for limit in (0, 1, 7):

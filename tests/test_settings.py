@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
 from videorec.settings import Settings
 
@@ -35,3 +36,33 @@ def test_dotenv_file_is_read(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
 def test_bad_log_level_is_rejected() -> None:
     with pytest.raises(ValueError, match="unknown log level"):
         Settings(log_level="LOUD")
+
+
+def test_production_turns_auth_and_a_rate_limit_on_and_development_does_not() -> None:
+    production = Settings(env="production")
+    assert production.auth_required is True
+    assert production.requests_per_window == (600, 60.0)
+    development = Settings(env="development")
+    assert development.auth_required is False
+    assert development.requests_per_window is None
+    assert Settings(env="production", auth_required=False, rate_limit="off").auth_required is False
+    assert Settings(env="production", rate_limit="off").requests_per_window is None
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [
+        ("5/minute", (5, 60.0)),
+        ("10 / seconds", (10, 1.0)),
+        ("1000/hour", (1000, 3600.0)),
+        ("7/day", (7, 86400.0)),
+    ],
+)
+def test_rate_limits_parse(text: str, parsed: tuple[int, float]) -> None:
+    assert Settings(rate_limit=text).requests_per_window == parsed
+
+
+@pytest.mark.parametrize("text", ["5/week", "0/minute", "minute", "-1/second", "5 per minute"])
+def test_a_bad_rate_limit_is_refused(text: str) -> None:
+    with pytest.raises(ValidationError, match="not like 600/minute"):
+        Settings(rate_limit=text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -208,15 +209,51 @@ class TestModelPath:
     def _client(self, engine, session, settings, loader):
         return _feed_client(engine, session, settings, self.cache, loader)
 
-    def test_the_active_model_ranks_and_is_named(self, engine, session, settings) -> None:
+    def _page(self, engine, session, settings, loader, username: str = "fan0") -> dict:
+        with self._client(engine, session, settings, loader) as client:
+            return client.get("/feed", params={"username": username}).json()
+
+    def test_the_active_model_changes_the_order_and_is_named(self, engine, session,
+                                                             settings) -> None:  # fmt: skip
         world.populate(session)
+        without = self._page(engine, session, settings, None)
+        assert without["model_version"] is None
         session.add(ModelVersion(version="toy-1", path="unused", is_active=True))
         session.flush()
-        ids = __import__("numpy").arange(1000, 1120)
-        with self._client(engine, session, settings, lambda _p: ToyModel(ids)) as client:
-            body = client.get("/feed", params={"username": "fan0"}).json()
+        ids = np.arange(1000, 1120)
+        public = {int(r["id"]) for r in world.post_rows(120, 7) if r["public"]}
+        favourite = min(public - set(_ids(without)) - _engaged(session, 50_000))
+        body = self._page(engine, session, settings, lambda _p: FavouriteModel(ids, favourite))
         assert body["model_version"] == "toy-1"
         assert len(body["post"]) == 20
+        assert _ids(body) != _ids(without)
+        assert favourite in _ids(body)  # the model's favourite, not on the page without it
+
+    def test_a_real_artifact_loads_through_the_registrys_loader(self, engine, session, settings,
+                                                                 tmp_path) -> None:  # fmt: skip
+        """Train a small model on the same world, save it, register it: the default loader
+        (`training.artifact.load_artifact`) serves it, and it changes the order."""
+        from videorec.serving.registry import load_artifact_model
+        from videorec.training import TrainConfig, fit, save_artifact
+
+        rows = world.post_rows(120, 7)
+        config = TrainConfig.model_validate({
+            "seed": 7, "split": {"validation_fraction": 0.2},
+            "features": {"history_length": 10, "use_text": False},
+            "two_tower": {"dim": 8, "hidden": [16], "out_dim": 8, "batch_size": 32, "epochs": 2},
+            "ranker": {"dim": 4, "hidden": [8], "batch_size": 32, "epochs": 1, "rerank_depth": 10},
+        })  # fmt: skip
+        model = fit(world.events(rows, 8, 12, 7), world.catalog(rows), config)
+        folder = save_artifact(model, tmp_path / "models", version="real-1")
+        world.populate(session)
+        without = self._page(engine, session, settings, load_artifact_model)
+        session.add(ModelVersion(version="real-1", path=str(folder), is_active=True))
+        session.flush()
+        body = self._page(engine, session, settings, load_artifact_model)
+        assert without["model_version"] is None
+        assert body["model_version"] == "real-1"
+        assert len(body["post"]) == 20
+        assert _ids(body) != _ids(without)
 
     def test_a_model_that_fails_to_load_means_no_model(self, engine, session, settings) -> None:
         world.populate(session)
@@ -230,6 +267,31 @@ class TestModelPath:
             body = client.get("/feed", params={"username": "fan0"}).json()
         assert body["model_version"] is None
         assert len(body["post"]) == 20
+
+
+class FavouriteModel(ToyModel):
+    """A toy model that puts one post above every other, for every user."""
+
+    def __init__(self, post_ids, favourite: int) -> None:
+        super().__init__(post_ids)
+        self.favourite = favourite
+
+    def retrieve(self, user_id, history, k):
+        ids, sims = super().retrieve(user_id, history, k + 1)
+        keep = ids != self.favourite
+        top = np.concatenate([[self.favourite], ids[keep]])[:k]
+        return top, np.concatenate([[sims.max() + 1], sims[keep]])[:k].astype(np.float32)
+
+    def score(self, user_id, history, post_ids):
+        scores = super().score(user_id, history, post_ids)
+        return np.where(post_ids == self.favourite, scores.max() + 10, scores).astype(np.float32)
+
+
+def _engaged(session, user_id: int) -> set[int]:
+    from videorec.storage.tables import Interaction
+
+    stmt = select(Interaction.post_id).where(Interaction.user_id == user_id)
+    return set(session.scalars(stmt))
 
 
 class TestEmptyAndDocs:

@@ -75,8 +75,9 @@ def server(database, request) -> Iterator[tuple[str, dict[str, str]]]:
         deadline = time.monotonic() + 120
         while True:
             try:
-                if httpx.get(f"{base}/ready", headers=headers, timeout=2).status_code == 200:
-                    break
+                ready = httpx.get(f"{base}/ready", headers=headers, timeout=2)
+                if ready.status_code == 200 and ready.json()["checks"]["feed"] == "ready":
+                    break  # the feed state is built (a busy box can take longer than 30 s)
             except httpx.TransportError:
                 pass
             assert process.poll() is None, "the server exited at start-up"
@@ -91,8 +92,10 @@ def server(database, request) -> Iterator[tuple[str, dict[str, str]]]:
 @pytest.mark.parametrize("server", [False, True], ids=["auth-off", "auth-on"], indirect=True)
 def test_schemathesis_finds_nothing(server, database) -> None:
     base, headers = server
-    first = httpx.get(f"{base}/feed", params={"username": "fan0", "page_size": 5},
-                      headers=headers, timeout=60).json()  # fmt: skip
+    response = httpx.get(f"{base}/feed", params={"username": "fan0", "page_size": 5},
+                         headers=headers, timeout=60)  # fmt: skip
+    assert response.status_code == 200, response.text
+    first = response.json()
     command = [
         sys.executable,
         "-m",
@@ -111,6 +114,7 @@ def test_schemathesis_finds_nothing(server, database) -> None:
         command += ["--header", f"{name}: {value}"]
     env = _environment(database[0], SCHEMATHESIS_HOOKS="tests.fuzz_hooks",
                        VIDEOREC_FUZZ_CURSOR=first["next_cursor"])  # fmt: skip
-    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=540)
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=540,
+                            cwd=database[0])  # fmt: skip
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert "No issues found" in result.stdout

@@ -14,6 +14,10 @@ from videorec.kit.db import make_engine
 from videorec.settings import get_settings
 
 console = Console()
+# uvicorn kills a worker that leaves a health-check ping unanswered this long (its default is 5 s).
+# Importing torch and building the feed state hold the GIL for longer than that on a busy box, so
+# with --workers the workers were killed and restarted in a loop before ever serving.
+WORKER_HEALTHCHECK_TIMEOUT_S = 120
 
 
 def serve(
@@ -34,6 +38,7 @@ def serve(
         workers=workers,
         access_log=False,
         log_level="warning",
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_TIMEOUT_S,
     )
 
 
