@@ -27,10 +27,10 @@ from videorec.features.pipeline import FeaturePipeline
 from videorec.models import builders
 from videorec.training.config import TrainConfig
 from videorec.training.data import EventArrays, pair_labels
-from videorec.training.fit import _ranker_args, _signals, _sizes, _table_tensors, _tower_args
 from videorec.training.observer import SilentObserver
 from videorec.training.recipes.ranker import train_ranker
 from videorec.training.recipes.two_tower import train_two_tower
+from videorec.training.stages import model_sizes, ranker_args, table_tensors, tower_args
 from videorec.training.synthetic import synthetic_data
 
 NO_VALIDATION = {"ndcg@10": 0.0}
@@ -61,16 +61,17 @@ def bench(size: int, args: argparse.Namespace) -> list[str]:
     device = torch.device(args.device)
     started = time.perf_counter()
     log, catalog = synthetic_data(interactions=size, seed=1, **shape_for(size))
-    pipeline = FeaturePipeline.fit(log, catalog, signals=_signals(config),
+    pipeline = FeaturePipeline.fit(log, catalog, signals=config.features.signals(),
                                    history_length=config.features.history_length)  # fmt: skip
     table = pipeline.post_table(catalog, None)
     events = EventArrays.build(log, pipeline, table)
     prepared = time.perf_counter() - started
-    tensors = {k: torch.from_numpy(v).to(device) for k, v in _table_tensors(table).items()}
-    sizes = _sizes(pipeline, table)
+    tensors = {k: torch.from_numpy(v).to(device) for k, v in table_tensors(table).items()}
+    sizes = model_sizes(pipeline)
     positives = events.first_of_pairs()
     tower_examples = int((events.weights[positives] > 0).sum())
-    pairs = min(pair_labels(events, 50.0).positions.shape[0], config.ranker.max_pairs)
+    n_rows = int(table.id_rows.shape[0])
+    pairs = min(pair_labels(events, 50.0, n_rows).positions.shape[0], config.ranker.max_pairs)
     lines = [f"| {size:,} | data + features | {prepared:.1f} s | | |"]
     for stage, examples, batch in (
         ("two-tower", tower_examples, config.two_tower.batch_size),
@@ -80,7 +81,9 @@ def bench(size: int, args: argparse.Namespace) -> list[str]:
         timed = steps if steps <= args.full_steps else args.steps
         torch.manual_seed(0)
         clock, t0 = StepClock(), time.perf_counter()
-        train_one_epoch(stage, config, tensors, sizes, events, pipeline, device, timed, clock)
+        train_one_epoch(
+            stage, config, tensors, sizes, events, pipeline, device, timed, clock, n_rows
+        )
         if device.type == "cuda":
             torch.cuda.synchronize()
         wall, cpu = (e - s for e, s in zip(clock.end, clock.start, strict=True))
@@ -95,21 +98,22 @@ def bench(size: int, args: argparse.Namespace) -> list[str]:
 def train_one_epoch(
     stage: str, config: TrainConfig, tensors: dict[str, torch.Tensor], sizes: dict[str, Any],
     events: EventArrays, pipeline: FeaturePipeline, device: torch.device, steps: int,
-    clock: StepClock,
+    clock: StepClock, n_rows: int,
 ) -> None:  # fmt: skip
     """One epoch (or `steps` steps) of a recipe, without validation."""
     if stage == "two-tower":
-        model = builders.two_tower(tensors, **sizes, **_tower_args(config)).to(device)
+        model = builders.two_tower(tensors, **sizes, **tower_args(config), sparse=True)
         train_two_tower(
-            model, events, pipeline, config.two_tower.model_copy(update={"epochs": 1}),
-            validate=lambda _: NO_VALIDATION, observer=clock, seed=0,
+            model.to(device), events, pipeline, config.two_tower.model_copy(update={"epochs": 1}),
+            n_rows=n_rows, validate=lambda _: NO_VALIDATION, observer=clock, seed=0,
             device=device, max_steps=steps,
         )  # fmt: skip
         return
-    ranker = builders.ranker(tensors, **sizes, **_ranker_args(config)).to(device)
+    retrieval = builders.two_tower(tensors, **sizes, **tower_args(config)).to(device)
+    ranker = builders.ranker(tensors, **sizes, **ranker_args(config), sparse=True).to(device)
     train_ranker(
-        ranker, events, pipeline, config.ranker.model_copy(update={"epochs": 1}),
-        n_rows=int(tensors["id_rows"].shape[0]), validate=lambda _: NO_VALIDATION,
+        ranker, retrieval, events, pipeline, config.ranker.model_copy(update={"epochs": 1}),
+        history=config.two_tower.history, n_rows=n_rows, validate=lambda _: NO_VALIDATION,
         observer=clock, seed=0, device=device, max_steps=steps,
     )  # fmt: skip
 
@@ -118,7 +122,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[200_000, 10_000_000])
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
-    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: default)")
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (0: default)")
     parser.add_argument("--steps", type=int, default=60, help="steps timed on big epochs")
     parser.add_argument("--full-steps", type=int, default=400, help="time a full epoch up to this")
     args = parser.parse_args()

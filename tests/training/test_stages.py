@@ -153,3 +153,18 @@ class TestHeldOutQuality:
         scores = popularity_scores(train, model.post_ids, model.pipeline.signals, len(users))
         popular = evaluate_scores(scores, model.post_ids, users)
         assert ours["ndcg@10"] > popular["ndcg@10"]
+
+
+class TestSequentialUserTower:
+    def test_sasrec_trains_saves_and_loads_with_identical_scores(self, tiny_data, tmp_path) -> None:
+        log, catalog = tiny_data
+        config = tiny_config(epochs=1, user_encoder="sasrec", history="sequence", heads=2)
+        config.ranker.enabled = False
+        model = fit(log, catalog, config, max_steps=3)
+        assert model.two_tower.sequence is not None
+        users = np.array([1, 2, 424_242])
+        histories = [log.select(log.user_ids == u) for u in users]
+        before = model.score_all(users, histories)
+        assert np.isfinite(before).all()
+        loaded = load_artifact(save_artifact(model, tmp_path, version="s1"))
+        np.testing.assert_allclose(loaded.score_all(users, histories), before, atol=1e-5)

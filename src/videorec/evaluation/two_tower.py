@@ -23,7 +23,10 @@ from videorec.features.log import InteractionLog, PostCatalog
 UNKNOWN = -1e9
 VARIANTS: dict[str, dict[str, Any]] = {
     "two-tower": {},
-    "sasrec": {"two_tower": {"user_encoder": "sasrec", "history": "sequence"}},
+    "sasrec": {
+        "features": {"history_length": 50},
+        "two_tower": {"user_encoder": "sasrec", "history": "sequence"},
+    },
 }
 """Evaluation row name -> overrides of the default `TrainConfig`."""
 

@@ -28,8 +28,11 @@ class SignalWeights:
     Attributes:
         view, like, inspire, high_rating: weight of the event (positive evidence).
         low_rating: weight of a rating under `low_below` (negative: evidence against).
-        high_from: a rating at or above this (0-100) is a high rating.
+        high_from: a rating at or above this (0-100) is a high rating (50: the evaluation's
+            positive threshold; ratings average ~29 of 100).
         low_below: a rating under this is a low rating; between the two it counts as a view.
+
+    The one source of these defaults: `training.config.FeatureConfig` reads them from here.
     """
 
     view: float = 1.0

@@ -1,5 +1,8 @@
 """Training: the feature pipeline, two-tower retrieval and the multi-task ranker, end to end.
 
+`fit` runs the stages of `training.stages` in order: prepare -> retrieval -> ranker -> select ->
+assemble.
+
 Pure-Python API (no database), for `videorec train` and for offline evaluation:
 
     from videorec.training import TrainConfig, fit, load_artifact, load_config, save_artifact
@@ -20,7 +23,7 @@ observer=None, max_steps=None) -> LoadedModel`:
     - `text_encoder`: `list[str] -> (n, 384) float32` (default: the offline MiniLM encoder
       through an in-memory `EmbeddingCache`; set `config.features.use_text = False` to skip).
     - `device`: "cpu" or "cuda" (InvalidInput if CUDA is asked for and missing).
-    - Deterministic for a given config seed on CPU.
+    - Deterministic for a given config seed on CPU; runs on `config.threads` torch threads.
 
 `LoadedModel` (satisfies `videorec.serving.scorer.FeedModel`):
     - `version: str`, `post_ids: (m,) int64` ascending, `post_vectors: (m, d) float32` unit rows.
@@ -30,7 +33,9 @@ observer=None, max_steps=None) -> LoadedModel`:
     - `score_all(user_ids, histories) -> (n, m)` over `post_ids`: two-tower inner products for
       all posts, the top `config.ranker.rerank_depth` of each user reordered by the final score
       and lifted above the rest. It does NOT remove seen posts: mask them yourself.
-    - `metrics`: validation metrics of the model ("model") and of popularity ("popularity").
+    - `metrics`: validation metrics of the model ("model") and of popularity ("popularity"), and
+      `select`'s decision ("selection": the ranker is kept only when it beats retrieval alone;
+      otherwise `ranker` is None and scores are the retrieval similarities).
     `user_ids` may hold ids the model never saw (or None): they use the OOV embedding. Each
     history is that user's `InteractionLog`, oldest first (may be empty); only its last
     `config.features.history_length` events are used. `training.split.split_by_user(log)` gives

@@ -31,8 +31,9 @@ class SplitConfig(_Section):
 class FeatureConfig(_Section):
     min_count: int = 1
     """Training events an id needs to get its own embedding row (else the OOV row)."""
-    history_length: int = 30
-    """Recent events pooled by the user tower and the ranker."""
+    history_length: int = 200
+    """Recent events read by the user tower and the ranker (under `set` histories, all of a
+    typical user's events: on MovieLens-100k 200 beat 50 on validation)."""
     recency_half_life_days: float = 14.0
     """A history event's weight halves per this many days before the user's latest event."""
     max_moods: int = 4
@@ -77,9 +78,9 @@ class TwoTowerConfig(_Section):
     layers: int = Field(1, ge=1)
     heads: int = Field(2, ge=1)
     """`sasrec` Transformer blocks and attention heads (heads must divide 6 * dim)."""
-    user_id: bool = True
-    """Give the user tower a user id embedding (trained with `user_dropout`); without it the
-    vector comes from the history alone."""
+    user_id: bool = False
+    """Give the user tower a user id embedding (trained with `user_dropout`); without it (the
+    default: no better on validation) the vector comes from the history alone."""
     user_dropout: float = Field(0.5, ge=0, le=1)
     """Share of examples whose user id is replaced by the unknown row, so the history alone
     learns to carry the user (new and 1-2 event users) and the id cannot memorise."""
@@ -87,7 +88,7 @@ class TwoTowerConfig(_Section):
     negatives: int = Field(1024, ge=0)
     """Uniform negatives shared by a batch on top of the in-batch ones (0: in-batch only)."""
     batch_size: int = 512
-    learning_rate: float = 3e-3
+    learning_rate: float = 0.01
     weight_decay: float = 0.0
     """AdamW weight decay of the dense weights; the id tables (SparseAdam) get none."""
     epochs: int = 20

@@ -82,11 +82,11 @@ def prepare(
         train, validation, table.post_ids, pipeline.signals,
         max_users=config.split.max_validation_users, seed=config.seed,
     )  # fmt: skip
-    tensors = {k: torch.from_numpy(v).to(device) for k, v in _table_tensors(table).items()}
+    tensors = {k: torch.from_numpy(v).to(device) for k, v in table_tensors(table).items()}
     return Prepared(
         config=config, pipeline=pipeline, table=table,
         events=EventArrays.build(train, pipeline, table), valid=valid, tensors=tensors,
-        sizes=_sizes(pipeline), device=device,
+        sizes=model_sizes(pipeline), device=device,
         popularity=_popularity(train, table, pipeline, valid), train_interactions=len(train),
     )  # fmt: skip
 
@@ -224,13 +224,15 @@ def _text(
     return np.concatenate(parts) if parts else encode([])
 
 
-def _table_tensors(table: PostTable) -> dict[str, npt.NDArray[Any]]:
+def table_tensors(table: PostTable) -> dict[str, npt.NDArray[Any]]:
+    """The post table columns the post encoders hold as buffers."""
     return {"id_rows": table.id_rows, "creator_rows": table.creator_rows,
             "category_rows": table.category_rows, "mood_rows": table.mood_rows,
             "dense": table.dense, "text": table.text}  # fmt: skip
 
 
-def _sizes(pipeline: FeaturePipeline) -> dict[str, Any]:
+def model_sizes(pipeline: FeaturePipeline) -> dict[str, Any]:
+    """Vocabulary sizes the builders need (OOV rows included)."""
     return {"n_users": len(pipeline.users), "n_ids": len(pipeline.posts),
             "n_creators": len(pipeline.creators), "n_categories": len(pipeline.categories),
             "n_moods": len(pipeline.moods)}  # fmt: skip
