@@ -14,8 +14,8 @@ import scipy.sparse as sp
 
 from videorec.serving.candidates.base import Candidate, FeedContext, IntArray
 
-RECENT = 50
-"""How many of the user's most recent posts seed the look-up."""
+RECENT = 200
+"""How many of the user's most recent posts seed the look-up (all `history_limit` by default)."""
 NEIGHBOUR_SOURCES = ("ease", "rp3beta", "item_knn")
 """The neighbour-list sources training may fit, in merge order."""
 
