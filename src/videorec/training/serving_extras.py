@@ -257,8 +257,9 @@ def learn_cold_weights(
     *,
     seed: int = 0,
 ) -> dict[str, float]:
-    """The cold path's weights (`cold.<source>`), learned on validation users cut to their first
-    1 and 2 events, and with no events but their own leading mood."""
+    """The cold path's weights (`cold.<source>`): every source's learned on validation users cut
+    to their first 1 and 2 events; then the mood's, on the same users with no events but their
+    own leading mood (the other weights held, so the few-events users decide them)."""
     examples = [
         e
         for first in range(1, config.cold_start_min_events)
@@ -266,28 +267,35 @@ def learn_cold_weights(
             state, config, train, valid, seed=seed, first=first, max_users=MAX_USERS // 2
         )  # fmt: skip
     ]
-    examples += validation_examples(state, config, train, valid, seed=seed, moods=moods,
+    start = config.weights_for({}, cold=True)
+    learned, _ = learn_weights(examples, start)
+    with_mood = validation_examples(state, config, train, valid, seed=seed, moods=moods,
                                     first=0, max_users=MAX_USERS // 2)  # fmt: skip
-    learned, _ = learn_weights(examples, config.weights_for({}, cold=True))
+    mood, _ = learn_weights(with_mood, {**start, **learned}, only=("mood",))
+    learned["mood"] = mood.get("mood", start.get("mood", 0.5))
     return {f"{COLD}{k}": v for k, v in learned.items()}
 
 
 def learn_weights(
-    examples: Sequence[Example], start: Mapping[str, float]
+    examples: Sequence[Example], start: Mapping[str, float], only: Sequence[str] | None = None
 ) -> tuple[dict[str, float], float]:
     """Coordinate ascent over `WEIGHT_GRID` on NDCG@10 + 0.25 Recall@50 of the ranked pools,
-    from the better of `start` and the best single source."""
+    from the better of `start` and the best single source (`only`: move just these columns,
+    from `start`)."""
     columns = sorted({c for e in examples for c in e.pool.columns})
     if not columns:
         return {}, 0.0
     stacked = _Stacked(examples, columns)
     starts = [np.asarray([start.get(c, 0.5) for c in columns], np.float32)]
-    starts += [np.eye(len(columns), dtype=np.float32)[i] for i in range(len(columns))]
+    if only is None:
+        starts += [np.eye(len(columns), dtype=np.float32)[i] for i in range(len(columns))]
     scored = [stacked.objective(w) for w in starts]
     best = max(scored)
     weights = starts[scored.index(best)]  # the configured start, or the best single source
     for _ in range(ROUNDS):
         for i in range(len(columns)):
+            if only is not None and columns[i] not in only:
+                continue
             for value in WEIGHT_GRID:
                 if value == weights[i]:
                     continue
