@@ -43,12 +43,12 @@ class TestLearnWeights:
 
 
 class TestNeighbourLists:
-    def test_top_per_row_keeps_the_k_best_positive(self) -> None:
-        dense = np.asarray([[0, 3, -1, 2], [1, 0, 0, 0], [0, 0, 0, 0]], np.float32)
+    def test_top_per_row_keeps_the_k_largest_by_magnitude(self) -> None:
+        dense = np.asarray([[0, 3, -4, 2], [1, 0, 0, 0], [0, 0, 0, 0]], np.float32)
         kept = top_per_row(dense, 2).toarray()
-        np.testing.assert_array_equal(kept, [[0, 3, 0, 2], [1, 0, 0, 0], [0, 0, 0, 0]])
+        np.testing.assert_array_equal(kept, [[0, 3, -4, 0], [1, 0, 0, 0], [0, 0, 0, 0]])
         np.testing.assert_array_equal(top_per_row(sp.csr_matrix(dense), 1).toarray(),
-                                      [[0, 3, 0, 0], [1, 0, 0, 0], [0, 0, 0, 0]])  # fmt: skip
+                                      [[0, 0, -4, 0], [1, 0, 0, 0], [0, 0, 0, 0]])  # fmt: skip
 
     def test_sparse_item_knn_links_co_watched_posts(self) -> None:
         x = sp.csr_matrix(np.asarray([[1, 1, 0, 0], [1, 1, 0, 0], [0, 0, 1, 1]], np.float32))
