@@ -128,3 +128,13 @@ def test_learned_cold_weights_apply_only_to_the_cold_path() -> None:
     assert config.weights_for(learned, cold=True)["trending"] == 4.0
     off = config.model_copy(update={"use_learned_weights": False})
     assert off.weights_for(learned, cold=True)["trending"] == 2.0
+
+
+def test_cold_mood_gives_the_most_popular_posts_tagged_with_it(feed_world) -> None:
+    from videorec.serving.candidates import MoodSource
+
+    found = MoodSource().fetch(feed_world.context(None, mood="funny", cold=True), 10)
+    rows = [c.row for c in found]
+    assert all("funny" in feed_world.catalog.mood_terms[r] for r in rows)
+    trend = feed_world.stats.trend[rows]
+    assert (np.diff(trend) <= 0).all()

@@ -1,6 +1,7 @@
 """Merge the sources' candidates and rank them: a weighted blend of sources and the model.
 
-Every source's list is turned into rank scores (1 for its best, ~0 for its last); the active
+Every source's list is turned into a column in [0, 1]: the item-to-item sources' own scores over
+their best one (`SCORED`), the others' rank scores (1 for its best, ~0 for its last); the active
 model's score of every candidate becomes a rank score too (column `model`). A post's score is
 the weighted sum of its columns plus a small popularity prior. The weights are the ones learned
 on validation at train time (stored in the artifact, `FeedContext.weights`) unless the config
@@ -24,6 +25,8 @@ from videorec.serving.config import FeedConfig
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float32]
 MODEL = "model"
+SCORED = frozenset({"ease", "rp3beta", "item_knn", "covisit"})
+"""Sources whose own scores (scaled to their best) are the column, rather than rank scores."""
 PRIOR = 0.05
 """Weight of the (max-normalised) time-decayed popularity added to every candidate."""
 
@@ -76,7 +79,7 @@ def gather(ctx: FeedContext, lists: list[list[Candidate]]) -> Pool:
     signals = np.zeros((rows.size, width), np.float32)
     reasons = np.full((rows.size, width), "", dtype=object)
     column = np.repeat(np.arange(len(lists)), [len(cands) for cands in lists])
-    parts = np.concatenate([rank_scores(len(cands)) for cands in lists]) if lists else column
+    parts = np.concatenate([_signal(cands) for cands in lists]) if lists else column
     np.add.at(signals, (inverse, column), parts)
     reasons[inverse[::-1], column[::-1]] = [c.reason for c in reversed(found)]  # first one wins
     if use_model:
@@ -118,6 +121,17 @@ def pool_scores(pool: Pool, weights: FloatArray) -> FloatArray:
 def ranked_order(rows: IntArray, scores: FloatArray) -> IntArray:
     """Positions of the rows best first (ties: lower row first)."""
     return np.lexsort((rows, -scores)).astype(np.int64)
+
+
+def _signal(cands: list[Candidate]) -> FloatArray:
+    """A list's column: its scores over its best score for the item-to-item sources (whose
+    summed weights say how strongly the history points at a post), else rank scores."""
+    if cands[0].source in SCORED:
+        scores = np.fromiter((c.score for c in cands), np.float32, count=len(cands))
+        top = float(scores.max(initial=0.0))
+        if top > 0:
+            return np.clip(scores / top, 0.0, 1.0).astype(np.float32)
+    return rank_scores(len(cands))
 
 
 def _model_rank(ctx: FeedContext, rows: IntArray) -> FloatArray:

@@ -2,8 +2,8 @@
 
 1. **Neighbour lists** (the sources that win offline, made servable): EASE, RP3beta and item-kNN
    are tuned on the validation part (the evaluation's grids) and fitted on the training part;
-   each post keeps its `NEIGHBOURS_PER_POST` strongest positive neighbours. EASE, RP3beta and the
-   dense item-kNN hold an items x items matrix (EASE inverts it: O(n^3) time, ~16 n^2 bytes;
+   each post keeps its `NEIGHBOURS_PER_POST` strongest neighbours (by magnitude). EASE, RP3beta
+   and the dense item-kNN hold an items x items matrix (EASE inverts it: O(n^3) time, ~16 n^2 bytes;
    5,000 posts take seconds and 0.4 GB), so they run up to `DENSE_MAX_POSTS` posts. Beyond
    that only the sparse item-kNN runs (cosine from the sparse co-occurrence XᵀX, cost
    Σ_users events², memory ∝ co-occurring pairs).
@@ -48,7 +48,7 @@ log = structlog.get_logger(__name__)
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float32]
 
-NEIGHBOURS_PER_POST = 200
+NEIGHBOURS_PER_POST = 400
 DENSE_MAX_POSTS = 15_000
 """The largest catalogue for EASE, RP3beta and the dense item-kNN (~3.6 GB for EASE at 15k)."""
 WEIGHT_GRID = (0.0, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
@@ -142,18 +142,19 @@ def lists_from_models(
 
 
 def top_per_row(matrix: FloatArray | sp.spmatrix, k: int) -> sp.csr_matrix:
-    """The k largest positive entries of each row, as CSR float32."""
+    """The k largest entries of each row by magnitude (EASE's negative weights count: they push
+    posts down), as CSR float32."""
     if sp.issparse(matrix):
         return _prune_rows(sp.csr_matrix(matrix, dtype=np.float32), k)
     dense = np.asarray(matrix, np.float32)
     n = dense.shape[1]
     if k < n:
-        cols = np.argpartition(-dense, k - 1, axis=1)[:, :k]
+        cols = np.argpartition(-np.abs(dense), k - 1, axis=1)[:, :k]
     else:
         cols = np.broadcast_to(np.arange(n), dense.shape)
     rows = np.broadcast_to(np.arange(dense.shape[0])[:, None], cols.shape)
     values = dense[rows, cols]
-    keep = values > 0
+    keep = values != 0
     return sp.csr_matrix((values[keep], (rows[keep], cols[keep])), shape=dense.shape)
 
 
@@ -172,11 +173,10 @@ def sparse_item_knn(train: sp.csr_matrix, k: int = NEIGHBOURS_PER_POST, shrink: 
 
 def _prune_rows(matrix: sp.csr_matrix, k: int) -> sp.csr_matrix:
     matrix = matrix.tocsr()
-    matrix.data[matrix.data < 0] = 0.0
     matrix.eliminate_zeros()
     counts = np.diff(matrix.indptr)
     row_of = np.repeat(np.arange(matrix.shape[0]), counts)
-    order = np.lexsort((-matrix.data, row_of))
+    order = np.lexsort((-np.abs(matrix.data), row_of))
     rank = np.arange(order.size) - np.repeat(matrix.indptr[:-1], counts)
     keep = order[rank < k]
     return sp.csr_matrix(
@@ -257,8 +257,9 @@ def learn_cold_weights(
     *,
     seed: int = 0,
 ) -> dict[str, float]:
-    """The cold path's weights (`cold.<source>`), learned on validation users cut to their first
-    1 and 2 events, and with no events but their own leading mood."""
+    """The cold path's weights (`cold.<source>`): every source's learned on validation users cut
+    to their first 1 and 2 events; then the mood's, on the same users with no events but their
+    own leading mood (the other weights held, so the few-events users decide them)."""
     examples = [
         e
         for first in range(1, config.cold_start_min_events)
@@ -266,28 +267,35 @@ def learn_cold_weights(
             state, config, train, valid, seed=seed, first=first, max_users=MAX_USERS // 2
         )  # fmt: skip
     ]
-    examples += validation_examples(state, config, train, valid, seed=seed, moods=moods,
+    start = config.weights_for({}, cold=True)
+    learned, _ = learn_weights(examples, start)
+    with_mood = validation_examples(state, config, train, valid, seed=seed, moods=moods,
                                     first=0, max_users=MAX_USERS // 2)  # fmt: skip
-    learned, _ = learn_weights(examples, config.weights_for({}, cold=True))
+    mood, _ = learn_weights(with_mood, {**start, **learned}, only=("mood",))
+    learned["mood"] = mood.get("mood", start.get("mood", 0.5))
     return {f"{COLD}{k}": v for k, v in learned.items()}
 
 
 def learn_weights(
-    examples: Sequence[Example], start: Mapping[str, float]
+    examples: Sequence[Example], start: Mapping[str, float], only: Sequence[str] | None = None
 ) -> tuple[dict[str, float], float]:
     """Coordinate ascent over `WEIGHT_GRID` on NDCG@10 + 0.25 Recall@50 of the ranked pools,
-    from the better of `start` and the best single source."""
+    from the better of `start` and the best single source (`only`: move just these columns,
+    from `start`)."""
     columns = sorted({c for e in examples for c in e.pool.columns})
     if not columns:
         return {}, 0.0
     stacked = _Stacked(examples, columns)
     starts = [np.asarray([start.get(c, 0.5) for c in columns], np.float32)]
-    starts += [np.eye(len(columns), dtype=np.float32)[i] for i in range(len(columns))]
+    if only is None:
+        starts += [np.eye(len(columns), dtype=np.float32)[i] for i in range(len(columns))]
     scored = [stacked.objective(w) for w in starts]
     best = max(scored)
     weights = starts[scored.index(best)]  # the configured start, or the best single source
     for _ in range(ROUNDS):
         for i in range(len(columns)):
+            if only is not None and columns[i] not in only:
+                continue
             for value in WEIGHT_GRID:
                 if value == weights[i]:
                     continue

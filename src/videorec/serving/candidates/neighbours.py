@@ -3,7 +3,8 @@ that win offline, made servable.
 
 Each list is a CSR matrix over catalogue rows (row i: the posts most related to post i and their
 weights, `training/serving_extras.py` keeps the top ones). A user's candidates are the summed
-rows of their recent posts, as the full models score `x_u · B` over the whole history.
+rows of every post of the history the feed reads (`history_limit` events), as the full models
+score `x_u · B` over the whole history.
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ import scipy.sparse as sp
 
 from videorec.serving.candidates.base import Candidate, FeedContext, IntArray
 
-RECENT = 50
-"""How many of the user's most recent posts seed the look-up."""
 NEIGHBOUR_SOURCES = ("ease", "rp3beta", "item_knn")
 """The neighbour-list sources training may fit, in merge order."""
 
@@ -34,7 +33,7 @@ class NeighbourSource:
         matrix = ctx.neighbours.get(self.name)
         if matrix is None or limit <= 0:
             return []
-        rows, scores = summed_rows(ctx, matrix, np.unique(ctx.history_rows[-RECENT:]), limit)
+        rows, scores = summed_rows(ctx, matrix, np.unique(ctx.history_rows), limit)
         return ctx.candidates(rows, scores, self.name, "related to posts you watched")
 
 
