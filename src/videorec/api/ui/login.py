@@ -40,6 +40,8 @@ async def login(request: Request) -> Response:
     form = parse_qs((await request.body()).decode("utf-8", "replace"))
     key = form.get("key", [""])[0]
     target = _safe_next(form.get("next", ["/ui"])[0])
+    if not request.app.state.guard.auth_required:  # nothing to sign in to, no cookie to set
+        return RedirectResponse(target, status_code=303)
     if not key.strip():
         return _form(request, target=target, error="Paste an API key.", status_code=400)
     try:
