@@ -4,11 +4,16 @@ A feed cursor is a token the server signs (HMAC); no fuzzer can forge one, so an
 of the right shape is rightly refused with 400 `invalid_cursor`. In schema-valid (positive)
 cases the generated cursor is therefore replaced by a genuine one the server issued, given in
 VIDEOREC_FUZZ_CURSOR; invalid (negative) cases keep whatever was generated.
+
+Likewise, what a schema cannot state about `POST /events` items: that `post_id` names a stored
+post (VIDEOREC_FUZZ_POST is one) and that `at` is not in the future. Positive cases get a stored
+post and no `at` beyond today; the server rightly rejects the rest item by item (422).
 """
 
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from typing import Any
 
 import schemathesis
@@ -21,4 +26,22 @@ def map_case(context: Any, case: Any) -> Any:
     positive = meta is not None and meta.generation.mode.is_positive
     if positive and isinstance(query, dict) and "cursor" in query:
         query["cursor"] = os.environ["VIDEOREC_FUZZ_CURSOR"]
+    body = case.body
+    if positive and isinstance(body, dict) and isinstance(body.get("events"), list):
+        for item in body["events"]:
+            if isinstance(item, dict):
+                _on_a_stored_post_in_the_past(item)
     return case
+
+
+def _on_a_stored_post_in_the_past(item: dict[str, Any]) -> None:
+    item["post_id"] = int(os.environ["VIDEOREC_FUZZ_POST"])
+    at = item.get("at")
+    if isinstance(at, str):
+        try:
+            when = datetime.fromisoformat(at.replace("Z", "+00:00"))
+        except ValueError:
+            return
+        now = datetime.now(UTC) if when.tzinfo else datetime.now(UTC).replace(tzinfo=None)
+        if when > now:
+            item["at"] = None

@@ -4,6 +4,7 @@ VideorecError (500)
 ├── InvalidInput (400)          bad parameters that pass type validation
 │   └── InvalidCursor (400)     a cursor that is malformed, tampered with or expired
 ├── Unauthorized (401)          no API key, or one that is unknown or revoked
+│   └── SignInRequired (401)    a dashboard page without a live sign-in (redirects to /ui/login)
 ├── Forbidden (403)             a key without the scope the route needs
 ├── NotFound (404)
 ├── PayloadTooLarge (413)       a request body over the size limit
@@ -57,6 +58,10 @@ class Unauthorized(VideorecError):
     @property
     def headers(self) -> dict[str, str]:
         return {"WWW-Authenticate": "Bearer"}
+
+
+class SignInRequired(Unauthorized):
+    """A `/ui` request with no valid key or session cookie: the dashboard sends it to sign in."""
 
 
 class Forbidden(VideorecError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
+import jsonschema_rs
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
@@ -152,6 +153,54 @@ class TestValidation:
         assert stored.keys() == {"ok-1", "ok-2"}
         assert stored["ok-2"] == datetime(2025, 6, 1, 10, 0)
 
+    @pytest.mark.parametrize(
+        ("item", "accepted"),
+        [
+            (_event("s-like", 1002), True),
+            (_event("s-like-null", 1002, rating=None), True),
+            (_event("s-like-rated", 1002, rating=0), False),
+            (_event("s-view-rated", 1002, kind="view", rating=100), False),
+            (_event("s-rating", 1002, kind="rating", rating=0), True),
+            (_event("s-rating-none", 1002, kind="rating"), False),
+            (_event("s-rating-null", 1002, kind="rating", rating=None), False),
+            (_event("s-rating-high", 1002, kind="rating", rating=101), False),
+            (_event("s-rating-whole", 1002, kind="rating", rating=80.0), True),
+            (_event("s-rating-half", 1002, kind="rating", rating=80.5), False),
+            (_event("s-rating-text", 1002, kind="rating", rating="80"), False),
+            (_event("s-post-whole", 1002.0), True),
+            (_event("s-share", 1002, kind="share"), False),
+            ({**_event("s-extra", 1002), "color": "red"}, False),
+        ],
+        ids=lambda value: value["id"] if isinstance(value, dict) else str(value),
+    )
+    def test_the_published_item_schema_accepts_exactly_what_the_server_stores(
+        self, api: TestClient, item: dict, accepted: bool
+    ) -> None:
+        spec = api.get("/openapi.json").json()
+        batch = spec["paths"]["/events"]["post"]["requestBody"]["content"]["application/json"]
+        item_schema = _resolve(batch["schema"], spec)["properties"]["events"]["items"]
+
+        served = api.post("/events", json={"events": [item]})
+
+        assert (served.status_code == 200) is accepted, served.text
+        assert jsonschema_rs.validator_for(item_schema).is_valid(item) is accepted
+
+    @pytest.mark.parametrize("at", [1.7976931348623157e308, 10**30, "9" * 30])
+    def test_a_time_no_calendar_holds_is_rejected_by_index_not_a_500(
+        self, api: TestClient, at: object
+    ) -> None:
+        response = api.post("/events", json={"events": [_event("far", 1002, at=at)]})
+        assert response.status_code == 422, response.text
+        assert [(r["index"], r["field"]) for r in response.json()["rejected"]] == [(0, "at")]
+
+    def test_an_unreadable_body_is_a_documented_400(self, api: TestClient) -> None:
+        response = api.post("/events", content=b'{"events": \xff}',
+                            headers={"Content-Type": "application/json"})  # fmt: skip
+        documented = api.get("/openapi.json").json()["paths"]["/events"]["post"]["responses"]
+        assert response.status_code == 400
+        assert response.json()["status"] == "error"
+        assert "400" in documented
+
     def test_a_repeated_id_within_a_batch_is_stored_once(
         self, api: TestClient, session: Session
     ) -> None:
@@ -181,3 +230,9 @@ class TestValidation:
         )
         assert response.status_code == 422
         assert response.json()["status"] == "error"
+
+
+def _resolve(schema: dict, spec: dict) -> dict:
+    """`schema`, or the component it points at (`{"$ref": "#/components/schemas/X"}`)."""
+    ref = schema.get("$ref")
+    return spec["components"]["schemas"][ref.rsplit("/", 1)[1]] if ref else schema

@@ -75,7 +75,8 @@ class TestKeys:
             assert_error(client.get("/posts/all", headers=auth(secret)), 401, "unauthorized")
 
     def test_production_requires_keys_and_development_does_not(self, db, tmp_path) -> None:
-        with make_client(db, tmp_path, env="production") as client:
+        with make_client(db, tmp_path, env="production",
+                         cursor_secret="a-test-secret-not-the-default") as client:  # fmt: skip
             assert_error(client.get("/posts/all"), 401, "unauthorized")
         with make_client(db, tmp_path) as client:
             assert client.get("/posts/all").status_code == 200

@@ -24,6 +24,7 @@ import pytest
 import uvicorn
 from sqlalchemy.orm import Session
 
+from tests.api.helpers import add_key
 from tests.serving import world
 from tests.serving.toy_model import ToyModel
 from videorec.api.app import create_app
@@ -212,3 +213,59 @@ def test_a_model_is_activated_after_confirmation(server: str, watched: Watched) 
     assert page.inner_text("tr[data-version='toy-2'] td:nth-child(3)") == "active"
     watched.shot("models-activated")
     watched.check()
+
+
+@pytest.fixture(scope="module")
+def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """A live server with API keys on (an empty database and one admin key): base URL, key."""
+    tmp = tmp_path_factory.mktemp("ui-auth")
+    engine = make_engine(f"sqlite:///{tmp / 'auth.db'}")
+    migrate.upgrade(engine)
+    admin = add_key(engine, "ops", ["admin"])
+    settings = Settings(database_url=f"sqlite:///{tmp / 'auth.db'}", var_dir=tmp / "var",
+                        auth_required=True)  # fmt: skip
+    uv = uvicorn.Server(uvicorn.Config(create_app(settings, engine=engine), host="127.0.0.1",
+                                       port=_free_port(), log_level="warning"))  # fmt: skip
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not uv.started and time.monotonic() < deadline:
+        time.sleep(0.1)
+    yield f"http://127.0.0.1:{uv.config.port}", admin
+    uv.should_exit = True
+    thread.join(timeout=30)
+    engine.dispose()
+
+
+def test_an_operator_signs_in_with_an_admin_key_and_out_again(
+    guarded: tuple[str, str], watched: Watched
+) -> None:
+    base, admin = guarded
+    page = watched.page
+    page.goto(f"{base}/ui/models")
+    page.wait_for_selector("form#login")
+    assert page.url == f"{base}/ui/login?next=/ui/models"
+
+    page.fill("input[name=key]", "vr_0123456789ab_not-a-real-key")
+    page.click("form#login button")
+    page.wait_for_selector("p.error")
+    assert "unknown or revoked" in page.inner_text("p.error")
+    watched.shot("login-wrong-key")
+
+    page.fill("input[name=key]", admin)
+    page.click("form#login button")
+    page.wait_for_url(f"{base}/ui/models")
+    assert page.is_visible("text=Sign out")
+    watched.shot("login-signed-in")
+    (cookie,) = page.context.cookies()
+    assert (cookie["httpOnly"], cookie["sameSite"], cookie["path"]) == (True, "Strict", "/ui")
+    assert admin not in cookie["value"]
+    assert page.evaluate("document.cookie") == ""  # HttpOnly: no script can read it
+
+    page.click("text=Sign out")
+    page.wait_for_selector("form#login")
+    assert page.context.cookies() == []
+    outside = [u for u in watched.urls if urlsplit(u).hostname != "127.0.0.1"]
+    assert outside == []
+    # the wrong key's 401 is the only console error Chromium reports
+    assert all("401" in error for error in watched.errors)

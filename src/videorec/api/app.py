@@ -24,7 +24,7 @@ from videorec.api.openapi import openapi_builder
 from videorec.api.request_log import RequestLog
 from videorec.api.responses import JSONBytesResponse
 from videorec.api.routes import events, feed, health, posts
-from videorec.api.security import Admin, EventsWriter, FeedReader, Guard
+from videorec.api.security import Admin, EventsWriter, FeedReader, Guard, UiAdmin
 from videorec.api.security.ratelimit import Limiter, LocalBuckets, RedisBuckets
 from videorec.api.ui import install_ui
 from videorec.kit.db import make_engine, make_sessionmaker
@@ -99,7 +99,7 @@ def create_app(
     app.include_router(posts.router, dependencies=[FeedReader])
     app.include_router(feed.router, dependencies=[FeedReader])
     app.include_router(events.router, dependencies=[EventsWriter])
-    install_ui(app, dependencies=[Admin])
+    install_ui(app, dependencies=[UiAdmin])  # a browser signs in at /ui/login
     return app
 
 

@@ -1,7 +1,8 @@
 """The OpenAPI document, with what FastAPI cannot infer stated in it.
 
 - Security: with auth on, a bearer scheme, and 401/403 on every guarded operation.
-- 429 (with `Retry-After`) on every operation that a rate limit covers, and 413 / 504.
+- 429 (with `Retry-After`) on every operation that a rate limit covers, and 413 / 504; 400 where
+  a body is read (bytes that are not UTF-8 fail before validation).
 - `/feed`: `cursor` and `page` exclude each other, as do `category_id` and `project_code`.
   OpenAPI has no keyword for "these parameters exclude each other", so the query is described
   as one exploded (`style: form`) object whose JSON Schema says so (`not: {required: [a, b]}`):
@@ -48,6 +49,8 @@ def _add_errors(spec: dict[str, Any], auth_required: bool) -> None:
             responses = operation.setdefault("responses", {})
             responses.setdefault("413", _error("request body too large"))
             responses.setdefault("504", _error("the request ran past the time limit"))
+            if "requestBody" in operation:
+                responses.setdefault("400", _error("the body cannot be read (not UTF-8 JSON)"))
             if path in OPEN:
                 continue
             limited = _error("rate limit reached")

@@ -2,11 +2,42 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, Field
 
 from videorec.ingestion.events import MAX_BATCH, EventIn
+
+
+def event_item_schema() -> dict[str, Any]:
+    """The JSON Schema of one event, exactly as `EventIn` accepts it: one of two shapes by `kind`.
+
+    `EventIn` checks across fields that `rating` comes with kind=rating and with no other kind,
+    which its own schema cannot say; so the published item is a `oneOf` whose branches have
+    disjoint `kind` values: a rating (rating required, 0-100) or a view/like/inspire (rating
+    absent or null). Derived from `EventIn`, so the fields' rules are written once.
+    """
+    base = EventIn.model_json_schema()
+    fields = base["properties"]
+    kinds = list(get_args(EventIn.model_fields["kind"].annotation))
+    plain_kinds = [kind for kind in kinds if kind != "rating"]
+    score = next(option for option in fields["rating"]["anyOf"] if option.get("type") != "null")
+    rated = {
+        **base,
+        "title": "RatingEvent",
+        "description": "A rating: `rating` (0-100) is required.",
+        "properties": {**fields, "kind": {"type": "string", "const": "rating", "title": "Kind"},
+                       "rating": {**score, "title": "Rating"}},
+        "required": [*base["required"], "rating"],
+    }  # fmt: skip
+    plain = {
+        **base,
+        "title": "PlainEvent",
+        "description": f"A {', '.join(plain_kinds)}: no `rating` (absent or null).",
+        "properties": {**fields, "kind": {"type": "string", "enum": plain_kinds, "title": "Kind"},
+                       "rating": {"type": "null", "title": "Rating"}},
+    }  # fmt: skip
+    return {"title": "EventIn", "description": base["description"], "oneOf": [plain, rated]}
 
 
 class EventBatch(BaseModel):
@@ -17,7 +48,7 @@ class EventBatch(BaseModel):
         Field(
             min_length=1,
             max_length=MAX_BATCH,
-            json_schema_extra={"items": EventIn.model_json_schema()},
+            json_schema_extra={"items": event_item_schema()},
         ),
     ]
 

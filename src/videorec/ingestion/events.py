@@ -28,6 +28,15 @@ USERNAME = r"^[A-Za-z0-9_.@\-]+$"
 EVENT_ID = r"^[\x21-\x7e]+$"
 
 
+def _whole(value: Any) -> Any:
+    """JSON has one number type, and JSON Schema counts 80.0 as the integer 80: so do we.
+    80.5, "80" and true stay what they are, and the strict integer check refuses them."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+Whole = BeforeValidator(_whole)
+
+
 class EventIn(BaseModel):
     """One event as a client sends it."""
 
@@ -36,9 +45,9 @@ class EventIn(BaseModel):
     id: Annotated[str, Field(min_length=1, max_length=128, pattern=EVENT_ID)]
     """The client's event id (printable ASCII, no spaces): resending it adds nothing."""
     username: Annotated[str, Field(min_length=1, max_length=64, pattern=USERNAME)]
-    post_id: Annotated[int, Field(ge=1, le=2**63 - 1, strict=True)]
+    post_id: Annotated[Annotated[int, Field(ge=1, le=2**63 - 1, strict=True)], Whole]
     kind: Literal["view", "like", "inspire", "rating"]
-    rating: Annotated[int | None, Field(ge=0, le=100, strict=True)] = None
+    rating: Annotated[Annotated[int, Field(ge=0, le=100, strict=True)] | None, Whole] = None
     """0-100, required for kind=rating and refused for the other kinds."""
     at: Annotated[datetime | None, BeforeValidator(parse_timestamp)] = None
     """When it happened: ISO 8601 (UTC unless it has an offset) or epoch ms; default now."""

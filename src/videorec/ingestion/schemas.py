@@ -34,16 +34,24 @@ def parse_timestamp(value: Any) -> datetime | None:
     if isinstance(value, bool):
         raise ValueError("a boolean is not a timestamp")
     if isinstance(value, int | float):
-        return from_epoch_ms(int(value))
+        return _from_epoch_ms(value)
     if isinstance(value, str):
         text = value.strip()
         if text.isdigit():
-            return from_epoch_ms(int(text))
+            return _from_epoch_ms(int(text))
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
         if parsed.tzinfo is not None:
             parsed = parsed.astimezone(UTC).replace(tzinfo=None)
         return parsed
     raise ValueError(f"not a timestamp: {type(value).__name__}")
+
+
+def _from_epoch_ms(value: float) -> datetime:
+    """`from_epoch_ms`, with a number no calendar holds (1e308, inf, nan) refused as invalid."""
+    try:
+        return from_epoch_ms(int(value))
+    except (OverflowError, OSError, ValueError) as exc:
+        raise ValueError(f"epoch milliseconds out of range: {value}") from exc
 
 
 def _empty_to_none(value: Any) -> Any:

@@ -3,6 +3,7 @@
 `require_scope("feed:read")` is the one dependency routes use:
 `dependencies=[Depends(require_scope("feed:read"))]`, or the ready-made `FeedReader`,
 `EventsWriter`, `Admin` (and the `...Dep` `Annotated` aliases that also hand over the `Client`).
+`UiAdmin` guards the dashboard: it also takes the signed session cookie that `/ui/login` sets.
 """
 
 from videorec.api.security.dependency import (
@@ -12,6 +13,7 @@ from videorec.api.security.dependency import (
     EventsWriterDep,
     FeedReader,
     FeedReaderDep,
+    UiAdmin,
     require_scope,
 )
 from videorec.api.security.guard import Client, Guard
@@ -30,5 +32,6 @@ __all__ = [
     "FeedReader",
     "FeedReaderDep",
     "Guard",
+    "UiAdmin",
     "require_scope",
 ]

@@ -16,6 +16,7 @@ from fastapi import Depends, Request
 
 from videorec.api.security.guard import Client, Guard
 from videorec.api.security.scopes import ADMIN, EVENTS_WRITE, FEED_READ, SCOPES
+from videorec.api.security.ui_session import require_ui_scope
 from videorec.errors import ConfigurationError
 
 
@@ -48,3 +49,5 @@ Admin = Depends(require_scope(ADMIN))
 FeedReaderDep = Annotated[Client, FeedReader]
 EventsWriterDep = Annotated[Client, EventsWriter]
 AdminDep = Annotated[Client, Admin]
+UiAdmin = Depends(require_ui_scope(ADMIN))
+"""`Admin` for the dashboard's pages: also takes the `/ui/login` session cookie."""

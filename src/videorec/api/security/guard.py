@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -67,8 +68,31 @@ class Guard:
         client = Client(None, (), address)
         if self.auth_required:
             client = self._authenticate(makers, authorization, address)
-            if not grants(list(client.scopes), scope):
-                raise Forbidden(f"this API key lacks the {scope!r} scope")
+        return self._authorise(client, scope)
+
+    def admit_session(
+        self,
+        makers: sessionmaker[Session],
+        prefix: str,
+        proves: Callable[[str], bool],
+        address: str,
+        scope: str,
+    ) -> Client:
+        """Like `admit`, for a signed session of the key with `prefix` (the dashboard's cookie):
+        `proves(stored key hash)` checks the session's signature.
+
+        Raises:
+            Unauthorized: no live key has `prefix`, or the signature does not match it.
+            Forbidden, RateLimited: as `admit`.
+        """
+        known = self._lookup(makers, prefix)
+        if known is None or not proves(known.key_hash):
+            raise Unauthorized("your dashboard session has ended or its key was revoked")
+        return self._authorise(Client(known.name, known.scopes, address), scope)
+
+    def _authorise(self, client: Client, scope: str) -> Client:
+        if self.auth_required and not grants(list(client.scopes), scope):
+            raise Forbidden(f"this API key lacks the {scope!r} scope")
         self._limit(client)
         return client
 

@@ -20,8 +20,8 @@ from starlette.responses import FileResponse, Response
 from starlette.templating import Jinja2Templates
 
 from videorec.api.deps import SessionDep
-from videorec.api.ui import dashboard, explorer
-from videorec.errors import NotFound, VideorecError
+from videorec.api.ui import dashboard, explorer, login
+from videorec.errors import NotFound, SignInRequired, VideorecError
 from videorec.serving.context import FeedRequest
 from videorec.serving.feed import FeedService
 from videorec.storage.repositories import feed as feed_repo
@@ -30,17 +30,20 @@ from videorec.storage.repositories import model_versions
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 
-# Scope hook: the API-key work adds `dependencies=[Depends(require_scope("admin"))]` here.
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
 Text = Annotated[str, Query(max_length=512)]
 
 
 def install_ui(app: FastAPI, dependencies: Sequence[params.Depends] = ()) -> None:
-    """Mount the dashboard's routes (behind `dependencies`) and static files on `app`."""
+    """Mount the dashboard's routes (behind `dependencies`), its open sign-in routes and its
+    static files on `app`. A `SignInRequired` raised by `dependencies` sends the browser to
+    `/ui/login`."""
     app.state.ui_models = OrderedDict()
     app.state.ui_sessions = explorer.MemorySessionStore()
     app.mount("/ui/static", StaticFiles(directory=HERE / "static"), name="ui-static")
+    app.add_exception_handler(SignInRequired, login.sign_in_required)
+    app.include_router(login.router)
     app.include_router(router, dependencies=list(dependencies))
 
 
