@@ -130,7 +130,8 @@ def _signal(cands: list[Candidate]) -> FloatArray:
         scores = np.fromiter((c.score for c in cands), np.float32, count=len(cands))
         top = float(scores.max(initial=0.0))
         if top > 0:
-            return np.clip(scores / top, 0.0, 1.0).astype(np.float32)
+            scaled: FloatArray = np.clip(scores / top, 0.0, 1.0).astype(np.float32)
+            return scaled
     return rank_scores(len(cands))
 
 
