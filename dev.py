@@ -4,9 +4,8 @@ It needs only Python 3.11 and pip. It makes `.venv/` in the checkout, installs t
 dev extras there (again only when `pyproject.toml` changed), then hands over to the tool inside it:
 
 - `up`:   `videorec up`: migrate the database, load demo data and train when needed, then serve.
-- `test`: `pytest` over the suite (SQLite and PostgreSQL/Redis: the servers on 127.0.0.1, else
-          throw-away ones from the `test-servers` extra, else those tests skip; `--slow` adds the
-          long tests).
+- `test`: `pytest --slow` over the whole suite (SQLite and PostgreSQL/Redis: the servers on
+          127.0.0.1, else throw-away ones from the `test-servers` extra, else those tests skip).
 - `lint`: ruff and mypy.
 
 Extra arguments are passed on, e.g. `python3 dev.py test -k feed` or `python3 dev.py up --port 9000`.
@@ -56,7 +55,7 @@ def main(argv: list[str]) -> int:
     verb, rest = (argv[0], argv[1:]) if argv else ("up", [])
     commands = {
         "up": [str(BIN / "videorec"), "up", *rest],
-        "test": [str(BIN / "python"), "-m", "pytest", *rest],
+        "test": [str(BIN / "python"), "-m", "pytest", "--slow", *rest],
         "lint": [str(BIN / "ruff"), "check", "src", "tests", "bench"],
     }
     if verb not in commands:
