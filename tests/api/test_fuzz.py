@@ -72,7 +72,7 @@ def server(database, request) -> Iterator[tuple[str, dict[str, str]]]:
     base = f"http://127.0.0.1:{port}"
     headers = {"Authorization": f"Bearer {admin}"} if auth_on else {}
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300  # a busy 2-core box: torch, the text model, the state
         while True:
             try:
                 ready = httpx.get(f"{base}/ready", headers=headers, timeout=2)
