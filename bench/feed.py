@@ -29,24 +29,18 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
 import numpy as np
-from sqlalchemy import insert
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+sys.path[:0] = [str(ROOT), str(ROOT / "src")]
+
+from bench.synthetic import populate  # noqa: E402
 
 from videorec.kit.db import make_engine  # noqa: E402
-from videorec.storage import migrate  # noqa: E402
-from videorec.storage.tables import Category, Interaction, Post, User  # noqa: E402
 
-MOODS = [["calm", "peaceful"], ["motivational", "energetic"], ["funny", "playful"],
-         ["sad", "emotional"], ["romantic"], ["curious", "thoughtful"]]  # fmt: skip
-TITLES = ["sunset by the lake", "gym workout", "cat prank", "rainy goodbye", "first date",
-          "how volcanoes work", "street food tour", "guitar cover"]  # fmt: skip
 USERS = 100_000
 EVENTS_PER_USER = 5
 PORT = 18401
@@ -69,40 +63,6 @@ response = function(status, headers, body)
   cursor = string.match(body, '"next_cursor":"([^"]+)"')
 end
 """
-
-
-def populate(url: str, n_posts: int, seed: int = 1) -> None:
-    """Write categories, posts, users and events (few distinct texts: encoding stays cheap)."""
-    rng = np.random.default_rng(seed)
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    base = datetime(2025, 1, 1)
-    with engine.begin() as conn:
-        conn.execute(insert(Category), [
-            {"id": c, "name": f"cat{c}", "count": 0, "description": "", "image_url": ""}
-            for c in range(1, 11)
-        ])  # fmt: skip
-        for start in range(0, n_posts, 50_000):
-            conn.execute(insert(Post), [{
-                "id": i, "category_id": int(rng.integers(1, 11)),
-                "title": f"{TITLES[i % len(TITLES)]} #{i % 50}",
-                "owner_username": f"creator{int(rng.integers(5000))}",
-                "created_at": base + timedelta(minutes=int(rng.integers(500_000))),
-                "mood_terms": MOODS[i % len(MOODS)], "view_count": int(rng.integers(1000)),
-                "slug": f"p{i}", "identifier": f"i{i}",
-            } for i in range(start + 1, min(start + 50_000, n_posts) + 1)])  # fmt: skip
-        conn.execute(insert(User), [{"id": u, "username": f"u{u}"} for u in range(1, USERS + 1)])
-        n = USERS * EVENTS_PER_USER
-        users = np.repeat(np.arange(1, USERS + 1), EVENTS_PER_USER)
-        posts = (rng.zipf(1.3, n) % n_posts) + 1
-        kinds = np.asarray(["view", "like", "inspire"])[rng.integers(0, 3, n)]
-        minutes = rng.integers(0, 500_000, n)
-        conn.execute(insert(Interaction), [{
-            "kind": str(k), "upstream_id": i, "user_id": int(u), "post_id": int(p),
-            "occurred_at": base + timedelta(minutes=int(m)),
-        } for i, (u, p, k, m) in enumerate(zip(users, posts, kinds, minutes, strict=True))
-        ])  # fmt: skip
-    engine.dispose()
 
 
 def train_model(url: str, var_dir: Path) -> str:
@@ -281,7 +241,7 @@ def run_size(n_posts: int, seconds: int, tmp: Path, model: bool = False, ann: bo
     url = f"sqlite:///{tmp / f'bench-{n_posts}.db'}"
     var_dir = tmp / f"var-{n_posts}"
     started = time.perf_counter()
-    populate(url, n_posts)
+    populate(url, n_posts, USERS, EVENTS_PER_USER)
     print(f"\n== {n_posts:,} posts, {USERS:,} users, {USERS * EVENTS_PER_USER:,} events "
           f"(setup {time.perf_counter() - started:.0f} s)", flush=True)  # fmt: skip
     if model:

@@ -28,69 +28,30 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
 import numpy as np
 import psycopg
 from redis import Redis
-from sqlalchemy import insert
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+sys.path[:0] = [str(ROOT), str(ROOT / "src")]
+
+from bench.synthetic import populate  # noqa: E402
 
 from videorec.api.security.keys import mint_key  # noqa: E402
 from videorec.kit.db import make_engine, make_sessionmaker  # noqa: E402
-from videorec.storage import migrate  # noqa: E402
 from videorec.storage.repositories import api_keys  # noqa: E402
-from videorec.storage.tables import Category, Interaction, Post, User  # noqa: E402
 
-MOODS = [["calm", "peaceful"], ["motivational", "energetic"], ["funny", "playful"],
-         ["sad", "emotional"], ["romantic"], ["curious", "thoughtful"]]  # fmt: skip
-TITLES = ["sunset by the lake", "gym workout", "cat prank", "rainy goodbye", "first date",
-          "how volcanoes work", "street food tour", "guitar cover"]  # fmt: skip
 LOCUSTFILE = Path(__file__).resolve().parent / "soak" / "locustfile.py"
 
 
-def populate(url: str, n_posts: int, n_users: int, events: int, seed: int = 1) -> str:
+def populate_with_key(url: str, n_posts: int, n_users: int, events: int) -> str:
     """Migrate and fill the database; returns a new `feed:read` API key."""
-    rng = np.random.default_rng(seed)
+    populate(url, n_posts, n_users, events, creators=500)
     engine = make_engine(url)
-    migrate.upgrade(engine)
-    base = datetime(2025, 1, 1)
-    with engine.begin() as conn:
-        conn.execute(insert(Category), [
-            {"id": c, "name": f"cat{c}", "count": 0, "description": "", "image_url": ""}
-            for c in range(1, 11)])  # fmt: skip
-        conn.execute(insert(Post), [{
-            "id": i, "category_id": int(rng.integers(1, 11)),
-            "title": f"{TITLES[i % len(TITLES)]} #{i % 50}",
-            "owner_username": f"creator{int(rng.integers(500))}",
-            "created_at": base + timedelta(minutes=int(rng.integers(500_000))),
-            "mood_terms": MOODS[i % len(MOODS)], "view_count": int(rng.integers(1000)),
-            "slug": f"p{i}", "identifier": f"i{i}",
-        } for i in range(1, n_posts + 1)])  # fmt: skip
-        conn.execute(insert(User), [{"id": u, "username": f"u{u}"} for u in range(1, n_users + 1)])
-        n = n_users * events
-        users = np.repeat(np.arange(1, n_users + 1), events)
-        posts = (rng.zipf(1.3, n) % n_posts) + 1
-        kinds = np.asarray(["view", "like", "inspire"])[rng.integers(0, 3, n)]
-        minutes = rng.integers(0, 500_000, n)
-        conn.execute(
-            insert(Interaction),
-            [
-                {
-                    "kind": str(k),
-                    "upstream_id": i,
-                    "user_id": int(u),
-                    "post_id": int(p),
-                    "occurred_at": base + timedelta(minutes=int(m)),
-                }
-                for i, (u, p, k, m) in enumerate(zip(users, posts, kinds, minutes, strict=True))
-            ],
-        )
     key = mint_key()
     with make_sessionmaker(engine).begin() as session:
         api_keys.add(session, name="soak", prefix=key.prefix, key_hash=key.key_hash,
@@ -252,7 +213,7 @@ def main() -> None:
     redis = Redis.from_url(args.redis)
     server = None
     try:
-        secret = populate(db_url, args.posts, args.users, 5)
+        secret = populate_with_key(db_url, args.posts, args.users, 5)
         env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "VIDEOREC_DATABASE_URL": db_url,
                "VIDEOREC_VAR_DIR": str(tmp / "var"), "VIDEOREC_REDIS_URL": args.redis,
                "VIDEOREC_AUTH_REQUIRED": "true", "VIDEOREC_RATE_LIMIT": "off",
