@@ -6,8 +6,8 @@ cases the generated cursor is therefore replaced by a genuine one the server iss
 VIDEOREC_FUZZ_CURSOR; invalid (negative) cases keep whatever was generated.
 
 Likewise, what a schema cannot state about `POST /events` items: that `post_id` names a stored
-post (VIDEOREC_FUZZ_POST is one) and that `at` is not in the future. Positive cases get a stored
-post and no `at` beyond today; the server rightly rejects the rest item by item (422).
+post (VIDEOREC_FUZZ_POST is one) and that `at` lies between 1970 and now. Positive cases get a
+stored post and no `at` outside that span; the server rightly rejects the rest item by item (422).
 """
 
 from __future__ import annotations
@@ -37,11 +37,13 @@ def map_case(context: Any, case: Any) -> Any:
 def _on_a_stored_post_in_the_past(item: dict[str, Any]) -> None:
     item["post_id"] = int(os.environ["VIDEOREC_FUZZ_POST"])
     at = item.get("at")
+    if isinstance(at, int | float) and not isinstance(at, bool) and at < 0:
+        item["at"] = None  # epoch ms before 1970
     if isinstance(at, str):
         try:
             when = datetime.fromisoformat(at.replace("Z", "+00:00"))
         except ValueError:
             return
         now = datetime.now(UTC) if when.tzinfo else datetime.now(UTC).replace(tzinfo=None)
-        if when > now:
+        if when > now or when.replace(tzinfo=None) < datetime(1970, 1, 1):
             item["at"] = None

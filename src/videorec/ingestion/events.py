@@ -24,6 +24,8 @@ MAX_BATCH = 1000
 """Events accepted in one request."""
 FUTURE_SLACK = timedelta(minutes=5)
 """How far ahead of the server's clock an event's `at` may be (clock skew), no further."""
+EARLIEST = datetime(1970, 1, 1)
+"""No event is older than the Unix epoch (SQLite could not read back a year under 1000)."""
 USERNAME = r"^[A-Za-z0-9_.@\-]+$"
 EVENT_ID = r"^[\x21-\x7e]+$"
 
@@ -115,6 +117,9 @@ def _validate(items: list[Any], now: datetime, result: EventsResult) -> list[_Va
             continue
         if event.at is not None and event.at > now + FUTURE_SLACK:
             result.rejected.append(Rejected(index, "at", "is in the future"))
+            continue
+        if event.at is not None and event.at < EARLIEST:
+            result.rejected.append(Rejected(index, "at", "is before 1970-01-01"))
             continue
         valid.append(_Valid(index, event))
     return valid
