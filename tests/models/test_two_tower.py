@@ -8,7 +8,11 @@ import torch
 
 from tests.models.conftest import SIZES
 from videorec.models import builders
-from videorec.models.two_tower import sampled_softmax_loss
+from videorec.models.two_tower import (
+    full_softmax_loss,
+    multi_target_softmax_loss,
+    sampled_softmax_loss,
+)
 
 USERS = torch.tensor([1, 0])
 HISTORY = torch.tensor([[1, 2], [0, 0]])
@@ -42,6 +46,36 @@ class TestTwoTower:
             loss.backward()
             optimiser.step()
         assert loss.item() < 0.05
+
+
+class TestFullSoftmaxLoss:
+    def test_known_value_over_the_whole_catalogue(self) -> None:
+        users = torch.tensor([[1.0, 0.0]])
+        catalogue = torch.tensor([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]])
+        none = torch.zeros(1, 3, dtype=torch.bool)
+        loss = full_softmax_loss(users, catalogue, torch.tensor([0]), none, 1.0)
+        expected = -math.log(math.e / (math.e + 1 + math.exp(-1)))
+        torch.testing.assert_close(loss.item(), expected, atol=1e-6, rtol=0)
+
+    def test_the_users_other_posts_are_not_negatives_but_the_target_counts(self) -> None:
+        users = torch.tensor([[1.0, 0.0]])
+        catalogue = torch.tensor([[1.0, 0.0], [1.0, 0.0], [-1.0, 0.0]])
+        known = torch.tensor([[True, True, False]])  # the target (0) and another post (1)
+        loss = full_softmax_loss(users, catalogue, torch.tensor([0]), known, 1.0)
+        expected = -math.log(math.e / (math.e + math.exp(-1)))
+        torch.testing.assert_close(loss.item(), expected, atol=1e-6, rtol=0)
+
+
+class TestMultiTargetSoftmaxLoss:
+    def test_mean_over_targets_of_one_softmax_without_the_history(self) -> None:
+        users = torch.tensor([[1.0, 0.0]])
+        catalogue = torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [-1.0, 0.0]])
+        targets = torch.tensor([[True, True, False, False]])
+        seen = torch.tensor([[False, False, True, False]])  # post 2 is history: not a negative
+        loss = multi_target_softmax_loss(users, catalogue, targets, seen, 1.0)
+        total = math.e + 1 + math.exp(-1)
+        expected = -(math.log(math.e / total) + math.log(1 / total)) / 2
+        torch.testing.assert_close(loss.item(), expected, atol=1e-6, rtol=0)
 
 
 class TestSampledSoftmaxLoss:

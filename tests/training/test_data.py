@@ -50,6 +50,41 @@ class TestSetHistories:
         assert first.tolist() != again.tolist()
 
 
+class TestKnownPosts:
+    def test_marks_every_post_of_the_positions_user_and_nothing_else(self) -> None:
+        events = _events([1, 1, 1, 2], [10, 11, 10, 12], [80.0] * 4)
+        n_rows = int(events.rows.max()) + 1
+        known = events.known_posts(np.array([0, 3]), n_rows)
+        assert known.shape == (2, n_rows - 1)
+        user_1 = {int(r) - 1 for r in events.rows[:3]}
+        assert set(np.flatnonzero(known[0]).tolist()) == user_1
+        assert np.flatnonzero(known[1]).tolist() == [int(events.rows[3]) - 1]
+
+
+class TestHoldout:
+    def test_targets_never_enter_the_history_and_every_user_gets_one(self) -> None:
+        # user 1 has post 10 twice: when it is a target, neither event is history
+        events = _events([1, 1, 1, 1, 1, 2], [10, 11, 10, 12, 13, 14], [80.0] * 6)
+        n_rows = int(events.rows.max()) + 1
+        users = np.unique(events.starts)
+        for seed in range(20):
+            split = events.holdout(users, 4, 0.3, np.random.default_rng(seed), n_rows)
+            for b, user in enumerate(users):
+                mine = set(events.rows[user : events.ends[user]].tolist())
+                targets = {int(c) + 1 for c in np.flatnonzero(split.targets[b])}
+                history = set(split.rows[b][split.rows[b] > 0].tolist())
+                assert targets
+                assert not targets & history
+                assert targets | history == mine
+                assert {int(c) + 1 for c in np.flatnonzero(split.seen[b])} == history
+
+    def test_history_is_capped_at_the_length(self) -> None:
+        events = _events([1] * 8, list(range(10, 18)), [80.0] * 8)
+        split = events.holdout(np.array([0]), 3, 0.1, np.random.default_rng(0), 9)
+        assert (split.rows > 0).sum() == 3
+        assert split.weights[split.rows > 0].tolist() == [3.0, 3.0, 3.0]
+
+
 class TestPairLabels:
     def test_wanted_head_agrees_with_the_evaluation_and_low_stars_count(self) -> None:
         # MovieLens-style: every rating (1 star = 20) is relevant to the evaluation.

@@ -155,6 +155,25 @@ class TestHeldOutQuality:
         assert ours["ndcg@10"] > popular["ndcg@10"]
 
 
+    @pytest.mark.parametrize(
+        "two_tower",
+        [{"history": "holdout", "epochs": 60, "patience": 60}, {"full_softmax_up_to": 0}],
+        ids=["holdout-examples", "sampled-softmax"],
+    )
+    def test_other_example_styles_and_losses_beat_popularity(self, tiny_data, two_tower) -> None:
+        log, catalog = tiny_data
+        train, test = temporal_split(log, 0.2)
+        config = tiny_config(**{"epochs": 20, **two_tower})
+        config.ranker.enabled = False
+        model = fit(train, catalog, config)
+        users = validation_set(train, test, model.post_ids, model.pipeline.signals,
+                               max_users=1000, seed=0)  # fmt: skip
+        ours = evaluate_scores(model.score_all(users.user_ids, users.histories), model.post_ids,
+                               users)  # fmt: skip
+        scores = popularity_scores(train, model.post_ids, model.pipeline.signals, len(users))
+        assert ours["ndcg@10"] > evaluate_scores(scores, model.post_ids, users)["ndcg@10"]
+
+
 class TestSequentialUserTower:
     def test_sasrec_trains_saves_and_loads_with_identical_scores(self, tiny_data, tmp_path) -> None:
         log, catalog = tiny_data

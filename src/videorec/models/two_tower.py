@@ -145,3 +145,65 @@ def sampled_softmax_loss(
     logits = logits.masked_fill(accidental, torch.finfo(logits.dtype).min)
     target = torch.arange(logits.shape[0], device=logits.device)
     return F.cross_entropy(logits, target)
+
+
+def full_softmax_loss(
+    user_vectors: torch.Tensor,
+    catalogue_vectors: torch.Tensor,
+    targets: torch.Tensor,
+    known: torch.Tensor,
+    temperature: float,
+) -> torch.Tensor:
+    """Softmax over every post of the catalogue: exact gradients where the catalogue is small.
+
+    The user's other known posts are masked out of the candidates, so each example ranks its
+    held-out post among the posts the user has not engaged with, as evaluation and serving do
+    (they never recommend what the user already saw).
+
+    Args:
+        user_vectors: shape (b, d).
+        catalogue_vectors: shape (m, d), post-tower vectors of table rows 1..m.
+        targets: shape (b,), the held-out post of each example as a column (table row - 1).
+        known: shape (b, m), True for the user's other posts (never negatives); the target's
+            own column is ignored.
+        temperature: divides the inner products.
+
+    Returns:
+        scalar mean cross-entropy.
+    """
+    logits = user_vectors @ catalogue_vectors.T / temperature
+    rows = torch.arange(targets.shape[0], device=targets.device)
+    known = known.clone()
+    known[rows, targets] = False
+    logits = logits.masked_fill(known, torch.finfo(logits.dtype).min)
+    return F.cross_entropy(logits, targets)
+
+
+def multi_target_softmax_loss(
+    user_vectors: torch.Tensor,
+    catalogue_vectors: torch.Tensor,
+    targets: torch.Tensor,
+    seen: torch.Tensor,
+    temperature: float,
+) -> torch.Tensor:
+    """Multinomial likelihood of several held-out posts per user over the whole catalogue.
+
+    One softmax per user over every post but the ones of its history (`seen`); the loss is the
+    mean negative log-probability of the targets (each target counts once, as with one example
+    per target, but the user tower runs once per user).
+
+    Args:
+        user_vectors: shape (b, d).
+        catalogue_vectors: shape (m, d), post-tower vectors of table rows 1..m.
+        targets: shape (b, m), True for each user's held-out posts.
+        seen: shape (b, m), True for the posts of each user's history.
+        temperature: divides the inner products.
+
+    Returns:
+        scalar mean cross-entropy per target.
+    """
+    logits = user_vectors @ catalogue_vectors.T / temperature
+    logits = logits.masked_fill(seen & ~targets, torch.finfo(logits.dtype).min)
+    log_probs = torch.log_softmax(logits, dim=-1)
+    picked = torch.where(targets, log_probs, torch.zeros_like(log_probs))
+    return -picked.sum() / targets.sum().clamp(min=1)

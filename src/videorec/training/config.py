@@ -66,12 +66,17 @@ class TwoTowerConfig(_Section):
     hidden: list[int] = [128]
     out_dim: int = 64
     dropout: float = 0.0
-    history: Literal["set", "sequence"] = "set"
+    history: Literal["set", "sequence", "holdout"] = "set"
     """Training examples. `set`: the target is one of the user's posts and the history is up to
     `history_length` of their OTHER events, unordered and undecayed (for data whose order says
     little, e.g. ratings given in bulk). `sequence`: the history is the events before the target,
-    decayed by recency (for feeds whose order carries signal). Serving reads the latest
-    `history_length` events either way (undecayed under `set`)."""
+    decayed by recency (for feeds whose order carries signal). `holdout`: one example per user
+    and step, `holdout_share` of their posts the targets of one softmax over the catalogue and
+    the rest the history (fast: the user tower runs once for many targets; needs the full
+    softmax, else `set` is used). Serving reads the latest `history_length` events either way
+    (undecayed unless `sequence`)."""
+    holdout_share: float = Field(0.2, gt=0, le=1)
+    """`holdout` examples: the share of a user's posts held out as targets each time."""
     user_encoder: Literal["pool", "sasrec"] = "pool"
     """How the user tower reads the history: signal-weighted mean (`pool`) or SASRec-style
     self-attention over its order (`sasrec`, pairs with `history = "sequence"`)."""
@@ -85,8 +90,16 @@ class TwoTowerConfig(_Section):
     """Share of examples whose user id is replaced by the unknown row, so the history alone
     learns to carry the user (new and 1-2 event users) and the id cannot memorise."""
     temperature: float = Field(0.1, gt=0)
+    full_softmax_up_to: int = Field(20_000, ge=0)
+    """Catalogues up to this many posts train with a softmax over EVERY post (exact gradients,
+    the user's other posts masked out); larger ones with the sampled softmax below. One step
+    then scores a (batch, catalogue) matrix: 512 x 20k floats is 40 MB."""
     negatives: int = Field(1024, ge=0)
-    """Uniform negatives shared by a batch on top of the in-batch ones (0: in-batch only)."""
+    """Sampled softmax (catalogues above `full_softmax_up_to`): uniform negatives shared by a
+    batch on top of the in-batch ones, logQ-corrected (0: in-batch only)."""
+    history_dropout: float = Field(0.0, ge=0, lt=1)
+    """Share of each training example's history events dropped at random (denoising input
+    dropout: a user tower that does not lean on any one event)."""
     batch_size: int = 512
     learning_rate: float = 0.01
     weight_decay: float = 0.0

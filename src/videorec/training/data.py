@@ -75,6 +75,49 @@ class EventArrays:
         weights = self.weights[idx] * pipeline.decay(self.times[idx], latest)
         return np.where(valid, self.rows[idx], 0), np.where(valid, weights, 0).astype(np.float32)
 
+    def known_posts(self, positions: IntArray, n_rows: int) -> npt.NDArray[np.bool_]:
+        """Which posts each position's user has an event with: shape (b, n_rows - 1), column
+        r - 1 for table row r (unknown posts, row 0, have no column)."""
+        example, at = _blocks(self.starts[positions], self.ends[positions])
+        known = np.zeros((positions.shape[0], n_rows), dtype=np.bool_)
+        known[example, self.rows[at]] = True
+        return known[:, 1:]
+
+    def holdout(
+        self, users: IntArray, length: int, share: float, rng: np.random.Generator, n_rows: int
+    ) -> Holdout:
+        """Split each user's posts at random into targets and a history to predict them from.
+
+        About `share` of the posts a user engaged with positively (at least one) become targets;
+        up to `length` of the events on the other posts, in random order, are the history. All
+        events of a target post leave the history, so no target is ever seen in its own input.
+
+        Args:
+            users: shape (b,), the position of each user's first event (`starts`).
+        """
+        example, at = _blocks(users, self.ends[users])
+        rows, draw = self.rows[at], rng.random(at.shape[0])
+        wanted = (rows > 0) & (self.weights[at] > 0)
+        draw = np.where(wanted, draw, 2.0)
+        lowest = np.full(users.shape[0], 2.0)
+        np.minimum.at(lowest, example, draw)
+        chosen = wanted & ((draw < share) | (draw == lowest[example]))
+        targets = np.zeros((users.shape[0], n_rows), dtype=np.bool_)
+        targets[example[chosen], rows[chosen]] = True
+        kept = ~targets[example, rows] & (rows > 0)
+        example, at = example[kept], at[kept]
+        order = np.lexsort((rng.random(at.shape[0]), example))
+        example, at = example[order], at[order]
+        rank = np.arange(example.shape[0]) - np.searchsorted(example, example)
+        fits = rank < length
+        history = np.zeros((users.shape[0], length), dtype=np.int64)
+        weights = np.zeros((users.shape[0], length), dtype=np.float32)
+        history[example[fits], length - 1 - rank[fits]] = self.rows[at[fits]]
+        weights[example[fits], length - 1 - rank[fits]] = self.weights[at[fits]]
+        seen = np.zeros_like(targets)
+        seen[example, self.rows[at]] = True
+        return Holdout(history, weights, targets[:, 1:], seen[:, 1:])
+
     def shuffled(self, rng: np.random.Generator) -> UserShuffle:
         """A fresh random order of each user's events (users stay in their blocks)."""
         order = np.lexsort((np.asarray(rng.random(int(self.starts.shape[0]))), self.starts))
@@ -102,11 +145,19 @@ class EventArrays:
         )
 
 
+def _blocks(starts: IntArray, ends: IntArray) -> tuple[IntArray, IntArray]:
+    """Every event position in [starts[i], ends[i]) for each i, flat: (i of each, position)."""
+    sizes = ends - starts
+    example = np.repeat(np.arange(starts.shape[0]), sizes)
+    offsets = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    return example, np.repeat(starts, sizes) + offsets
+
+
 class ExampleHistories:
     """Batches of example positions and their histories, `set` or `sequence` style.
 
     Args:
-        style: `set` (hold-one-out, reshuffled each epoch) or `sequence` (events before).
+        style: `sequence` (events before), else `set` (hold-one-out, reshuffled each epoch).
     """
 
     def __init__(
@@ -118,18 +169,35 @@ class ExampleHistories:
 
     def epoch(self, positions: IntArray, steps: int) -> list[IntArray]:
         """This epoch's batches (and, for `set` histories, a fresh order within each user)."""
-        if self.style == "set":
+        if self.style != "sequence":
             self.shuffle = self.events.shuffled(self.rng)
         return np.array_split(self.rng.permutation(positions), steps)
 
     def histories(self, batch: IntArray) -> tuple[IntArray, FloatArray]:
         """Rows and weights of each example's history, each shape (b, history_length)."""
         length = self.pipeline.history_length
-        if self.style == "set":
+        if self.style != "sequence":
             if self.shuffle is None:
                 self.shuffle = self.events.shuffled(self.rng)
             return self.events.set_histories(batch, length, self.shuffle)
         return self.events.histories(batch, length, self.pipeline)
+
+
+@dataclass(frozen=True)
+class Holdout:
+    """Multi-target examples, one per user (see `EventArrays.holdout`).
+
+    Attributes:
+        rows, weights: shape (b, L), the history (left-padded with zeros).
+        targets: shape (b, n_rows - 1), the held-out posts (column r - 1 for table row r).
+        seen: shape (b, n_rows - 1), the posts of the history (never negatives: serving does
+            not recommend them again).
+    """
+
+    rows: IntArray
+    weights: FloatArray
+    targets: npt.NDArray[np.bool_]
+    seen: npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True)

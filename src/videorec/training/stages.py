@@ -198,7 +198,7 @@ def _best(epochs: list[dict[str, float]]) -> float:
 
 def _feature_args(config: TrainConfig) -> dict[str, Any]:
     f = config.features
-    set_style = config.two_tower.history == "set"
+    set_style = config.two_tower.history != "sequence"
     return {
         "min_count": f.min_count,
         "history_length": f.history_length,

@@ -1,7 +1,8 @@
 """Recipe: train the two-tower retrieval model.
 
 Reads top to bottom: examples (first positive event of each (user, post) pair) -> sampling
-probabilities for the logQ correction -> epochs of sampled softmax over in-batch plus uniform
+probabilities for the logQ correction -> epochs of softmax, over the whole catalogue when it is
+small (`full_softmax_up_to`, the user's other posts masked) or else over in-batch plus uniform
 negatives, each example with a `set` (hold-one-out) or `sequence` (events before it) history ->
 validation NDCG@10 after each epoch -> early stopping, keeping the best weights.
 """
@@ -14,7 +15,12 @@ import numpy as np
 import torch
 
 from videorec.features.pipeline import FeaturePipeline
-from videorec.models.two_tower import TwoTower, sampled_softmax_loss
+from videorec.models.two_tower import (
+    TwoTower,
+    full_softmax_loss,
+    multi_target_softmax_loss,
+    sampled_softmax_loss,
+)
 from videorec.training.config import TwoTowerConfig
 from videorec.training.data import EventArrays, ExampleHistories
 from videorec.training.loop import fit_epochs
@@ -55,22 +61,35 @@ def train_two_tower(
     positions = positions[events.weights[positions] > 0]
     log_q = _log_q(events.rows[positions], n_rows, config)
     optimiser = SplitAdam(model, config.learning_rate, config.weight_decay)
-    steps = max(1, -(-positions.shape[0] // config.batch_size))
-    examples = ExampleHistories(events, pipeline, config.history, rng)
+    holdout = config.history == "holdout" and full_softmax(n_rows, config)
+    examples = ExampleHistories(events, pipeline, "set" if holdout else config.history, rng)
+    if holdout:  # one example per user, each epoch `passes` over them
+        users = np.unique(events.starts[positions])
+        passes = max(1, round(1 / config.holdout_share))
+        steps = max(1, -(-users.shape[0] // config.batch_size))
+        batches = lambda: [b for _ in range(passes) for b in examples.epoch(users, steps)]  # noqa: E731
+    else:
+        steps = max(1, -(-positions.shape[0] // config.batch_size))
+        batches = lambda: examples.epoch(positions, steps)  # noqa: E731
     observer.on_stage(stage, min(steps, max_steps or steps), config.epochs)
     return fit_epochs(
         model,
         stage=stage,
         epochs=config.epochs,
         patience=config.patience,
-        batches=lambda: examples.epoch(positions, steps),
+        batches=batches,
         step=lambda batch: _step(
-            model, optimiser, examples, batch, log_q, n_rows, config, rng, device
+            model, optimiser, examples, batch, log_q, n_rows, config, rng, device, holdout
         ),
         validate=validate,
         observer=observer,
         max_steps=max_steps,
     )
+
+
+def full_softmax(n_rows: int, config: TwoTowerConfig) -> bool:
+    """Whether a catalogue of `n_rows - 1` posts trains with the full softmax."""
+    return n_rows - 1 <= config.full_softmax_up_to
 
 
 def _log_q(rows: np.ndarray, size: int, config: TwoTowerConfig) -> np.ndarray:
@@ -100,22 +119,63 @@ def _step(
     config: TwoTowerConfig,
     rng: np.random.Generator,
     device: torch.device,
+    holdout: bool,
 ) -> float:
     events = examples.events
+    if holdout:
+        return _holdout_step(model, optimiser, examples, batch, n_rows, config, rng, device)
     rows, weights = examples.histories(batch)
+    if config.history_dropout > 0:
+        kept = rng.random(rows.shape) >= config.history_dropout
+        rows, weights = np.where(kept, rows, 0), np.where(kept, weights, 0.0).astype(np.float32)
     users = np.where(rng.random(batch.shape[0]) < config.user_dropout, 0, events.users[batch])
     posts = events.rows[batch]
 
     def to(x: np.ndarray) -> torch.Tensor:
         return torch.from_numpy(np.ascontiguousarray(x)).to(device)
 
-    user_vec, post_vec = model(to(users), to(rows), to(weights), to(posts))
-    pool = None
-    if config.negatives > 0:
-        pool_rows = _uniform_pool(n_rows, config.negatives, rng)
-        pool = (model.post_vectors(to(pool_rows)), to(pool_rows), to(log_q[pool_rows]))
-    loss = sampled_softmax_loss(
-        user_vec, post_vec, to(posts), to(log_q[posts]), config.temperature, pool
+    if full_softmax(n_rows, config):
+        user_vec = model.user_vectors(to(users), to(rows), to(weights))
+        catalogue = model.post_vectors(torch.arange(1, n_rows, device=device))
+        known = to(events.known_posts(batch, n_rows))
+        loss = full_softmax_loss(user_vec, catalogue, to(posts - 1), known, config.temperature)
+    else:
+        user_vec, post_vec = model(to(users), to(rows), to(weights), to(posts))
+        pool = None
+        if config.negatives > 0:
+            pool_rows = _uniform_pool(n_rows, config.negatives, rng)
+            pool = (model.post_vectors(to(pool_rows)), to(pool_rows), to(log_q[pool_rows]))
+        loss = sampled_softmax_loss(
+            user_vec, post_vec, to(posts), to(log_q[posts]), config.temperature, pool
+        )
+    optimiser.zero_grad()
+    loss.backward()  # type: ignore[no-untyped-call]
+    optimiser.step()
+    return float(loss.detach())
+
+
+def _holdout_step(
+    model: TwoTower,
+    optimiser: SplitAdam,
+    examples: ExampleHistories,
+    users: np.ndarray,
+    n_rows: int,
+    config: TwoTowerConfig,
+    rng: np.random.Generator,
+    device: torch.device,
+) -> float:
+    """One step of multi-target examples: a share of each user's posts predicted from the rest."""
+    events, length = examples.events, examples.pipeline.history_length
+    split = events.holdout(users, length, config.holdout_share, rng, n_rows)
+
+    def to(x: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(np.ascontiguousarray(x)).to(device)
+
+    ids = np.where(rng.random(users.shape[0]) < config.user_dropout, 0, events.users[users])
+    user_vec = model.user_vectors(to(ids), to(split.rows), to(split.weights))
+    catalogue = model.post_vectors(torch.arange(1, n_rows, device=device))
+    loss = multi_target_softmax_loss(
+        user_vec, catalogue, to(split.targets), to(split.seen), config.temperature
     )
     optimiser.zero_grad()
     loss.backward()  # type: ignore[no-untyped-call]
