@@ -118,6 +118,18 @@ class TestUserTower:
         for weights in (model.users.weight, model.encoder.ids.weight):
             assert 0.005 < weights.std().item() < 0.02
 
+    def test_init_std_sets_the_id_tables_scale(self, table) -> None:
+        model = builders.two_tower(table, **SIZES, dim=4, hidden=[8], out_dim=3, init_std=0.1)
+        for weights in (model.users.weight, model.encoder.ids.weight):
+            assert 0.05 < weights.std().item() < 0.2
+
+    def test_dot_similarity_keeps_the_vectors_norms(self, table) -> None:
+        torch.manual_seed(0)
+        model = builders.two_tower(table, **SIZES, dim=4, hidden=[8], out_dim=3, normalize=False)
+        users, posts = model.eval()(USERS, HISTORY, WEIGHTS, torch.tensor([3, 0]))
+        assert not torch.allclose(users.norm(dim=-1), torch.ones(2))
+        assert not torch.allclose(posts.norm(dim=-1), torch.ones(2))
+
     def test_without_a_user_id_the_history_alone_decides(self, table) -> None:
         torch.manual_seed(0)
         model = builders.two_tower(table, **SIZES, dim=4, hidden=[8], out_dim=3, user_id=False)

@@ -154,7 +154,6 @@ class TestHeldOutQuality:
         popular = evaluate_scores(scores, model.post_ids, users)
         assert ours["ndcg@10"] > popular["ndcg@10"]
 
-
     @pytest.mark.parametrize(
         "two_tower",
         [{"history": "holdout", "epochs": 60, "patience": 60}, {"full_softmax_up_to": 0}],

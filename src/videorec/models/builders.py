@@ -13,18 +13,18 @@ from typing import Any
 
 import torch
 
-from videorec.models.layers import PostEncoder
+from videorec.models.layers import INIT_STD, PostEncoder
 from videorec.models.ranker import Ranker
 from videorec.models.two_tower import TwoTower, UserEncoder
 
 
 def post_encoder(
     table: dict[str, torch.Tensor], *, n_ids: int, n_creators: int, n_categories: int,
-    n_moods: int, dim: int, sparse: bool = False,
+    n_moods: int, dim: int, sparse: bool = False, init_std: float = INIT_STD,
 ) -> PostEncoder:  # fmt: skip
     return PostEncoder(
         table, n_ids=n_ids, n_creators=n_creators, n_categories=n_categories,
-        n_moods=n_moods, dim=dim, sparse=sparse,
+        n_moods=n_moods, dim=dim, sparse=sparse, init_std=init_std,
     )  # fmt: skip
 
 
@@ -33,16 +33,17 @@ def two_tower(
     n_categories: int, n_moods: int, dim: int = 32, hidden: list[int] | None = None,
     out_dim: int = 64, dropout: float = 0.0, sparse: bool = False,
     user_encoder: UserEncoder = "pool", user_id: bool = True, history_length: int = 50,
-    layers: int = 1, heads: int = 2,
+    layers: int = 1, heads: int = 2, init_std: float = INIT_STD, normalize: bool = True,
 ) -> TwoTower:  # fmt: skip
     encoder = post_encoder(
         table, n_ids=n_ids, n_creators=n_creators, n_categories=n_categories,
-        n_moods=n_moods, dim=dim, sparse=sparse,
+        n_moods=n_moods, dim=dim, sparse=sparse, init_std=init_std,
     )  # fmt: skip
     return TwoTower(
         encoder, n_users=n_users, user_dim=dim, hidden=hidden if hidden is not None else [128],
         out_dim=out_dim, dropout=dropout, sparse=sparse, user_encoder=user_encoder,
         user_id=user_id, history_length=history_length, layers=layers, heads=heads,
+        init_std=init_std, normalize=normalize,
     )  # fmt: skip
 
 

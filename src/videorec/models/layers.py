@@ -6,6 +6,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+INIT_STD = 0.01
+"""Standard deviation of the id tables' initial weights. PyTorch's default N(0, 1) leaves id
+vectors mostly noise after the few hundred steps a catalogue-sized data set gives."""
+
 
 class MLP(nn.Sequential):
     """Linear -> ReLU -> Dropout blocks, then a final Linear (no activation).
@@ -40,6 +44,7 @@ class PostEncoder(nn.Module):
         dim: width of each embedded part.
         sparse: give the post id table sparse gradients (only the rows a batch touches; train
             it with a sparse optimiser such as `torch.optim.SparseAdam`).
+        init_std: standard deviation of the embedding tables' initial weights.
     """
 
     def __init__(
@@ -52,6 +57,7 @@ class PostEncoder(nn.Module):
         n_moods: int,
         dim: int,
         sparse: bool = False,
+        init_std: float = INIT_STD,
     ) -> None:
         super().__init__()
         for name, value in table.items():
@@ -64,7 +70,7 @@ class PostEncoder(nn.Module):
         self.dense = nn.Linear(int(table["dense"].shape[-1]), dim)
         self.out_dim = 6 * dim
         for embedding in (self.ids, self.creators, self.categories, self.moods):
-            init_embedding(embedding)
+            init_embedding(embedding, init_std)
         self._frozen: torch.Tensor | None = None
         self.register_load_state_dict_post_hook(_drop_frozen)  # type: ignore[no-untyped-call]
 
@@ -137,11 +143,6 @@ class PostEncoder(nn.Module):
         """Rows of one post table column; `index_select` gathers about twice as fast as
         `table[rows]` on CPU (the 384-wide text column dominates a batch at 100k posts)."""
         return self.get_buffer(f"table_{name}").index_select(0, rows)
-
-
-INIT_STD = 0.01
-"""Standard deviation of the id tables' initial weights. PyTorch's default N(0, 1) leaves id
-vectors mostly noise after the few hundred steps a catalogue-sized data set gives."""
 
 
 def init_embedding(table: nn.Embedding, std: float = INIT_STD) -> None:

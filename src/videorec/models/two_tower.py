@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from videorec.models.layers import MLP, PostEncoder, init_embedding
+from videorec.models.layers import INIT_STD, MLP, PostEncoder, init_embedding
 from videorec.models.sequence import SequenceEncoder
 
 UserEncoder = Literal["pool", "sasrec"]
@@ -35,6 +35,9 @@ class TwoTower(nn.Module):
         user_id: whether the user tower reads a user id embedding.
         history_length: the longest history window (`sasrec` positions).
         layers, heads: `sasrec` Transformer blocks and attention heads.
+        init_std: standard deviation of the user id table's initial weights.
+        normalize: unit vectors (cosine similarity); False: raw inner products, whose post
+            norms can carry popularity.
     """
 
     def __init__(
@@ -52,13 +55,16 @@ class TwoTower(nn.Module):
         history_length: int = 50,
         layers: int = 1,
         heads: int = 2,
+        init_std: float = INIT_STD,
+        normalize: bool = True,
     ) -> None:
         super().__init__()
         self.encoder = encoder
+        self.normalize = normalize
         self.users: nn.Embedding | None = None
         if user_id:
             self.users = nn.Embedding(n_users, user_dim, sparse=sparse)
-            init_embedding(self.users)
+            init_embedding(self.users, init_std)
         self.sequence: SequenceEncoder | None = None
         history_width = encoder.out_dim
         if user_encoder == "sasrec":
@@ -88,11 +94,14 @@ class TwoTower(nn.Module):
         else:
             summary = self.encoder.pool(history, weights)
         parts = [summary] if self.users is None else [self.users(users), summary]
-        return F.normalize(self.user_mlp(torch.cat(parts, -1)), dim=-1)
+        return self._unit(self.user_mlp(torch.cat(parts, -1)))
 
     def post_vectors(self, rows: torch.Tensor) -> torch.Tensor:
         """Post tower: shape (...,) table rows -> shape (..., out_dim), unit norm."""
-        return F.normalize(self.post_mlp(self.encoder(rows)), dim=-1)
+        return self._unit(self.post_mlp(self.encoder(rows)))
+
+    def _unit(self, vectors: torch.Tensor) -> torch.Tensor:
+        return F.normalize(vectors, dim=-1) if self.normalize else vectors
 
     def forward(
         self,

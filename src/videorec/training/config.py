@@ -66,6 +66,9 @@ class TwoTowerConfig(_Section):
     hidden: list[int] = [128]
     out_dim: int = 64
     dropout: float = 0.0
+    init_std: float = Field(0.01, gt=0)
+    """Standard deviation of the id tables' initial weights (small: PyTorch's N(0, 1) leaves
+    them mostly noise; too small and training first sits on the popularity solution)."""
     history: Literal["set", "sequence", "holdout"] = "set"
     """Training examples. `set`: the target is one of the user's posts and the history is up to
     `history_length` of their OTHER events, unordered and undecayed (for data whose order says
@@ -89,6 +92,9 @@ class TwoTowerConfig(_Section):
     user_dropout: float = Field(0.5, ge=0, le=1)
     """Share of examples whose user id is replaced by the unknown row, so the history alone
     learns to carry the user (new and 1-2 event users) and the id cannot memorise."""
+    similarity: Literal["cosine", "dot"] = "cosine"
+    """`cosine`: unit user and post vectors; `dot`: raw inner products (post norms can carry
+    popularity; serving's blend then sees unbounded similarities)."""
     temperature: float = Field(0.1, gt=0)
     full_softmax_up_to: int = Field(20_000, ge=0)
     """Catalogues up to this many posts train with a softmax over EVERY post (exact gradients,

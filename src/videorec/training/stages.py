@@ -183,7 +183,8 @@ def tower_args(config: TrainConfig) -> dict[str, Any]:
     return {"dim": t.dim, "hidden": t.hidden, "out_dim": t.out_dim, "dropout": t.dropout,
             "user_encoder": t.user_encoder, "user_id": t.user_id,
             "history_length": config.features.history_length, "layers": t.layers,
-            "heads": t.heads}  # fmt: skip
+            "heads": t.heads, "init_std": t.init_std,
+            "normalize": t.similarity == "cosine"}  # fmt: skip
 
 
 def ranker_args(config: TrainConfig) -> dict[str, Any]:
