@@ -9,7 +9,7 @@ import torch
 from tests.models.conftest import SIZES, tiny_table
 from videorec.models import builders
 from videorec.models.two_tower import sampled_softmax_loss
-from videorec.training.optim import SplitAdam
+from videorec.training.optim import DecayOnPlateau, SplitAdam
 
 USERS = torch.tensor([1, 2, 3, 4])
 POSTS = torch.tensor([1, 2, 3, 4])
@@ -58,3 +58,23 @@ class TestSplitAdam:
             loss.backward()
             optimiser.step()
         assert loss.item() < 0.05
+
+
+class TestDecayOnPlateau:
+    def test_halves_the_learning_rate_after_each_run_of_stalled_epochs(self) -> None:
+        model = torch.nn.Sequential(torch.nn.Embedding(5, 2, sparse=True), torch.nn.Linear(2, 1))
+        optimiser = SplitAdam(model, lr=0.1)
+        decay = DecayOnPlateau(optimiser, after=2)
+        rates = []
+        for ndcg in (0.1, 0.2, 0.15, 0.19, 0.18, 0.17, 0.3, 0.2):
+            decay.observe({"ndcg@10": ndcg})
+            rates.append([g["lr"] for o in optimiser.optimisers for g in o.param_groups])
+        assert [r[0] for r in rates] == [0.1, 0.1, 0.1, 0.05, 0.05, 0.025, 0.025, 0.025]
+        assert all(len(set(r)) == 1 for r in rates)
+
+    def test_zero_never_decays(self) -> None:
+        optimiser = SplitAdam(torch.nn.Linear(2, 1), lr=0.1)
+        decay = DecayOnPlateau(optimiser, after=0)
+        for _ in range(5):
+            decay.observe({"ndcg@10": 0.0})
+        assert optimiser.optimisers[0].param_groups[0]["lr"] == 0.1

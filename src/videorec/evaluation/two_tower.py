@@ -2,9 +2,9 @@
 
 Each trains on the training part of the split as an `InteractionLog` (so it sees kinds, ratings
 and times, not only the binary matrix), validates on the validation part, and scores every item
-with `score_all`. `two-tower` is the default user tower (pooled history + user id, `set`
-examples); `sasrec` swaps in the self-attention user encoder over time-ordered examples. The
-run's seed seeds the training. Imported lazily: evaluation works without the models stage, and
+with `score_all`. `two-tower` is the default user tower (pooled history, `holdout` examples);
+`sasrec` swaps in the self-attention user encoder over time-ordered examples. The run's seed
+seeds the training. Imported lazily: evaluation works without the models stage, and
 both are then refused with a clear message.
 """
 
@@ -25,7 +25,12 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "two-tower": {},
     "sasrec": {
         "features": {"history_length": 50},
-        "two_tower": {"user_encoder": "sasrec", "history": "sequence"},
+        "two_tower": {
+            "user_encoder": "sasrec",
+            "history": "sequence",
+            "epochs": 20,
+            "patience": 3,
+        },
     },
 }
 """Evaluation row name -> overrides of the default `TrainConfig`."""

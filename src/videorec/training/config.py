@@ -69,15 +69,16 @@ class TwoTowerConfig(_Section):
     init_std: float = Field(0.01, gt=0)
     """Standard deviation of the id tables' initial weights (small: PyTorch's N(0, 1) leaves
     them mostly noise; too small and training first sits on the popularity solution)."""
-    history: Literal["set", "sequence", "holdout"] = "set"
+    history: Literal["set", "sequence", "holdout"] = "holdout"
     """Training examples. `set`: the target is one of the user's posts and the history is up to
     `history_length` of their OTHER events, unordered and undecayed (for data whose order says
     little, e.g. ratings given in bulk). `sequence`: the history is the events before the target,
     decayed by recency (for feeds whose order carries signal). `holdout`: one example per user
     and step, `holdout_share` of their posts the targets of one softmax over the catalogue and
-    the rest the history (fast: the user tower runs once for many targets; needs the full
-    softmax, else `set` is used). Serving reads the latest `history_length` events either way
-    (undecayed unless `sequence`)."""
+    the rest the history (the default: on MovieLens-100k better on validation and 2.5x faster
+    than `set`, since the user tower runs once for many targets; it needs the full softmax, else
+    `set` is used, with the same `epochs` and `patience`). Serving reads the latest
+    `history_length` events either way (undecayed unless `sequence`)."""
     holdout_share: float = Field(0.2, gt=0, le=1)
     """`holdout` examples: the share of a user's posts held out as targets each time."""
     user_encoder: Literal["pool", "sasrec"] = "pool"
@@ -92,10 +93,11 @@ class TwoTowerConfig(_Section):
     user_dropout: float = Field(0.5, ge=0, le=1)
     """Share of examples whose user id is replaced by the unknown row, so the history alone
     learns to carry the user (new and 1-2 event users) and the id cannot memorise."""
-    similarity: Literal["cosine", "dot"] = "cosine"
-    """`cosine`: unit user and post vectors; `dot`: raw inner products (post norms can carry
-    popularity; serving's blend then sees unbounded similarities)."""
-    temperature: float = Field(0.1, gt=0)
+    similarity: Literal["cosine", "dot"] = "dot"
+    """`dot`: raw inner products (the default: post norms can carry popularity; MovieLens-100k
+    validation 0.246 -> 0.256 over `cosine`), `cosine`: unit user and post vectors."""
+    temperature: float = Field(1.0, gt=0)
+    """Divides the similarities in the loss (cosine wants about 0.05-0.1, dot 1)."""
     full_softmax_up_to: int = Field(20_000, ge=0)
     """Catalogues up to this many posts train with a softmax over EVERY post (exact gradients,
     the user's other posts masked out); larger ones with the sampled softmax below. One step
@@ -110,9 +112,15 @@ class TwoTowerConfig(_Section):
     learning_rate: float = 0.01
     weight_decay: float = 0.0
     """AdamW weight decay of the dense weights; the id tables (SparseAdam) get none."""
-    epochs: int = 20
-    patience: int = 3
-    """Epochs without a better validation NDCG@10 before stopping."""
+    epochs: int = 200
+    patience: int = 20
+    """Epochs without a better validation NDCG@10 before stopping. A `holdout` epoch is short
+    (1 / `holdout_share` passes over the users: 10 steps on MovieLens-100k) and training first
+    sits ~10-15 epochs on the popularity solution; `set` and `sequence` epochs (every event a
+    target once) want about 20 epochs and a patience of 3."""
+    lr_decay_after: int = Field(0, ge=0)
+    """Halve the learning rate after each run of this many epochs without a better validation
+    NDCG@10 (0: a constant learning rate)."""
 
 
 class RankerConfig(_Section):

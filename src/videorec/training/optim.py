@@ -42,3 +42,31 @@ class SplitAdam:
         """One update of every parameter that has a gradient."""
         for optimiser in self.optimisers:
             optimiser.step()
+
+    def scale_lr(self, factor: float) -> None:
+        """Multiply every parameter group's learning rate by `factor`."""
+        for optimiser in self.optimisers:
+            for group in optimiser.param_groups:
+                group["lr"] *= factor
+
+
+class DecayOnPlateau:
+    """Halve the learning rate each time validation NDCG@10 has not improved for `after`
+    epochs in a row (0: never): late epochs then refine instead of jumping around the optimum.
+
+    The recipe passes each epoch's validation metrics through `observe`.
+    """
+
+    def __init__(self, optimiser: SplitAdam, after: int, factor: float = 0.5) -> None:
+        self.optimiser, self.after, self.factor = optimiser, after, factor
+        self.best, self.waited = -1.0, 0
+
+    def observe(self, metrics: dict[str, float]) -> dict[str, float]:
+        """Record one epoch's validation metrics (returned unchanged)."""
+        if metrics["ndcg@10"] > self.best:
+            self.best, self.waited = metrics["ndcg@10"], 0
+        else:
+            self.waited += 1
+            if self.after and self.waited % self.after == 0:
+                self.optimiser.scale_lr(self.factor)
+        return metrics

@@ -25,7 +25,7 @@ from videorec.training.config import TwoTowerConfig
 from videorec.training.data import EventArrays, ExampleHistories
 from videorec.training.loop import fit_epochs
 from videorec.training.observer import Observer
-from videorec.training.optim import SplitAdam
+from videorec.training.optim import DecayOnPlateau, SplitAdam
 
 STAGE = "two_tower"
 
@@ -61,6 +61,7 @@ def train_two_tower(
     positions = positions[events.weights[positions] > 0]
     log_q = _log_q(events.rows[positions], n_rows, config)
     optimiser = SplitAdam(model, config.learning_rate, config.weight_decay)
+    decay = DecayOnPlateau(optimiser, config.lr_decay_after)
     holdout = config.history == "holdout" and full_softmax(n_rows, config)
     examples = ExampleHistories(events, pipeline, "set" if holdout else config.history, rng)
     if holdout:  # one example per user, each epoch `passes` over them
@@ -81,7 +82,7 @@ def train_two_tower(
         step=lambda batch: _step(
             model, optimiser, examples, batch, log_q, n_rows, config, rng, device, holdout
         ),
-        validate=validate,
+        validate=lambda m: decay.observe(validate(m)),
         observer=observer,
         max_steps=max_steps,
     )
@@ -124,10 +125,7 @@ def _step(
     events = examples.events
     if holdout:
         return _holdout_step(model, optimiser, examples, batch, n_rows, config, rng, device)
-    rows, weights = examples.histories(batch)
-    if config.history_dropout > 0:
-        kept = rng.random(rows.shape) >= config.history_dropout
-        rows, weights = np.where(kept, rows, 0), np.where(kept, weights, 0.0).astype(np.float32)
+    rows, weights = _dropped(*examples.histories(batch), config.history_dropout, rng)
     users = np.where(rng.random(batch.shape[0]) < config.user_dropout, 0, events.users[batch])
     posts = events.rows[batch]
 
@@ -167,12 +165,13 @@ def _holdout_step(
     """One step of multi-target examples: a share of each user's posts predicted from the rest."""
     events, length = examples.events, examples.pipeline.history_length
     split = events.holdout(users, length, config.holdout_share, rng, n_rows)
+    rows, weights = _dropped(split.rows, split.weights, config.history_dropout, rng)
 
     def to(x: np.ndarray) -> torch.Tensor:
         return torch.from_numpy(np.ascontiguousarray(x)).to(device)
 
     ids = np.where(rng.random(users.shape[0]) < config.user_dropout, 0, events.users[users])
-    user_vec = model.user_vectors(to(ids), to(split.rows), to(split.weights))
+    user_vec = model.user_vectors(to(ids), to(rows), to(weights))
     catalogue = model.post_vectors(torch.arange(1, n_rows, device=device))
     loss = multi_target_softmax_loss(
         user_vec, catalogue, to(split.targets), to(split.seen), config.temperature
@@ -181,3 +180,14 @@ def _holdout_step(
     loss.backward()  # type: ignore[no-untyped-call]
     optimiser.step()
     return float(loss.detach())
+
+
+def _dropped(
+    rows: np.ndarray, weights: np.ndarray, share: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """The history with a random `share` of its events dropped (input dropout; the dropped
+    posts stay masked out of the negatives where the loss masks the user's posts)."""
+    if share <= 0:
+        return rows, weights
+    kept = rng.random(rows.shape) >= share
+    return np.where(kept, rows, 0), np.where(kept, weights, 0.0).astype(np.float32)
