@@ -96,9 +96,9 @@ class EventArrays:
             users: shape (b,), the position of each user's first event (`starts`).
         """
         example, at = _blocks(users, self.ends[users])
-        rows, draw = self.rows[at], rng.random(at.shape[0])
+        rows = self.rows[at]
         wanted = (rows > 0) & (self.weights[at] > 0)
-        draw = np.where(wanted, draw, 2.0)
+        draw = np.where(wanted, rng.random(at.shape[0]), 2.0)
         lowest = np.full(users.shape[0], 2.0)
         np.minimum.at(lowest, example, draw)
         chosen = wanted & ((draw < share) | (draw == lowest[example]))
@@ -106,7 +106,7 @@ class EventArrays:
         targets[example[chosen], rows[chosen]] = True
         kept = ~targets[example, rows] & (rows > 0)
         example, at = example[kept], at[kept]
-        order = np.lexsort((rng.random(at.shape[0]), example))
+        order = np.lexsort((np.asarray(rng.random(at.shape[0])), example))
         example, at = example[order], at[order]
         rank = np.arange(example.shape[0]) - np.searchsorted(example, example)
         fits = rank < length
