@@ -35,16 +35,21 @@ def _trained(retrieval: float, ranker: float) -> Trained:
 
 class TestSelect:
     def test_a_ranker_that_does_not_beat_retrieval_alone_is_dropped(self) -> None:
-        chosen = select(_trained(retrieval=0.30, ranker=0.30))
+        chosen = select(_trained(retrieval=0.30, ranker=0.30), min_gain=0.0)
         assert chosen.ranker is None
         assert chosen.selection == {
             "retrieval_ndcg@10": 0.30, "ranker_ndcg@10": 0.30, "ranker_kept": False,
         }  # fmt: skip
 
     def test_a_ranker_that_beats_retrieval_is_kept(self) -> None:
-        chosen = select(_trained(retrieval=0.30, ranker=0.31))
+        chosen = select(_trained(retrieval=0.30, ranker=0.31), min_gain=0.01)
         assert chosen.ranker is not None
         assert chosen.selection["ranker_kept"] is True
+
+    def test_a_ranker_that_gains_less_than_the_minimum_is_dropped(self) -> None:
+        chosen = select(_trained(retrieval=0.30, ranker=0.305), min_gain=0.01)
+        assert chosen.ranker is None
+        assert chosen.selection["ranker_kept"] is False
 
 
 class TestRankerNegatives:

@@ -138,6 +138,9 @@ class RankerConfig(_Section):
     """Two-tower candidates the ranker reorders per user."""
     max_pairs: int = 150_000
     """Cap on (user, post) positive pairs per epoch (seeded sample)."""
+    min_gain: float = Field(0.01, ge=0)
+    """Validation NDCG@10 the ranker must add over retrieval alone to be kept (the issue's bar:
+    a ranker that adds less only costs serving time)."""
 
 
 class BlendConfig(_Section):

@@ -48,7 +48,7 @@ def fit(
                                   text_encoder=text_encoder, observer=observer)  # fmt: skip
         trained = stages.retrieval(prepared, observer, max_steps)
         trained = stages.ranker(prepared, trained, observer, max_steps)
-        trained = stages.select(trained)
+        trained = stages.select(trained, config.ranker.min_gain)
         model = stages.assemble(prepared, trained)
     log.info("fit_finished", **model.metrics["model"], **model.metrics["selection"])
     return model

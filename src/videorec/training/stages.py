@@ -124,11 +124,12 @@ def ranker(
     return trained
 
 
-def select(trained: Trained) -> Trained:
-    """Keep the ranker only when it beats retrieval alone on validation NDCG@10."""
+def select(trained: Trained, min_gain: float) -> Trained:
+    """Keep the ranker only when it beats retrieval alone on validation NDCG@10 by at least
+    `min_gain` (a ranker that changes the order by noise only costs serving time)."""
     alone = _best(trained.retrieval_epochs)
     with_ranker = _best(trained.ranker_epochs)
-    keep = trained.ranker is not None and with_ranker > alone
+    keep = trained.ranker is not None and with_ranker > alone and with_ranker - alone >= min_gain
     trained.selection = {
         "retrieval_ndcg@10": alone,
         "ranker_ndcg@10": with_ranker if trained.ranker is not None else None,
