@@ -67,8 +67,9 @@ def train_two_tower(
     if holdout:  # one example per user, each epoch `passes` over them
         users = np.unique(events.starts[positions])
         passes = max(1, round(1 / config.holdout_share))
-        steps = max(1, -(-users.shape[0] // config.batch_size))
-        batches = lambda: [b for _ in range(passes) for b in examples.epoch(users, steps)]  # noqa: E731
+        per_pass = max(1, -(-users.shape[0] // config.batch_size))
+        steps = passes * per_pass
+        batches = lambda: [b for _ in range(passes) for b in examples.epoch(users, per_pass)]  # noqa: E731
     else:
         steps = max(1, -(-positions.shape[0] // config.batch_size))
         batches = lambda: examples.epoch(positions, steps)  # noqa: E731
