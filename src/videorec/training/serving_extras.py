@@ -2,14 +2,16 @@
 
 1. **Neighbour lists** (the sources that win offline, made servable): EASE, RP3beta and item-kNN
    are tuned on the validation part (the evaluation's grids) and fitted on the training part;
-   each post keeps its `NEIGHBOURS_PER_POST` strongest neighbours (by magnitude). EASE, RP3beta
+   each post keeps its strongest neighbours by magnitude (`neighbours_per_post`: all of them up
+   to 1,732 posts, so x_u · B is exact there; at least `NEIGHBOURS_PER_POST`). EASE, RP3beta
    and the dense item-kNN hold an items x items matrix (EASE inverts it: O(n^3) time, ~16 n^2 bytes;
    5,000 posts take seconds and 0.4 GB), so they run up to `DENSE_MAX_POSTS` posts. Beyond
    that only the sparse item-kNN runs (cosine from the sparse co-occurrence XᵀX, cost
    Σ_users events², memory ∝ co-occurring pairs).
 2. **Weights** of every source and of the model, learned on the validation users by coordinate
    ascent on NDCG@10 + 0.25 Recall@50 (the offline blend's method), ranking each user's real
-   candidate pool exactly as `/feed` does (`serving.ranking.gather` / `order`).
+   candidate pool exactly as `/feed` does (`serving.ranking.gather` / `order`); a move must gain
+   `MIN_GAIN` of the objective, so validation noise does not set weights.
 
 Both are saved beside the model (`serving/extras.py`); `/feed` uses them unless the config
 says otherwise.
