@@ -98,9 +98,9 @@ def _mmr(
 def _explore(
     index: CatalogIndex, rows: IntArray, rest: IntArray, slots: int, config: FeedConfig
 ) -> list[int]:
-    """The best remaining little-seen posts (fewest views first among them), else the best left."""
+    """The best remaining little-seen posts, then (fewer of them than slots) the best left."""
     if slots <= 0 or rest.size == 0:
         return []
-    little = rest[index.views[rows[rest]] <= config.explore_max_views]
-    pool = little if little.size else rest
+    seen_little = index.views[rows[rest]] <= config.explore_max_views
+    pool = np.concatenate([rest[seen_little], rest[~seen_little]])
     return [int(p) for p in pool[:slots]]
