@@ -35,6 +35,24 @@ class TestPickPage:
         assert len(pick.explored) == 1
         assert feed_world.index.views[rows[pick.explored[0]]] <= 50
 
+    def test_explored_posts_follow_the_first_exploration_after_posts(self, feed_world) -> None:
+        rows, scores = self._pool(feed_world)
+        config = FeedConfig(exploration_slots=2, exploration_after=3, explore_max_views=50)
+        pick = pick_page(feed_world.index, rows, scores, 10, config, category_filtered=False)
+        assert len(pick.explored) == 2
+        assert pick.positions[3:5] == pick.explored
+        assert not set(pick.positions[:3]) & set(pick.explored)
+
+    def test_too_few_little_seen_posts_still_fill_the_page(self, feed_world) -> None:
+        rows, scores = self._pool(feed_world)
+        views = feed_world.index.views[rows]
+        little = np.flatnonzero(views <= 50)
+        rows[little[1:]] = -1  # one little-seen post left for three slots
+        config = FeedConfig(exploration_slots=3, explore_max_views=50)
+        pick = pick_page(feed_world.index, rows, scores, 5, config, category_filtered=False)
+        assert len(pick.positions) == len(set(pick.positions)) == 5
+        assert int(little[0]) in pick.explored
+
     def test_served_rows_are_never_picked_again(self, feed_world) -> None:
         rows, scores = self._pool(feed_world)
         rows[:30] = -1

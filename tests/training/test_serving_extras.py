@@ -22,7 +22,7 @@ def _example(rng: np.random.Generator, size: int = 40) -> Example:
     good[hit] = 1.0
     signals = np.stack([good, rng.random(size).astype(np.float32)], axis=1)
     reasons = np.full((size, 2), "", dtype=object)
-    pool = Pool(rows, ("good", "noise"), signals, np.zeros(size, np.float32), reasons)
+    pool = Pool(rows, ("good", "noise"), signals, reasons)
     return Example(pool, rows == hit, 1)
 
 

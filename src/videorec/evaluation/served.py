@@ -38,7 +38,7 @@ from videorec.serving.candidates import CandidateSource, default_sources
 from videorec.serving.config import FeedConfig
 from videorec.serving.extras import ServingExtras
 from videorec.serving.index import Encoder
-from videorec.serving.ranking import order
+from videorec.serving.ranking import column_weights, order
 from videorec.serving.registry import PipelineState
 from videorec.serving.rerank import pick_page
 from videorec.serving.scorer import FeedModel
@@ -172,27 +172,13 @@ class ServedEvaluation:
             mood = moods.get(user)
             events = history(user_id)
             served_as = user_id if known else new_user(user_id, len(events))
-            ctx, pool = request_pool(self.state, self.config, self.sources, served_as, events,
-                                     mood=mood, mood_vector=vectors.get(mood or ""))  # fmt: skip
-            weights = self.config.weights_for(ctx.weights, cold=ctx.cold)
-            result = order(ctx, pool, np.asarray([weights.get(c, 0.5) for c in pool.columns]))
-            keep = self.config.session_pool_size
-            rows, scores = result.rows[:keep], result.scores[:keep]
-            ranked[user] = self._columns(rows)
+            session = serve_session(self.state, self.config, self.sources, served_as, events,
+                                    mood=mood, mood_vector=vectors.get(mood or ""),
+                                    pages=PAGES if pages else 0)  # fmt: skip
+            ranked[user] = self._columns(session.rows)
             if pages:
-                displayed[user] = self._columns(rows[self._pages(rows, scores)])
+                displayed[user] = self._columns(session.rows[session.shown])
         return Served(ranked, displayed)
-
-    def _pages(self, rows: IntArray, scores: npt.NDArray[np.float32]) -> IntArray:
-        """Pool positions of pages 1-3, in display order (`FeedService._extend`'s loop)."""
-        left = rows.copy()
-        shown: list[int] = []
-        for _ in range(PAGES):
-            pick = pick_page(self.state.index, left, scores, self.config.default_page_size,
-                             self.config, category_filtered=False)  # fmt: skip
-            left[pick.positions] = -1
-            shown += pick.positions
-        return np.asarray(shown, np.int64)
 
     def _columns(self, rows: IntArray) -> IntArray:
         ids = self.state.index.post_ids[rows]
@@ -213,6 +199,45 @@ class ServedEvaluation:
         shown = measure(ServedLists(DISPLAYED, served.displayed, n), truth, exclude, self.m.train)
         ranked.values[POOL_RECALL] = pool_recall(served.ranked, truth)
         return {RANKED: ranked.values, DISPLAYED: shown.values}
+
+
+@dataclass(frozen=True)
+class Session:
+    """One user's feed session: the ranked pool and the pool positions of the pages shown."""
+
+    rows: IntArray
+    scores: npt.NDArray[np.float32]
+    shown: IntArray
+
+
+def serve_session(
+    state: PipelineState,
+    config: FeedConfig,
+    sources: list[CandidateSource],
+    user_id: int | None,
+    history: InteractionLog,
+    *,
+    mood: str | None = None,
+    mood_vector: npt.NDArray[np.float32] | None = None,
+    pages: int = PAGES,
+) -> Session:
+    """What `FeedService` serves one request: sources, `rank` (the learned or configured
+    weights), the session pool as its snapshot stores it (scores rounded to 5 decimals), then
+    `pages` pages of `default_page_size` by `pick_page`, each from what the earlier left."""
+    ctx, pool = request_pool(state, config, sources, user_id, history,
+                             mood=mood, mood_vector=mood_vector)  # fmt: skip
+    result = order(ctx, pool, column_weights(config.weights_for(ctx.weights, cold=ctx.cold), pool))
+    keep = config.session_pool_size
+    rows = result.rows[:keep]
+    scores = np.round(result.scores[:keep].astype(np.float64), 5).astype(np.float32)
+    left = rows.copy()
+    shown: list[int] = []
+    for _ in range(pages):
+        pick = pick_page(state.index, left, scores, config.default_page_size, config,
+                         category_filtered=False)  # fmt: skip
+        left[pick.positions] = -1
+        shown += pick.positions
+    return Session(rows, scores, np.asarray(shown, np.int64))
 
 
 def pool_recall(pools: dict[int, IntArray], truth: sp.csr_matrix) -> float:

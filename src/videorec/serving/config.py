@@ -24,6 +24,8 @@ class FeedConfig(BaseModel):
     max_per_category: int = Field(8, ge=1)
     mmr_lambda: float = Field(0.75, ge=0.0, le=1.0)
     exploration_slots: int = Field(1, ge=0)
+    exploration_after: int = Field(7, ge=0)
+    """A page's explored posts follow its first `exploration_after` posts (within the top 10)."""
     explore_max_views: int = Field(50, ge=0)
     cold_start_min_events: int = Field(3, ge=0)
     history_limit: int = Field(200, ge=1)

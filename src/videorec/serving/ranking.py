@@ -1,12 +1,14 @@
 """Merge the sources' candidates and rank them: a weighted blend of sources and the model.
 
 Every source's list is turned into a column in [0, 1]: the item-to-item sources' own scores over
-their best one (`SCORED`), the others' rank scores (1 for its best, ~0 for its last); the active
-model's score of every candidate becomes a rank score too (column `model`). A post's score is
-the weighted sum of its columns plus a small popularity prior. The weights are the ones learned
-on validation at train time (stored in the artifact, `FeedContext.weights`) unless the config
-says otherwise (`FeedConfig.weights_for`); the cold path uses `cold_weights` and no model. The
-reason of a post is that of the source that contributed most to its score.
+their best one (`SCORED`; a train-time neighbour list scores every post of the pool, its sum
+x_u · B over the history, in [-1, 1]), the others' rank scores (1 for its best, ~0 for its
+last); the active model's score of every candidate becomes a rank score too (column `model`),
+and so does the time-decayed popularity of every candidate over the catalogue's largest (column
+`popularity`). A post's score is the weighted sum of its columns. The weights are the ones
+learned on validation at train time (stored in the artifact, `FeedContext.weights`) unless the
+config says otherwise (`FeedConfig.weights_for`); the cold path uses `cold_weights` and no
+model. The reason of a post is that of the source that contributed most to its score.
 
 `gather` (the costly part: sources' lists and the model's scores) and `order` (cheap) are split
 so that train-time weight learning and the evaluation rank exactly as `/feed` does.
@@ -14,21 +16,25 @@ so that train-time weight learning and the evaluation rank exactly as `/feed` do
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 from videorec.serving.candidates.base import Candidate, FeedContext, rank_scores
+from videorec.serving.candidates.neighbours import history_scores
 from videorec.serving.config import FeedConfig
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float32]
 MODEL = "model"
+POPULARITY = "popularity"
+"""The column of every candidate's time-decayed popularity (over the catalogue's largest)."""
 SCORED = frozenset({"ease", "rp3beta", "item_knn", "covisit"})
 """Sources whose own scores (scaled to their best) are the column, rather than rank scores."""
 PRIOR = 0.05
-"""Weight of the (max-normalised) time-decayed popularity added to every candidate."""
+"""The popularity column's weight when neither training nor the config gives one."""
 
 
 @dataclass(frozen=True)
@@ -47,51 +53,63 @@ class Pool:
 
     Attributes:
         rows: shape (r,), sorted catalogue rows.
-        columns: the source names (then `model` when the model scored), shape (s,).
+        columns: the source names (then `model` when the model scored, then `popularity`),
+            shape (s,).
         signals: shape (r, s), rank score of each row in each column (0 = not proposed).
-        prior: shape (r,), the popularity prior.
         reasons: shape (r, s) object array, each source's reason ("" where it did not propose).
     """
 
     rows: IntArray
     columns: tuple[str, ...]
     signals: FloatArray
-    prior: FloatArray
     reasons: npt.NDArray[np.object_]
 
 
 def rank(ctx: FeedContext, lists: list[list[Candidate]], config: FeedConfig) -> Ranked:
     """Merge, de-duplicate and score the candidates of every source."""
     pool = gather(ctx, lists)
-    weights = config.weights_for(ctx.weights, cold=ctx.cold)
-    return order(ctx, pool, np.asarray([weights.get(c, 0.5) for c in pool.columns], np.float32))
+    return order(ctx, pool, column_weights(config.weights_for(ctx.weights, cold=ctx.cold), pool))
+
+
+def column_weights(weights: Mapping[str, float], pool: Pool) -> FloatArray:
+    """shape (s,): the weight of each of the pool's columns."""
+    return np.asarray([weight_of(weights, c) for c in pool.columns], np.float32)
+
+
+def weight_of(weights: Mapping[str, float], column: str) -> float:
+    """A column's weight: `weights`' own, else `PRIOR` for popularity and 0.5 for the others."""
+    return weights.get(column, PRIOR if column == POPULARITY else 0.5)
 
 
 def gather(ctx: FeedContext, lists: list[list[Candidate]]) -> Pool:
-    """The pool of a request: every source's rank scores, the model's, and the prior."""
+    """The pool of a request: every source's rank scores, the model's, and popularity."""
     lists = [cands for cands in lists if cands]
     columns = tuple(cands[0].source for cands in lists)
     found = [c for cands in lists for c in cands]
     all_rows = np.fromiter((c.row for c in found), dtype=np.int64, count=len(found))
     rows, inverse = np.unique(all_rows, return_inverse=True)
     use_model = ctx.model is not None and not ctx.cold and rows.size > 0
-    width = len(columns) + int(use_model)
+    width = len(columns) + int(use_model) + 1
     signals = np.zeros((rows.size, width), np.float32)
     reasons = np.full((rows.size, width), "", dtype=object)
     column = np.repeat(np.arange(len(lists)), [len(cands) for cands in lists])
     parts = np.concatenate([_signal(cands) for cands in lists]) if lists else column
     np.add.at(signals, (inverse, column), parts)
     reasons[inverse[::-1], column[::-1]] = [c.reason for c in reversed(found)]  # first one wins
+    for i, name in enumerate(columns):  # a neighbour list scores every pool row, as x_u · B does
+        full = history_scores(ctx, name) if name in ctx.neighbours else None
+        if full is not None:
+            signals[:, i] = _scaled(full[rows])
     if use_model:
-        signals[:, -1] = _model_rank(ctx, rows)
+        signals[:, -2] = _model_rank(ctx, rows)
         columns = (*columns, MODEL)
     trend = ctx.stats.trend
-    prior = (PRIOR * trend[rows] / max(float(trend.max(initial=0)), 1e-6)).astype(np.float32)
-    return Pool(rows, columns, signals, prior, reasons)
+    signals[:, -1] = trend[rows] / max(float(trend.max(initial=0)), 1e-6)
+    return Pool(rows, (*columns, POPULARITY), signals, reasons)
 
 
 def order(ctx: FeedContext, pool: Pool, weights: FloatArray) -> Ranked:
-    """The pool ranked by Σ_column weight x signal + prior (ties: lower row first).
+    """The pool ranked by Σ_column weight x signal (ties: lower row first).
 
     Args:
         weights: shape (s,), one per `pool.columns`.
@@ -101,8 +119,8 @@ def order(ctx: FeedContext, pool: Pool, weights: FloatArray) -> Ranked:
         return Ranked(empty, empty, np.zeros(0, dtype=np.float32), [])
     scores = pool_scores(pool, weights)
     best = ranked_order(pool.rows, scores)
-    sources = [i for i, c in enumerate(pool.columns) if c != MODEL]
-    proposed = pool.signals[:, sources] > 0
+    sources = [i for i, c in enumerate(pool.columns) if c not in (MODEL, POPULARITY)]
+    proposed = pool.reasons[:, sources] != ""  # a list may score rows it did not propose
     contribution = np.where(proposed, pool.signals[:, sources] * weights[sources], -np.inf)
     top = np.asarray(sources)[np.argmax(contribution, axis=1)]
     return Ranked(
@@ -115,7 +133,7 @@ def order(ctx: FeedContext, pool: Pool, weights: FloatArray) -> Ranked:
 
 def pool_scores(pool: Pool, weights: FloatArray) -> FloatArray:
     """shape (r,): the blended score of every pool row."""
-    return (pool.signals @ weights + pool.prior).astype(np.float32)
+    return (pool.signals @ weights).astype(np.float32)
 
 
 def ranked_order(rows: IntArray, scores: FloatArray) -> IntArray:
@@ -133,6 +151,12 @@ def _signal(cands: list[Candidate]) -> FloatArray:
             scaled: FloatArray = np.clip(scores / top, 0.0, 1.0).astype(np.float32)
             return scaled
     return rank_scores(len(cands))
+
+
+def _scaled(scores: FloatArray) -> FloatArray:
+    """Scores over their largest, in [-1, 1] (EASE's negative weights push posts down)."""
+    top = float(scores.max(initial=0.0))
+    return np.clip(scores / top, -1.0, 1.0).astype(np.float32) if top > 0 else scores * 0
 
 
 def _model_rank(ctx: FeedContext, rows: IntArray) -> FloatArray:

@@ -2,8 +2,9 @@
 
 Works on a session's remaining pool (best first) and picks the next page from it. Greedy MMR
 over a window of the best remaining posts: value = lambda * relevance - (1 - lambda) * the
-largest cosine similarity to a post already on the page. When the caps cannot fill a page
-(a small category, one creator), they are relaxed rather than returning a short page.
+largest cosine similarity to a post already on the page. The exploration slots' posts are shown
+after the page's first `exploration_after` posts, where they are seen. When the caps cannot fill
+a page (a small category, one creator), they are relaxed rather than returning a short page.
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ def pick_page(
     main = _mmr(index, rows, scores, live, page_size - explore_slots, config, category_filtered)
     rest = live[~np.isin(live, main)]
     explored = _explore(index, rows, rest, page_size - len(main), config)
-    return PagePick(positions=main + explored, explored=explored)
+    after = config.exploration_after
+    return PagePick(positions=main[:after] + explored + main[after:], explored=explored)
 
 
 def _mmr(
@@ -96,9 +98,9 @@ def _mmr(
 def _explore(
     index: CatalogIndex, rows: IntArray, rest: IntArray, slots: int, config: FeedConfig
 ) -> list[int]:
-    """The best remaining little-seen posts (fewest views first among them), else the best left."""
+    """The best remaining little-seen posts, then (fewer of them than slots) the best left."""
     if slots <= 0 or rest.size == 0:
         return []
-    little = rest[index.views[rows[rest]] <= config.explore_max_views]
-    pool = little if little.size else rest
+    seen_little = index.views[rows[rest]] <= config.explore_max_views
+    pool = np.concatenate([rest[seen_little], rest[~seen_little]])
     return [int(p) for p in pool[:slots]]

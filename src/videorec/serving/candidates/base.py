@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -48,6 +48,7 @@ class FeedContext:
         neighbours: source name -> item-to-item lists over catalogue rows, shape (m, m) CSR
             (row i: the posts most related to i, and their weights), fitted at train time.
         weights: source name -> blend weight learned at train time (empty: the config's).
+        memo: what sources and the ranking of this request share (e.g. x_u · B per list).
     """
 
     index: CatalogIndex
@@ -64,6 +65,7 @@ class FeedContext:
     cold: bool = False
     neighbours: Mapping[str, sp.csr_matrix] = field(default_factory=dict)
     weights: Mapping[str, float] = field(default_factory=dict)
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def admissible(self, rows: IntArray) -> npt.NDArray[np.bool_]:
         """Mask of rows that are public, pass the filters and are not excluded."""
