@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from videorec.serving.config import FeedConfig
 from videorec.serving.extras import load_extras
 from videorec.serving.index import CatalogIndex, Encoder, Matrix, build_index
+from videorec.serving.onnx_model import OnnxModel, has_onnx
 from videorec.serving.popularity import LogStats, build_stats
 from videorec.serving.scorer import FeedModel
 from videorec.serving.snapshot import load_snapshot, save_snapshot, snapshot_key
@@ -61,18 +62,24 @@ class PipelineState:
 
 
 def load_artifact_model(path: str) -> FeedModel:
-    """The default loader: `videorec.training.artifact.load_artifact`, imported only when needed.
+    """The default loader: the artifact's ONNX export when it has one (`videorec models
+    export`: no torch in the process), else `videorec.training.artifact.load_artifact`.
 
-    Widens an HNSW index's search to `ANN_EF_SEARCH`. Also sets torch to one intra-op thread:
-    scoring ~500 candidates is small work, and on a busy 2-core box two threads made it ~2x
-    slower (they wait on each other).
+    Widens an HNSW index's search to `ANN_EF_SEARCH`. The PyTorch fallback also sets torch to
+    one intra-op thread: scoring ~500 candidates is small work, and on a busy 2-core box two
+    threads made it ~2x slower (they wait on each other).
     """
-    import torch
+    folder = Path(path)
+    model: FeedModel
+    if has_onnx(folder):
+        model = OnnxModel(folder)
+    else:
+        import torch
 
-    from videorec.training.artifact import load_artifact
+        from videorec.training.artifact import load_artifact
 
-    torch.set_num_threads(1)
-    model: FeedModel = load_artifact(Path(path))
+        torch.set_num_threads(1)
+        model = load_artifact(folder)
     hnsw = getattr(getattr(model, "index", None), "hnsw", None)  # an exact index has none
     if hnsw is not None:
         hnsw.efSearch = max(int(hnsw.efSearch), ANN_EF_SEARCH)
