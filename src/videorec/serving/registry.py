@@ -87,7 +87,7 @@ def load_artifact_model(path: str) -> FeedModel:
 
 
 WARM_MOOD = "calm"
-"""A mood encoded during warm-up, which loads the text model before `/ready` says ready."""
+"""A mood encoded right after warm-up, which loads the text model (see `_load_text_model`)."""
 
 
 class PipelineRegistry:
@@ -125,6 +125,8 @@ class PipelineRegistry:
         self._checked = 0.0
         self._refreshing = False
         self._warming = False
+        self.text_model_status = "not loaded"
+        """ "not loaded", "loading" (after the warm-up built the state), "ready" or "failed"."""
         self.mood_vector = lru_cache(maxsize=mood_cache)(self._mood_vector)
 
     @property
@@ -153,13 +155,23 @@ class PipelineRegistry:
                     with self.sessionmaker() as db:
                         self._state = self.build(db)
                     self._checked = time.monotonic()
-            # A state loaded from a snapshot never touched the text model: load it now, so the
-            # first request with a `mood` does not wait ~10 s for it (/ready waits instead).
-            self.mood_vector(WARM_MOOD)
         except Exception as exc:  # e.g. the database is down or not migrated yet
             log.warning("feed_state_warm_up_failed", error=f"{type(exc).__name__}: {exc}")
         finally:
             self._warming = False
+        self._load_text_model()
+
+    def _load_text_model(self) -> None:
+        """Encode `WARM_MOOD`, which loads the text model (torch and a transformer, ~10 s on a
+        busy box), after the feed says ready: only requests with a `mood` need it, and until it
+        is loaded they wait for it (`text_model_status` says "loading")."""
+        self.text_model_status = "loading"
+        try:
+            self.mood_vector(WARM_MOOD)
+            self.text_model_status = "ready"
+        except Exception as exc:  # a broken text model: mood requests will say so themselves
+            log.warning("text_model_load_failed", error=f"{type(exc).__name__}: {exc}")
+            self.text_model_status = "failed"
 
     def state(self, db: Session) -> PipelineState:
         """The current state, built now if there is none, refreshed if the data changed."""

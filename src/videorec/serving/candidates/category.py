@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from videorec.serving.candidates.base import Candidate, FeedContext, rank_scores, walk
@@ -14,7 +16,7 @@ class CategorySource:
 
     name = "category"
 
-    def fetch(self, ctx: FeedContext, limit: int) -> list[Candidate]:
+    def fetch(self, ctx: FeedContext, limit: int) -> Sequence[Candidate]:
         if limit <= 0:
             return []
         found: list[Candidate] = []

@@ -9,6 +9,8 @@ score `x_u · B` over the whole history.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
@@ -29,7 +31,7 @@ class NeighbourSource:
     def __init__(self, name: str) -> None:
         self.name = name
 
-    def fetch(self, ctx: FeedContext, limit: int) -> list[Candidate]:
+    def fetch(self, ctx: FeedContext, limit: int) -> Sequence[Candidate]:
         matrix = ctx.neighbours.get(self.name)
         if matrix is None or limit <= 0:
             return []
