@@ -257,7 +257,10 @@ def run_size(n_posts: int, seconds: int, tmp: Path, model: bool = False, ann: bo
     if model:
         started = time.perf_counter()
         version = train_model(url, var_dir)
-        print(f"model {version} trained and activated in {time.perf_counter() - started:.0f} s")
+        onnx = (var_dir / "models" / version / "onnx" / "meta.json").is_file()
+        served = "ONNX Runtime (exported)" if onnx else "PyTorch (no ONNX export)"
+        print(f"model {version} trained and activated in {time.perf_counter() - started:.0f} s, "
+              f"served by {served}")  # fmt: skip
     script, scroll = tmp / "feed.lua", tmp / "scroll.lua"
     script.write_text(LUA % USERS)
     scroll.write_text(SCROLL_LUA % USERS)

@@ -79,6 +79,17 @@ class CandidateList(Sequence[Candidate]):
         """One reason per candidate."""
         return [self.reasons] * len(self) if isinstance(self.reasons, str) else list(self.reasons)
 
+    @classmethod
+    def concat(cls, source: str, parts: Sequence[CandidateList], limit: int) -> CandidateList:
+        """The first `limit` candidates of `parts`, one after the other."""
+        if not parts:
+            empty = np.zeros(0, dtype=np.int64)
+            return cls(source, empty, empty, np.zeros(0, dtype=np.float32), [])
+        reasons = [r for part in parts for r in part.reason_list()][:limit]
+        return cls(source, np.concatenate([p.rows for p in parts])[:limit],
+                   np.concatenate([p.post_ids for p in parts])[:limit],
+                   np.concatenate([p.scores for p in parts])[:limit], reasons)  # fmt: skip
+
 
 @dataclass(frozen=True)
 class FeedContext:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC
 
 import numpy as np
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from videorec.features.log import KIND_CODES, InteractionLog
@@ -19,24 +19,29 @@ USERS: Table = User.__table__  # type: ignore[assignment]
 EVENTS: Table = Interaction.__table__  # type: ignore[assignment]
 
 
+_USER_BY_NAME = select(USERS.c.id).where(USERS.c.username == bindparam("name"))
+_USER_BY_ID = select(USERS.c.id).where(USERS.c.id == bindparam("uid"))
+_HISTORY = (
+    select(EVENTS.c.post_id, EVENTS.c.kind, EVENTS.c.rating, EVENTS.c.occurred_at)
+    .where(EVENTS.c.user_id == bindparam("uid"))
+    .order_by(EVENTS.c.occurred_at.desc(), EVENTS.c.id.desc())
+    .limit(bindparam("n"))
+)
+"""Statements built once, run with parameters: building them per request cost a quarter of
+each read."""
+
+
 def find_user_id(session: Session, username: str) -> int | None:
     """The upstream id of `username` (a numeric username is also tried as a known id)."""
-    found = session.scalar(select(USERS.c.id).where(USERS.c.username == username))
+    found = session.scalar(_USER_BY_NAME, {"name": username})
     if found is None and username.isdigit() and len(username) < 19:
-        found = session.scalar(select(USERS.c.id).where(USERS.c.id == int(username)))
+        found = session.scalar(_USER_BY_ID, {"uid": int(username)})
     return None if found is None else int(found)
 
 
 def user_history(session: Session, user_id: int, limit: int) -> InteractionLog:
     """The user's `limit` most recent events, oldest first."""
-    c = EVENTS.c
-    stmt = (
-        select(c.post_id, c.kind, c.rating, c.occurred_at)
-        .where(c.user_id == user_id)
-        .order_by(c.occurred_at.desc(), c.id.desc())
-        .limit(limit)
-    )
-    rows = session.execute(stmt).all()[::-1]
+    rows = session.execute(_HISTORY, {"uid": user_id, "n": limit}).all()[::-1]
     if not rows:
         return InteractionLog.empty()
     n = len(rows)
