@@ -84,6 +84,19 @@ def train_model(url: str, var_dir: Path) -> str:
     return result.version
 
 
+def active_version(url: str) -> str | None:
+    """The active model's version in the database at `url`, if any."""
+    from videorec.kit.db import make_sessionmaker
+    from videorec.storage.repositories import feed
+
+    engine = make_engine(url)
+    try:
+        with make_sessionmaker(engine)() as db:
+            return feed.active_model(db)[0]
+    finally:
+        engine.dispose()
+
+
 def server_env(url: str, var_dir: Path) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(ROOT / "src"), "VIDEOREC_DATABASE_URL": url,
             "VIDEOREC_VAR_DIR": str(var_dir), "VIDEOREC_LOG_LEVEL": "WARNING",
@@ -251,12 +264,15 @@ def run_size(n_posts: int, seconds: int, tmp: Path, model: bool = False, ann: bo
     url = f"sqlite:///{tmp / f'bench-{n_posts}.db'}"
     var_dir = tmp / f"var-{n_posts}"
     started = time.perf_counter()
-    populate(url, n_posts, USERS, EVENTS_PER_USER)
+    reused = (tmp / f"bench-{n_posts}.db").exists()
+    if not reused:
+        populate(url, n_posts, USERS, EVENTS_PER_USER)
     print(f"\n== {n_posts:,} posts, {USERS:,} users, {USERS * EVENTS_PER_USER:,} events "
-          f"(setup {time.perf_counter() - started:.0f} s)", flush=True)  # fmt: skip
+          f"({'reused from --workdir' if reused else 'setup'} "
+          f"{time.perf_counter() - started:.0f} s)", flush=True)  # fmt: skip
     if model:
         started = time.perf_counter()
-        version = train_model(url, var_dir)
+        version = (active_version(url) if reused else None) or train_model(url, var_dir)
         onnx = (var_dir / "models" / version / "onnx" / "meta.json").is_file()
         served = "ONNX Runtime (exported)" if onnx else "PyTorch (no ONNX export)"
         print(f"model {version} trained and activated in {time.perf_counter() - started:.0f} s, "
@@ -329,10 +345,14 @@ def main() -> None:
     parser.add_argument("--no-ann", action="store_true", help="skip the ANN recall measurement")
     parser.add_argument("--workers", type=int, default=2, help="also run with N workers (1: no)")
     parser.add_argument("--start-only", action="store_true", help="only time start to ready")
+    parser.add_argument("--workdir", type=Path, help="keep databases and models here and reuse "
+                        "them on the next run (default: a temporary folder)")  # fmt: skip
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="videorec-bench-") as tmp:
+        work = args.workdir or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
         for n_posts in args.sizes:
-            run_size(n_posts, args.seconds, Path(tmp), args.model, not args.no_ann, args.workers,
+            run_size(n_posts, args.seconds, work, args.model, not args.no_ann, args.workers,
                      args.start_only)  # fmt: skip
 
 
