@@ -68,10 +68,10 @@ def _mmr(
     vecs = index.row_vectors(rows[window])
     rel = scores[window].astype(np.float32)
     rel = (rel - rel.min()) / max(float(rel.max() - rel.min()), 1e-6)
-    _, creators = np.unique(index.creators[rows[window]], return_inverse=True)
-    _, cats = np.unique(index.category_ids[rows[window]], return_inverse=True)
-    per_creator = np.zeros(int(creators.max()) + 1, dtype=np.int64)
-    per_cat = np.zeros(int(cats.max()) + 1, dtype=np.int64)
+    creators = index.creators[rows[window]]
+    cats = index.category_ids[rows[window]]
+    per_creator: dict[int, int] = {}  # posts on the page so far, by creator and by category
+    per_cat: dict[int, int] = {}
     cat_cap = window.size if category_filtered else config.max_per_category
     relevance = config.mmr_lambda * rel
     max_sim = np.zeros(window.size, dtype=np.float32)
@@ -86,9 +86,9 @@ def _mmr(
             value = relevance - (1 - config.mmr_lambda) * max_sim
             pick = int(np.argmax(np.where(ok, value, -np.inf)))
             taken[pick] = True
-            creator, cat = creators[pick], cats[pick]
-            per_creator[creator] += 1
-            per_cat[cat] += 1
+            creator, cat = int(creators[pick]), int(cats[pick])
+            per_creator[creator] = per_creator.get(creator, 0) + 1
+            per_cat[cat] = per_cat.get(cat, 0) + 1
             if per_creator[creator] >= config.max_per_creator:
                 capped |= creators == creator
             if per_cat[cat] >= cat_cap:
