@@ -272,10 +272,13 @@ def run_size(n_posts: int, seconds: int, tmp: Path, model: bool = False, ann: bo
           f"{time.perf_counter() - started:.0f} s)", flush=True)  # fmt: skip
     if model:
         started = time.perf_counter()
-        version = (active_version(url) if reused else None) or train_model(url, var_dir)
+        version = active_version(url) if reused else None
+        how = "reused from --workdir"
+        if version is None:
+            version, how = train_model(url, var_dir), "trained and activated"
         onnx = (var_dir / "models" / version / "onnx" / "meta.json").is_file()
         served = "ONNX Runtime (exported)" if onnx else "PyTorch (no ONNX export)"
-        print(f"model {version} trained and activated in {time.perf_counter() - started:.0f} s, "
+        print(f"model {version} {how} in {time.perf_counter() - started:.0f} s, "
               f"served by {served}")  # fmt: skip
     script, scroll = tmp / "feed.lua", tmp / "scroll.lua"
     script.write_text(LUA % USERS)

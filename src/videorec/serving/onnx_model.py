@@ -14,7 +14,6 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import faiss
 import numpy as np
 import numpy.typing as npt
 
@@ -43,7 +42,8 @@ class OnnxModel:
     """
 
     def __init__(self, path: Path) -> None:
-        import onnxruntime  # here, not at import: only a process that serves a model pays for it
+        import faiss  # here, not at import: only a process that serves a model pays for them
+        import onnxruntime
 
         try:
             meta = json.loads((path / FOLDER / "meta.json").read_text())

@@ -65,10 +65,16 @@ def load_artifact_model(path: str) -> FeedModel:
     """The default loader: the artifact's ONNX export when it has one (`videorec models
     export`: no torch in the process), else `videorec.training.artifact.load_artifact`.
 
-    Widens an HNSW index's search to `ANN_EF_SEARCH`. The PyTorch fallback also sets torch to
-    one intra-op thread: scoring ~500 candidates is small work, and on a busy 2-core box two
-    threads made it ~2x slower (they wait on each other).
+    Widens an HNSW index's search to `ANN_EF_SEARCH`, and searches on one OpenMP thread: with
+    FAISS's default (one per core) a 10k-post exact search took 15 ms of CPU on a busy 2-core
+    box, spinning threads that wait for each other, against 0.12 ms on one (torch's
+    `set_num_threads(1)` used to set it as a side effect). The PyTorch fallback also sets torch
+    to one intra-op thread: scoring ~500 candidates is small work, and two threads made it ~2x
+    slower.
     """
+    import faiss
+
+    faiss.omp_set_num_threads(1)
     folder = Path(path)
     model: FeedModel
     if has_onnx(folder):
