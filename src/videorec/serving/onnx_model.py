@@ -61,6 +61,7 @@ class OnnxModel:
         self.post_ids: IntArray = self.table.post_ids
         self.post_vectors: FloatArray = np.load(path / "post_vectors.npy", mmap_mode="r")
         self.index = faiss.read_index(str(path / "index.faiss"))
+        self._faiss = faiss
         self.retrieval = float(meta["retrieval"])
         self._oov_vector: FloatArray = np.load(path / FOLDER / "oov_vector.npy")
         options = onnxruntime.SessionOptions()
@@ -105,6 +106,7 @@ class OnnxModel:
         k = min(k, self.post_ids.shape[0])
         if k <= 0:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        self._faiss.omp_set_num_threads(1)  # per thread: see `registry.load_artifact_model`
         sims, idx = self.index.search(self.user_vector(user_id, history)[None, :], k)
         keep = idx[0] >= 0
         return self.post_ids[idx[0][keep]], sims[0][keep].astype(np.float32)

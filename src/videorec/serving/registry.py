@@ -13,6 +13,7 @@ registry has its own sessionmaker) and swapped in atomically.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -65,13 +66,15 @@ def load_artifact_model(path: str) -> FeedModel:
     """The default loader: the artifact's ONNX export when it has one (`videorec models
     export`: no torch in the process), else `videorec.training.artifact.load_artifact`.
 
-    Widens an HNSW index's search to `ANN_EF_SEARCH`, and searches on one OpenMP thread: with
-    FAISS's default (one per core) a 10k-post exact search took 15 ms of CPU on a busy 2-core
-    box, spinning threads that wait for each other, against 0.12 ms on one (torch's
-    `set_num_threads(1)` used to set it as a side effect). The PyTorch fallback also sets torch
-    to one intra-op thread: scoring ~500 candidates is small work, and two threads made it ~2x
-    slower.
+    Widens an HNSW index's search to `ANN_EF_SEARCH`. FAISS searches on one OpenMP thread:
+    with its default (one per core) a 10k-post exact search took 15 ms of CPU on a busy 2-core
+    box, threads spinning while they wait for each other, against 0.12 ms on one. OpenMP's
+    thread count is per calling thread, so `OMP_NUM_THREADS` (read when FAISS loads, the
+    default of every thread) is set here unless given, and the ONNX model sets it again on
+    each request thread. The PyTorch fallback also sets torch to one intra-op thread: scoring
+    ~500 candidates is small work, and two threads made it ~2x slower.
     """
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     import faiss
 
     faiss.omp_set_num_threads(1)
