@@ -84,6 +84,19 @@ def train_model(url: str, var_dir: Path) -> str:
     return result.version
 
 
+def active_version(url: str) -> str | None:
+    """The active model's version in the database at `url`, if any."""
+    from videorec.kit.db import make_sessionmaker
+    from videorec.storage.repositories import feed
+
+    engine = make_engine(url)
+    try:
+        with make_sessionmaker(engine)() as db:
+            return feed.active_model(db)[0]
+    finally:
+        engine.dispose()
+
+
 def server_env(url: str, var_dir: Path) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(ROOT / "src"), "VIDEOREC_DATABASE_URL": url,
             "VIDEOREC_VAR_DIR": str(var_dir), "VIDEOREC_LOG_LEVEL": "WARNING",
@@ -93,7 +106,12 @@ def server_env(url: str, var_dir: Path) -> dict[str, str]:
 def start_server(
     url: str, var_dir: Path, workers: int = 1
 ) -> tuple[subprocess.Popen[bytes], float]:
-    """Start the server; (process, seconds from launch until `/ready` answered 200)."""
+    """Start the server; (process, seconds from launch until `/ready` answered 200).
+
+    Returns once the text model (loaded after ready, for `mood` requests) is loaded too, so
+    its loading does not share the cores with the measurements that follow; `text_model_s`
+    of the returned process says when that was.
+    """
     env = server_env(url, var_dir)
     if workers > 1:  # as `videorec serve --workers N` does
         shared = var_dir / "prometheus"
@@ -106,13 +124,18 @@ def start_server(
                "--log-level", "warning", "--workers", str(workers)]  # fmt: skip
     started = time.perf_counter()
     server = subprocess.Popen(command, env=env, cwd=ROOT)
+    ready: float | None = None
     while time.perf_counter() - started < 900:
         try:
-            if httpx.get(f"http://127.0.0.1:{PORT}/ready", timeout=2).status_code == 200:
-                return server, time.perf_counter() - started
+            answer = httpx.get(f"http://127.0.0.1:{PORT}/ready", timeout=2)
+            if answer.status_code == 200:
+                ready = ready or time.perf_counter() - started
+                if answer.json()["checks"].get("text_model") in ("ready", "failed", None):
+                    server.text_model_s = time.perf_counter() - started  # type: ignore[attr-defined]
+                    return server, ready
         except httpx.HTTPError:
             pass
-        time.sleep(0.05)
+        time.sleep(0.02)
     server.kill()
     raise RuntimeError("server did not become ready")
 
@@ -241,13 +264,22 @@ def run_size(n_posts: int, seconds: int, tmp: Path, model: bool = False, ann: bo
     url = f"sqlite:///{tmp / f'bench-{n_posts}.db'}"
     var_dir = tmp / f"var-{n_posts}"
     started = time.perf_counter()
-    populate(url, n_posts, USERS, EVENTS_PER_USER)
+    reused = (tmp / f"bench-{n_posts}.db").exists()
+    if not reused:
+        populate(url, n_posts, USERS, EVENTS_PER_USER)
     print(f"\n== {n_posts:,} posts, {USERS:,} users, {USERS * EVENTS_PER_USER:,} events "
-          f"(setup {time.perf_counter() - started:.0f} s)", flush=True)  # fmt: skip
+          f"({'reused from --workdir' if reused else 'setup'} "
+          f"{time.perf_counter() - started:.0f} s)", flush=True)  # fmt: skip
     if model:
         started = time.perf_counter()
-        version = train_model(url, var_dir)
-        print(f"model {version} trained and activated in {time.perf_counter() - started:.0f} s")
+        version = active_version(url) if reused else None
+        how = "reused from --workdir"
+        if version is None:
+            version, how = train_model(url, var_dir), "trained and activated"
+        onnx = (var_dir / "models" / version / "onnx" / "meta.json").is_file()
+        served = "ONNX Runtime (exported)" if onnx else "PyTorch (no ONNX export)"
+        print(f"model {version} {how} in {time.perf_counter() - started:.0f} s, "
+              f"served by {served}")  # fmt: skip
     script, scroll = tmp / "feed.lua", tmp / "scroll.lua"
     script.write_text(LUA % USERS)
     scroll.write_text(SCROLL_LUA % USERS)
@@ -255,7 +287,8 @@ def run_size(n_posts: int, seconds: int, tmp: Path, model: bool = False, ann: bo
     stop_server(server)
     server, warm = start_server(url, var_dir)
     print(f"start to ready: {cold:.1f} s on the first start (feed state built), "
-          f"{warm:.1f} s on a restart (feed state from its snapshot)", flush=True)  # fmt: skip
+          f"{warm:.1f} s on a restart (feed state from its snapshot); the mood text model "
+          f"loaded {server.text_model_s:.1f} s after the restart's launch", flush=True)  # type: ignore[attr-defined]  # fmt: skip
     if start_only:
         stop_server(server)
         return
@@ -315,10 +348,14 @@ def main() -> None:
     parser.add_argument("--no-ann", action="store_true", help="skip the ANN recall measurement")
     parser.add_argument("--workers", type=int, default=2, help="also run with N workers (1: no)")
     parser.add_argument("--start-only", action="store_true", help="only time start to ready")
+    parser.add_argument("--workdir", type=Path, help="keep databases and models here and reuse "
+                        "them on the next run (default: a temporary folder)")  # fmt: skip
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="videorec-bench-") as tmp:
+        work = args.workdir or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
         for n_posts in args.sizes:
-            run_size(n_posts, args.seconds, Path(tmp), args.model, not args.no_ann, args.workers,
+            run_size(n_posts, args.seconds, work, args.model, not args.no_ann, args.workers,
                      args.start_only)  # fmt: skip
 
 

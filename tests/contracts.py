@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,7 @@ class CandidateSourceContract:
 
     def test_empty_history_gives_a_list_of_public_posts(self, feed_world: Any) -> None:
         found = self._fetch(feed_world, None)
-        assert isinstance(found, list)
+        assert isinstance(found, Sequence)  # a list, or the arrays of a `CandidateList`
         assert all(feed_world.index.public[c.row] for c in found)
         if not self.needs_history:
             assert found

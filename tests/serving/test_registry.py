@@ -47,7 +47,7 @@ class TestWarmUp:
         assert len(registry._state.index) == 120
         engine.dispose()
 
-    def test_warm_up_loads_the_mood_encoder_before_it_says_ready(self, tmp_path) -> None:
+    def test_warm_up_says_ready_then_loads_the_mood_encoder(self, tmp_path) -> None:
         moods: list[str] = []
         loaded = threading.Event()
 
@@ -61,12 +61,15 @@ class TestWarmUp:
                                     sessionmaker=make_sessionmaker(engine),
                                     mood_encoder=slow_mood_encoder)  # fmt: skip
         registry.warm_up()
-        while registry._state is None:
-            time.sleep(0.01)
-        assert registry.status == "building"  # state built, text model still loading
-        loaded.set()
         _wait_ready(registry)
-        assert registry.status == "ready"
+        assert registry.status == "ready"  # the feed answers while the text model loads
+        assert registry.text_model_status == "loading"
+        loaded.set()
+        for _ in range(3000):
+            if registry.text_model_status == "ready":
+                break
+            time.sleep(0.01)
+        assert registry.text_model_status == "ready"
         assert moods == [WARM_MOOD]
         engine.dispose()
 

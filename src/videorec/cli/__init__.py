@@ -7,7 +7,7 @@ import sys
 import typer
 from rich.console import Console
 
-from videorec.cli import data, db, evaluate, ingest, keys, serve, train
+from videorec.cli import data, db, evaluate, export, ingest, keys, serve, train
 from videorec.errors import VideorecError
 
 app = typer.Typer(
@@ -22,6 +22,7 @@ serve.register(app)
 ingest.register(app)
 data.register(app)
 train.register(app)
+export.register(train.models_app)
 evaluate.register(app)
 
 err_console = Console(stderr=True)

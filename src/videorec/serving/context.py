@@ -50,12 +50,7 @@ def build_context(
 
     The user's history is read now, so events ingested since the previous request count.
     """
-    user_id = _user_id(db, state, request.username)
-    history = (
-        feed.user_history(db, user_id, config.history_limit)
-        if user_id is not None
-        else InteractionLog.empty()
-    )
+    user_id, history = _user_and_history(db, state, request.username, config.history_limit)
     allowed = None
     if request.project_code is not None:
         ids = np.asarray(feed.project_post_ids(db, request.project_code), dtype=np.int64)
@@ -104,14 +99,18 @@ def make_context(
     )
 
 
-def _user_id(db: Session, state: PipelineState, username: str) -> int | None:
-    """The user's id, remembered for the state's lifetime once found (unknown users are not)."""
+def _user_and_history(
+    db: Session, state: PipelineState, username: str, limit: int
+) -> tuple[int | None, InteractionLog]:
+    """The user's id and recent events: one query; the id is remembered for the state's
+    lifetime once found (unknown users are not)."""
     user_id = state.user_ids.get(username)
-    if user_id is None:
-        user_id = feed.find_user_id(db, username)
-        if user_id is not None and len(state.user_ids) < USER_ID_CACHE:
-            state.user_ids[username] = user_id
-    return user_id
+    if user_id is not None:
+        return user_id, feed.user_history(db, user_id, limit)
+    user_id, history = feed.user_and_history(db, username, limit)
+    if user_id is not None and len(state.user_ids) < USER_ID_CACHE:
+        state.user_ids[username] = user_id
+    return user_id, history
 
 
 def _excluded(history: InteractionLog, rows: np.ndarray, config: FeedConfig) -> np.ndarray:

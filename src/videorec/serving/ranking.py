@@ -16,13 +16,13 @@ so that train-time weight learning and the evaluation rank exactly as `/feed` do
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from videorec.serving.candidates.base import Candidate, FeedContext, rank_scores
+from videorec.serving.candidates.base import Candidate, CandidateList, FeedContext, rank_scores
 from videorec.serving.candidates.neighbours import history_scores
 from videorec.serving.config import FeedConfig
 
@@ -65,7 +65,7 @@ class Pool:
     reasons: npt.NDArray[np.object_]
 
 
-def rank(ctx: FeedContext, lists: list[list[Candidate]], config: FeedConfig) -> Ranked:
+def rank(ctx: FeedContext, lists: Sequence[Sequence[Candidate]], config: FeedConfig) -> Ranked:
     """Merge, de-duplicate and score the candidates of every source."""
     pool = gather(ctx, lists)
     return order(ctx, pool, column_weights(config.weights_for(ctx.weights, cold=ctx.cold), pool))
@@ -81,21 +81,27 @@ def weight_of(weights: Mapping[str, float], column: str) -> float:
     return weights.get(column, PRIOR if column == POPULARITY else 0.5)
 
 
-def gather(ctx: FeedContext, lists: list[list[Candidate]]) -> Pool:
+def gather(ctx: FeedContext, lists: Sequence[Sequence[Candidate]]) -> Pool:
     """The pool of a request: every source's rank scores, the model's, and popularity."""
-    lists = [cands for cands in lists if cands]
-    columns = tuple(cands[0].source for cands in lists)
-    found = [c for cands in lists for c in cands]
-    all_rows = np.fromiter((c.row for c in found), dtype=np.int64, count=len(found))
+    found = [_as_arrays(cands) for cands in lists if cands]
+    columns = tuple(cands.source for cands in found)
+    all_rows = np.concatenate([c.rows for c in found]) if found else np.zeros(0, np.int64)
     rows, inverse = np.unique(all_rows, return_inverse=True)
     use_model = ctx.model is not None and not ctx.cold and rows.size > 0
     width = len(columns) + int(use_model) + 1
     signals = np.zeros((rows.size, width), np.float32)
     reasons = np.full((rows.size, width), "", dtype=object)
-    column = np.repeat(np.arange(len(lists)), [len(cands) for cands in lists])
-    parts = np.concatenate([_signal(cands) for cands in lists]) if lists else column
+    column = np.repeat(np.arange(len(found)), [len(cands) for cands in found])
+    parts = np.concatenate([_signal(cands) for cands in found]) if found else column
     np.add.at(signals, (inverse, column), parts)
-    reasons[inverse[::-1], column[::-1]] = [c.reason for c in reversed(found)]  # first one wins
+    start = 0
+    for j, cands in enumerate(found):  # the first of a row's candidates in a list gives its reason
+        mine = inverse[start : start + len(cands)]
+        start += len(cands)
+        if isinstance(cands.reasons, str):
+            reasons[mine, j] = cands.reasons
+        else:
+            reasons[mine[::-1], j] = cands.reasons[::-1]
     for i, name in enumerate(columns):  # a neighbour list scores every pool row, as x_u · B does
         full = history_scores(ctx, name) if name in ctx.neighbours else None
         if full is not None:
@@ -106,6 +112,23 @@ def gather(ctx: FeedContext, lists: list[list[Candidate]]) -> Pool:
     trend = ctx.stats.trend
     signals[:, -1] = trend[rows] / max(float(trend.max(initial=0)), 1e-6)
     return Pool(rows, (*columns, POPULARITY), signals, reasons)
+
+
+def _as_arrays(cands: Sequence[Candidate]) -> CandidateList:
+    """A source's candidates as arrays (a plain list of `Candidate`s is converted)."""
+    if isinstance(cands, CandidateList):
+        return cands
+    n = len(cands)
+    sources = {c.source for c in cands}
+    if len(sources) != 1:
+        raise ValueError(f"one source per candidate list, got {sorted(sources)}")
+    return CandidateList(
+        cands[0].source,
+        np.fromiter((c.row for c in cands), np.int64, count=n),
+        np.fromiter((c.post_id for c in cands), np.int64, count=n),
+        np.fromiter((c.score for c in cands), np.float64, count=n),
+        [c.reason for c in cands],
+    )
 
 
 def order(ctx: FeedContext, pool: Pool, weights: FloatArray) -> Ranked:
@@ -141,11 +164,11 @@ def ranked_order(rows: IntArray, scores: FloatArray) -> IntArray:
     return np.lexsort((rows, -scores)).astype(np.int64)
 
 
-def _signal(cands: list[Candidate]) -> FloatArray:
+def _signal(cands: CandidateList) -> FloatArray:
     """A list's column: its scores over its best score for the item-to-item sources (whose
     summed weights say how strongly the history points at a post), else rank scores."""
-    if cands[0].source in SCORED:
-        scores = np.fromiter((c.score for c in cands), np.float32, count=len(cands))
+    if cands.source in SCORED:
+        scores = np.asarray(cands.scores, dtype=np.float32)
         top = float(scores.max(initial=0.0))
         if top > 0:
             scaled: FloatArray = np.clip(scores / top, 0.0, 1.0).astype(np.float32)

@@ -13,6 +13,7 @@ registry has its own sessionmaker) and swapped in atomically.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -27,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from videorec.serving.config import FeedConfig
 from videorec.serving.extras import load_extras
 from videorec.serving.index import CatalogIndex, Encoder, Matrix, build_index
+from videorec.serving.onnx_model import OnnxModel, has_onnx
 from videorec.serving.popularity import LogStats, build_stats
 from videorec.serving.scorer import FeedModel
 from videorec.serving.snapshot import load_snapshot, save_snapshot, snapshot_key
@@ -61,18 +63,32 @@ class PipelineState:
 
 
 def load_artifact_model(path: str) -> FeedModel:
-    """The default loader: `videorec.training.artifact.load_artifact`, imported only when needed.
+    """The default loader: the artifact's ONNX export when it has one (`videorec models
+    export`: no torch in the process), else `videorec.training.artifact.load_artifact`.
 
-    Widens an HNSW index's search to `ANN_EF_SEARCH`. Also sets torch to one intra-op thread:
-    scoring ~500 candidates is small work, and on a busy 2-core box two threads made it ~2x
-    slower (they wait on each other).
+    Widens an HNSW index's search to `ANN_EF_SEARCH`. FAISS searches on one OpenMP thread:
+    with its default (one per core) a 10k-post exact search took 15 ms of CPU on a busy 2-core
+    box, threads spinning while they wait for each other, against 0.12 ms on one. OpenMP's
+    thread count is per calling thread, so `OMP_NUM_THREADS` (read when FAISS loads, the
+    default of every thread) is set here unless given, and the ONNX model sets it again on
+    each request thread. The PyTorch fallback also sets torch to one intra-op thread: scoring
+    ~500 candidates is small work, and two threads made it ~2x slower.
     """
-    import torch
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    import faiss
 
-    from videorec.training.artifact import load_artifact
+    faiss.omp_set_num_threads(1)
+    folder = Path(path)
+    model: FeedModel
+    if has_onnx(folder):
+        model = OnnxModel(folder)
+    else:
+        import torch
 
-    torch.set_num_threads(1)
-    model: FeedModel = load_artifact(Path(path))
+        from videorec.training.artifact import load_artifact
+
+        torch.set_num_threads(1)
+        model = load_artifact(folder)
     hnsw = getattr(getattr(model, "index", None), "hnsw", None)  # an exact index has none
     if hnsw is not None:
         hnsw.efSearch = max(int(hnsw.efSearch), ANN_EF_SEARCH)
@@ -80,7 +96,7 @@ def load_artifact_model(path: str) -> FeedModel:
 
 
 WARM_MOOD = "calm"
-"""A mood encoded during warm-up, which loads the text model before `/ready` says ready."""
+"""A mood encoded right after warm-up, which loads the text model (see `_load_text_model`)."""
 
 
 class PipelineRegistry:
@@ -118,6 +134,8 @@ class PipelineRegistry:
         self._checked = 0.0
         self._refreshing = False
         self._warming = False
+        self.text_model_status = "not loaded"
+        """ "not loaded", "loading" (after the warm-up built the state), "ready" or "failed"."""
         self.mood_vector = lru_cache(maxsize=mood_cache)(self._mood_vector)
 
     @property
@@ -146,13 +164,23 @@ class PipelineRegistry:
                     with self.sessionmaker() as db:
                         self._state = self.build(db)
                     self._checked = time.monotonic()
-            # A state loaded from a snapshot never touched the text model: load it now, so the
-            # first request with a `mood` does not wait ~10 s for it (/ready waits instead).
-            self.mood_vector(WARM_MOOD)
         except Exception as exc:  # e.g. the database is down or not migrated yet
             log.warning("feed_state_warm_up_failed", error=f"{type(exc).__name__}: {exc}")
         finally:
             self._warming = False
+        self._load_text_model()
+
+    def _load_text_model(self) -> None:
+        """Encode `WARM_MOOD`, which loads the text model (torch and a transformer, ~10 s on a
+        busy box), after the feed says ready: only requests with a `mood` need it, and until it
+        is loaded they wait for it (`text_model_status` says "loading")."""
+        self.text_model_status = "loading"
+        try:
+            self.mood_vector(WARM_MOOD)
+            self.text_model_status = "ready"
+        except Exception as exc:  # a broken text model: mood requests will say so themselves
+            log.warning("text_model_load_failed", error=f"{type(exc).__name__}: {exc}")
+            self.text_model_status = "failed"
 
     def state(self, db: Session) -> PipelineState:
         """The current state, built now if there is none, refreshed if the data changed."""

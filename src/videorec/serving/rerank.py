@@ -70,26 +70,31 @@ def _mmr(
     vecs = index.row_vectors(rows[window])
     rel = scores[window].astype(np.float32)
     rel = (rel - rel.min()) / max(float(rel.max() - rel.min()), 1e-6)
-    _, creators = np.unique(index.creators[rows[window]], return_inverse=True)
-    _, cats = np.unique(index.category_ids[rows[window]], return_inverse=True)
-    per_creator = np.zeros(window.size, dtype=np.int64)
-    per_cat = np.zeros(window.size, dtype=np.int64)
+    creators = index.creators[rows[window]]
+    cats = index.category_ids[rows[window]]
+    per_creator: dict[int, int] = {}  # posts on the page so far, by creator and by category
+    per_cat: dict[int, int] = {}
     cat_cap = window.size if category_filtered else config.max_per_category
+    relevance = config.mmr_lambda * rel
     max_sim = np.zeros(window.size, dtype=np.float32)
     taken = np.zeros(window.size, dtype=bool)
+    capped = np.full(window.size, config.max_per_creator <= 0 or cat_cap <= 0)  # at a cap
     chosen: list[int] = []
     for relax in (False, True):
         while len(chosen) < size:
-            ok = ~taken
-            if not relax:
-                ok &= (per_creator[creators] < config.max_per_creator) & (per_cat[cats] < cat_cap)
+            ok = ~taken if relax else ~(taken | capped)
             if not ok.any():
                 break
-            value = config.mmr_lambda * rel - (1 - config.mmr_lambda) * max_sim
+            value = relevance - (1 - config.mmr_lambda) * max_sim
             pick = int(np.argmax(np.where(ok, value, -np.inf)))
             taken[pick] = True
-            per_creator[creators[pick]] += 1
-            per_cat[cats[pick]] += 1
+            creator, cat = int(creators[pick]), int(cats[pick])
+            per_creator[creator] = per_creator.get(creator, 0) + 1
+            per_cat[cat] = per_cat.get(cat, 0) + 1
+            if per_creator[creator] >= config.max_per_creator:
+                capped |= creators == creator
+            if per_cat[cat] >= cat_cap:
+                capped |= cats == cat
             chosen.append(int(window[pick]))
             max_sim = np.maximum(max_sim, vecs @ vecs[pick])
     return chosen

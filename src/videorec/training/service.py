@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import structlog
 import torch
 from sqlalchemy import Engine
 
@@ -26,9 +27,13 @@ from videorec.storage.repositories import logs, model_versions
 from videorec.training.artifact import save_artifact
 from videorec.training.config import TrainConfig
 from videorec.training.fit import fit
+from videorec.training.model import LoadedModel
 from videorec.training.observer import Observer
+from videorec.training.onnx_export import export_onnx
 from videorec.training.serving_extras import fit_serving_extras
 from videorec.training.split import temporal_split
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,7 @@ def train_and_register(
     model.metrics["serving"] = {"weights": extras.weights, **extras.info}
     folder = save_artifact(model, settings.models_dir)
     save_extras(folder, extras)
+    _export_onnx(folder, model)
     activate = should_activate(model.metrics, force=force)
     with make_sessionmaker(engine).begin() as session:
         model_versions.register(session, version=model.version, path=str(folder),
@@ -105,6 +111,15 @@ def train_and_register(
         if activate:
             model_versions.activate(session, model.version)
     return TrainResult(model.version, folder, model.metrics, activate)
+
+
+def _export_onnx(folder: Path, model: LoadedModel) -> None:
+    """Add the ONNX export the feed serves from (no torch in the server); without it (an export
+    that failed its check, say) the feed falls back to PyTorch, so a failure only warns."""
+    try:
+        export_onnx(folder, model)
+    except Exception as exc:
+        log.warning("onnx_export_failed", folder=str(folder), error=f"{type(exc).__name__}: {exc}")
 
 
 def should_activate(metrics: dict[str, Any], *, force: bool = False) -> bool:

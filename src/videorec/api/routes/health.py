@@ -28,7 +28,9 @@ def ready(request: Request) -> Response:
 
     `checks.feed` says whether the feed state is built ("ready"), still being built at start-up
     ("building": a 503, since `/feed` requests would wait for it), or will be built by the
-    first request (no warm-up ran, e.g. it failed; `/feed` builds it then).
+    first request (no warm-up ran, e.g. it failed; `/feed` builds it then). `checks.text_model`
+    says whether the text model that encodes `mood` is loaded yet (it loads after the feed is
+    ready; a `mood` request waits for it meanwhile).
     """
     try:
         with request.app.state.engine.connect() as connection:
@@ -41,7 +43,8 @@ def ready(request: Request) -> Response:
             f"database schema at {revision or 'nothing'}, code expects {migrate.head()}: "
             "run `videorec db upgrade`"
         )
-    checks = {"database": "ok", "schema": revision, "feed": _feed_status(request)}
+    checks = {"database": "ok", "schema": revision, "feed": _feed_status(request),
+              "text_model": _text_model_status(request)}  # fmt: skip
     if checks["feed"] == "building":
         return _not_ready("the feed state is still building; retry shortly", checks)
     return JSONBytesResponse({"status": "ok", "checks": checks})
@@ -51,6 +54,12 @@ def _feed_status(request: Request) -> str:
     """The feed state: "ready", "building" (warm-up at start-up) or "on first request"."""
     feed = getattr(request.app.state, "feed", None)
     return "unavailable" if feed is None else str(feed.registry.status)
+
+
+def _text_model_status(request: Request) -> str:
+    """The mood text model: loaded after the feed is ready; only `mood` requests wait for it."""
+    feed = getattr(request.app.state, "feed", None)
+    return "unavailable" if feed is None else str(feed.registry.text_model_status)
 
 
 def _not_ready(reason: str, checks: dict[str, str | None] | None = None) -> Response:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -27,6 +27,68 @@ class Candidate:
     source: str
     score: float
     reason: str
+
+
+class CandidateList(Sequence[Candidate]):
+    """One source's candidates as parallel arrays, best first: what `FeedContext.candidates`
+    returns. Ranking reads the arrays (`ranking.gather`); indexing and iterating give
+    `Candidate`s, so it reads like the `list[Candidate]` a source may also return.
+
+    Attributes:
+        source: the source's name.
+        rows, post_ids: shape (n,), catalogue rows and their post ids.
+        scores: shape (n,), the source's own scores.
+        reasons: one reason for all, or one per candidate.
+    """
+
+    __slots__ = ("post_ids", "reasons", "rows", "scores", "source")
+
+    def __init__(
+        self,
+        source: str,
+        rows: IntArray,
+        post_ids: IntArray,
+        scores: npt.NDArray[np.floating],
+        reasons: str | list[str],
+    ) -> None:
+        self.source, self.rows, self.post_ids, self.scores = source, rows, post_ids, scores
+        self.reasons = reasons
+
+    def __len__(self) -> int:
+        return int(self.rows.shape[0])
+
+    @overload
+    def __getitem__(self, i: int) -> Candidate: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Candidate]: ...
+
+    def __getitem__(self, i: int | slice) -> Candidate | list[Candidate]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(len(self))[i]]
+        reason = self.reasons if isinstance(self.reasons, str) else self.reasons[i]
+        return Candidate(int(self.rows[i]), int(self.post_ids[i]), self.source,
+                         float(self.scores[i]), reason)  # fmt: skip
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def reason_list(self) -> list[str]:
+        """One reason per candidate."""
+        return [self.reasons] * len(self) if isinstance(self.reasons, str) else list(self.reasons)
+
+    @classmethod
+    def concat(cls, source: str, parts: Sequence[CandidateList], limit: int) -> CandidateList:
+        """The first `limit` candidates of `parts`, one after the other."""
+        if not parts:
+            empty = np.zeros(0, dtype=np.int64)
+            return cls(source, empty, empty, np.zeros(0, dtype=np.float32), [])
+        reasons = [r for part in parts for r in part.reason_list()][:limit]
+        return cls(source, np.concatenate([p.rows for p in parts])[:limit],
+                   np.concatenate([p.post_ids for p in parts])[:limit],
+                   np.concatenate([p.scores for p in parts])[:limit], reasons)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -82,14 +144,11 @@ class FeedContext:
         scores: npt.NDArray[np.floating],
         source: str,
         reason: str | list[str],
-    ) -> list[Candidate]:
+    ) -> CandidateList:
         """Candidates from parallel rows and scores, with one reason or one per row."""
-        ids = self.index.post_ids[rows].tolist()
-        reasons = [reason] * len(ids) if isinstance(reason, str) else reason
-        return [
-            Candidate(r, p, source, float(s), why)
-            for r, p, s, why in zip(rows.tolist(), ids, scores.tolist(), reasons, strict=True)
-        ]
+        if not isinstance(reason, str) and len(reason) != rows.shape[0]:
+            raise ValueError("one reason per row, or one for all")
+        return CandidateList(source, rows, self.index.post_ids[rows], scores, reason)
 
 
 class CandidateSource(Protocol):
@@ -97,7 +156,7 @@ class CandidateSource(Protocol):
 
     name: str
 
-    def fetch(self, ctx: FeedContext, limit: int) -> list[Candidate]:
+    def fetch(self, ctx: FeedContext, limit: int) -> Sequence[Candidate]:
         """At most `limit` admissible candidates, best first; deterministic for a given context."""
         ...
 

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
-from videorec.serving.candidates.base import Candidate, FeedContext, rank_scores, walk
+from videorec.serving.candidates.base import (
+    Candidate,
+    CandidateList,
+    FeedContext,
+    rank_scores,
+    walk,
+)
 
 TOP_CATEGORIES = 3
 
@@ -14,10 +22,10 @@ class CategorySource:
 
     name = "category"
 
-    def fetch(self, ctx: FeedContext, limit: int) -> list[Candidate]:
+    def fetch(self, ctx: FeedContext, limit: int) -> Sequence[Candidate]:
         if limit <= 0:
             return []
-        found: list[Candidate] = []
+        found: list[CandidateList] = []
         categories = self._categories(ctx)
         share = max(1, limit // max(len(categories), 1))
         for category in categories:
@@ -27,8 +35,8 @@ class CategorySource:
             rows = walk(ctx.stats.by_category.members(group), ctx, share)
             name = ctx.index.category_names.get(category, f"category {category}")
             reason = f"popular in {name}" if ctx.category_id else f"from {name}, which you watch"
-            found += ctx.candidates(rows, rank_scores(rows.shape[0]), self.name, reason)
-        return found[:limit]
+            found.append(ctx.candidates(rows, rank_scores(rows.shape[0]), self.name, reason))
+        return CandidateList.concat(self.name, found, limit)
 
     @staticmethod
     def _categories(ctx: FeedContext) -> list[int]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from videorec.features.signals import SignalWeights
@@ -20,7 +22,7 @@ class ContentSource:
 
     name = "content"
 
-    def fetch(self, ctx: FeedContext, limit: int) -> list[Candidate]:
+    def fetch(self, ctx: FeedContext, limit: int) -> Sequence[Candidate]:
         history = ctx.history.select(np.arange(max(0, len(ctx.history) - RECENT), len(ctx.history)))
         rows = ctx.index.rows_of(history.post_ids)
         weights = np.clip(SIGNALS.of(history.kinds, history.ratings), 0.0, None)

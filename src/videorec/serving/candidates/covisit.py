@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from videorec.serving.candidates.base import Candidate, FeedContext
@@ -16,7 +18,7 @@ class CovisitSource:
 
     name = "covisit"
 
-    def fetch(self, ctx: FeedContext, limit: int) -> list[Candidate]:
+    def fetch(self, ctx: FeedContext, limit: int) -> Sequence[Candidate]:
         if limit <= 0:
             return []
         seeds = np.unique(ctx.history_rows[-RECENT:])

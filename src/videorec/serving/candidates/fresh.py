@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from videorec.serving.candidates.base import Candidate, FeedContext, rank_scores, walk
 
 
@@ -10,7 +12,7 @@ class FreshSource:
 
     name = "fresh"
 
-    def fetch(self, ctx: FeedContext, limit: int) -> list[Candidate]:
+    def fetch(self, ctx: FeedContext, limit: int) -> Sequence[Candidate]:
         if limit <= 0:
             return []
         rows = walk(ctx.index.fresh_order, ctx, limit)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from videorec.serving.candidates.base import Candidate, FeedContext
@@ -23,7 +25,7 @@ class MoodSource:
 
     name = "mood"
 
-    def fetch(self, ctx: FeedContext, limit: int) -> list[Candidate]:
+    def fetch(self, ctx: FeedContext, limit: int) -> Sequence[Candidate]:
         if ctx.mood_vector is None or not ctx.mood or limit <= 0:
             return []
         if ctx.cold:

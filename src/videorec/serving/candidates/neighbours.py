@@ -10,6 +10,8 @@ request's pool (`history_scores`), not just for the ones this source proposed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
@@ -30,7 +32,7 @@ class NeighbourSource:
     def __init__(self, name: str) -> None:
         self.name = name
 
-    def fetch(self, ctx: FeedContext, limit: int) -> list[Candidate]:
+    def fetch(self, ctx: FeedContext, limit: int) -> Sequence[Candidate]:
         if self.name not in ctx.neighbours or limit <= 0:
             return []
         rows, scores = best_rows(ctx, history_scores(ctx, self.name), limit)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from videorec.serving.candidates.base import Candidate, FeedContext, walk
@@ -12,7 +14,7 @@ class TrendingSource:
 
     name = "trending"
 
-    def fetch(self, ctx: FeedContext, limit: int) -> list[Candidate]:
+    def fetch(self, ctx: FeedContext, limit: int) -> Sequence[Candidate]:
         if limit <= 0:
             return []
         order = ctx.stats.trend_order

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from videorec.serving.candidates.base import Candidate, FeedContext
@@ -13,7 +15,7 @@ class TwoTowerSource:
 
     name = "two_tower"
 
-    def fetch(self, ctx: FeedContext, limit: int) -> list[Candidate]:
+    def fetch(self, ctx: FeedContext, limit: int) -> Sequence[Candidate]:
         if ctx.model is None or ctx.cold or limit <= 0:
             return []
         want = limit + int(ctx.excluded_rows.shape[0])

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from videorec.kit.time import utc_now
@@ -17,34 +17,37 @@ from videorec.storage.tables import FeedSession
 SESSIONS: Table = FeedSession.__table__  # type: ignore[assignment]
 
 
+_CREATE = insert(SESSIONS)
+_GET = select(SESSIONS.c.version, SESSIONS.c.data).where(
+    SESSIONS.c.id == bindparam("sid"), SESSIONS.c.expires_at > bindparam("now")
+)
+_SET = (
+    update(SESSIONS)
+    .where(SESSIONS.c.id == bindparam("sid"), SESSIONS.c.version == bindparam("old"))
+    .values(data=bindparam("new_data"), version=bindparam("new_version"))
+)
+"""Statements built once: one of them runs per `/feed` page, and building one (columns,
+operators, `.values()`) cost about as much as running it on SQLite."""
+
+
 def create(
     session: Session, *, id: str, key: str, data: dict[str, Any], expires_at: datetime
 ) -> None:
     """Store a new session at version 0."""
-    session.execute(
-        insert(SESSIONS).values(
-            id=id, key=key, version=0, data=data, created_at=utc_now(), expires_at=expires_at
-        )
-    )
+    session.execute(_CREATE, {"id": id, "key": key, "version": 0, "data": data,
+                              "created_at": utc_now(), "expires_at": expires_at})  # fmt: skip
 
 
 def get(session: Session, id: str, now: datetime) -> tuple[int, dict[str, Any]] | None:
     """(version, data) of a live session, None when missing or expired."""
-    row = session.execute(
-        select(SESSIONS.c.version, SESSIONS.c.data).where(
-            SESSIONS.c.id == id, SESSIONS.c.expires_at > now
-        )
-    ).first()
+    row = session.execute(_GET, {"sid": id, "now": now}).first()
     return None if row is None else (row[0], row[1])
 
 
 def compare_and_set(session: Session, id: str, version: int, data: dict[str, Any]) -> bool:
     """Replace the data if the stored version is still `version`; True when it was written."""
-    result = session.execute(
-        update(SESSIONS)
-        .where(SESSIONS.c.id == id, SESSIONS.c.version == version)
-        .values(data=data, version=version + 1)
-    )
+    params = {"sid": id, "old": version, "new_data": data, "new_version": version + 1}
+    result = session.execute(_SET, params)
     return bool(getattr(result, "rowcount", 0) == 1)
 
 

@@ -48,3 +48,15 @@ def activate(session: Session, version: str) -> ModelVersion:
 def get_active(session: Session) -> ModelVersion | None:
     """The active version, if any."""
     return session.scalars(select(ModelVersion).where(ModelVersion.is_active)).first()
+
+
+def get(session: Session, version: str) -> ModelVersion:
+    """The registered `version`.
+
+    Raises:
+        NotFound: no such version is registered.
+    """
+    row = session.get(ModelVersion, version)
+    if row is None:
+        raise NotFound(f"model version {version!r} is not registered", code="unknown_model")
+    return row

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from videorec.storage.tables import Post
@@ -25,11 +25,15 @@ def list_page(session: Session, *, page: int, page_size: int) -> tuple[Sequence[
     return rows[:page_size], len(rows) > page_size
 
 
+_POSTS_BY_ID = select(Post).where(Post.id.in_(bindparam("ids", expanding=True)))
+"""Built once (an expanding IN): `/feed` loads the posts of every page it presents."""
+
+
 def get_many(session: Session, post_ids: Sequence[int]) -> dict[int, Post]:
     """Posts by id; ids that do not exist are absent from the result."""
     if not post_ids:
         return {}
-    rows = session.scalars(select(Post).where(Post.id.in_(post_ids))).unique().all()
+    rows = session.scalars(_POSTS_BY_ID, {"ids": list(post_ids)}).unique().all()
     return {post.id: post for post in rows}
 
 

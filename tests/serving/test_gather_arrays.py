@@ -1,0 +1,102 @@
+"""`ranking.gather` reads the sources' candidates as arrays: the same pool as the per-candidate
+code it replaced (kept below as the reference), and lists of `Candidate`s still work."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from tests.serving.toy_model import ToyModel
+from videorec.serving.candidates import Candidate, default_sources
+from videorec.serving.candidates.base import CandidateList, FeedContext, rank_scores
+from videorec.serving.config import FeedConfig
+from videorec.serving.ranking import MODEL, PRIOR, SCORED, Pool, gather, rank
+
+
+def reference_gather(ctx: FeedContext, lists: list[list[Candidate]]) -> Pool:
+    """`gather` as it was, one `Candidate` object at a time."""
+    lists = [cands for cands in lists if cands]
+    columns = tuple(cands[0].source for cands in lists)
+    found = [c for cands in lists for c in cands]
+    all_rows = np.fromiter((c.row for c in found), dtype=np.int64, count=len(found))
+    rows, inverse = np.unique(all_rows, return_inverse=True)
+    use_model = ctx.model is not None and not ctx.cold and rows.size > 0
+    width = len(columns) + int(use_model)
+    signals = np.zeros((rows.size, width), np.float32)
+    reasons = np.full((rows.size, width), "", dtype=object)
+    column = np.repeat(np.arange(len(lists)), [len(cands) for cands in lists])
+
+    def signal(cands: list[Candidate]) -> np.ndarray:
+        if cands[0].source in SCORED:
+            scores = np.fromiter((c.score for c in cands), np.float32, count=len(cands))
+            top = float(scores.max(initial=0.0))
+            if top > 0:
+                return np.clip(scores / top, 0.0, 1.0).astype(np.float32)
+        return rank_scores(len(cands))
+
+    parts = np.concatenate([signal(cands) for cands in lists]) if lists else column
+    np.add.at(signals, (inverse, column), parts)
+    reasons[inverse[::-1], column[::-1]] = [c.reason for c in reversed(found)]
+    if use_model:
+        assert ctx.model is not None
+        raw = np.asarray(ctx.model.score(ctx.user_id, ctx.history, ctx.index.post_ids[rows]))
+        ranks = np.empty(rows.size, dtype=np.float32)
+        ranks[np.argsort(-raw, kind="stable")] = rank_scores(rows.size)
+        signals[:, -1] = ranks
+        columns = (*columns, MODEL)
+    trend = ctx.stats.trend
+    prior = (PRIOR * trend[rows] / max(float(trend.max(initial=0)), 1e-6)).astype(np.float32)
+    return Pool(rows, columns, signals, prior, reasons)
+
+
+def _neighbours(n: int, seed: int) -> sp.csr_matrix:
+    rng = np.random.default_rng(seed)
+    dense = rng.random((n, n)) * (rng.random((n, n)) < 0.05)
+    return sp.csr_matrix(dense.astype(np.float32))
+
+
+def _contexts(feed_world) -> list[FeedContext]:
+    n = len(feed_world.index)
+    model = ToyModel(feed_world.index.post_ids)
+    lists = {name: _neighbours(n, i) for i, name in enumerate(("ease", "rp3beta", "item_knn"))}
+    users = np.unique(feed_world.log.user_ids)[:6].tolist()
+    found = [replace(feed_world.context(int(u)), model=model, neighbours=lists) for u in users]
+    found.append(feed_world.context(None, mood="funny"))  # cold, with a mood
+    found.append(replace(feed_world.context(int(users[0]), category_id=3), model=model))
+    return found
+
+
+class TestGatherArrays:
+    def test_the_pool_and_the_ranking_equal_the_per_candidate_code(self, feed_world) -> None:
+        config = FeedConfig()
+        for ctx in _contexts(feed_world):
+            lists = [source.fetch(ctx, config.limit(source.name)) for source in default_sources()]
+            assert any(isinstance(cands, CandidateList) for cands in lists)
+            got = gather(ctx, lists)
+            want = reference_gather(ctx, [list(cands) for cands in lists])
+            assert got.columns == want.columns
+            np.testing.assert_array_equal(got.rows, want.rows)
+            np.testing.assert_array_equal(got.signals, want.signals)
+            np.testing.assert_array_equal(got.prior, want.prior)
+            assert got.reasons.tolist() == want.reasons.tolist()
+            as_objects = rank(ctx, [list(cands) for cands in lists], config)
+            as_arrays = rank(ctx, lists, config)
+            np.testing.assert_array_equal(as_arrays.post_ids, as_objects.post_ids)
+            np.testing.assert_array_equal(as_arrays.scores, as_objects.scores)
+            assert as_arrays.reasons == as_objects.reasons
+
+    def test_a_candidate_list_reads_like_a_list_of_candidates(self, feed_world) -> None:
+        ctx = feed_world.context(None)
+        rows = np.asarray([4, 2, 9])
+        found = ctx.candidates(rows, np.asarray([3.0, 2.0, 1.0]), "trending", ["a", "b", "c"])
+        assert len(found) == 3
+        assert found
+        assert found[1] == Candidate(2, int(feed_world.index.post_ids[2]), "trending", 2.0, "b")
+        assert [c.row for c in found] == [4, 2, 9]
+        assert found[:2] == list(found)[:2]
+        assert ctx.candidates(rows[:0], np.zeros(0), "fresh", "new") == []
+        with pytest.raises(ValueError, match="one reason per row"):
+            ctx.candidates(rows, np.ones(3), "trending", ["a"])

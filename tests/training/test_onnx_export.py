@@ -1,0 +1,91 @@
+"""`videorec models export`: the ONNX export serves the same scores as PyTorch, without torch."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from videorec.errors import InvalidInput
+from videorec.features.log import InteractionLog
+from videorec.models import builders
+from videorec.serving.onnx_model import OnnxModel, has_onnx
+from videorec.serving.registry import load_artifact_model
+from videorec.training import load_artifact, onnx_export, save_artifact, split_by_user
+from videorec.training.onnx_export import TOLERANCE, export_onnx
+from videorec.training.stages import ranker_args
+
+USERS = [1, 2, 3, 7, 424_242, None]
+
+
+@pytest.fixture(scope="module")
+def exported(trained, tmp_path_factory):
+    """The tiny model's artifact with a ranker (the trained one was dropped by selection: a
+    fresh one from the same builder exercises the same graph), exported."""
+    folder = save_artifact(trained, tmp_path_factory.mktemp("onnx"), version="v-onnx")
+    sizes = json.loads((folder / "config.json").read_text())["sizes"]
+    tensors = {k.removeprefix("table_"): torch.from_numpy(np.asarray(v))
+               for k, v in trained.table.arrays().items() if k != "table_post_ids"}  # fmt: skip
+    torch.manual_seed(3)
+    ranker = builders.ranker(tensors, **sizes, **ranker_args(trained.config))
+    torch.save(ranker.state_dict(), folder / "ranker.pt")
+    model = load_artifact(folder)
+    assert model.ranker is not None
+    return folder, export_onnx(folder, model), model
+
+
+def _histories(log: InteractionLog) -> list[InteractionLog]:
+    by_user = split_by_user(log)
+    return [by_user.get(u, InteractionLog.empty()) if u else InteractionLog.empty() for u in USERS]
+
+
+class TestOnnxExport:
+    def test_scores_equal_pytorch_within_the_tolerance(self, exported, tiny_data) -> None:
+        folder, meta, trained = exported
+        log, catalog = tiny_data
+        onnx = OnnxModel(folder)
+        assert set(meta["max_abs_diff"]) == {"user_tower", "ranker"}
+        assert max(meta["max_abs_diff"].values()) <= TOLERANCE
+        candidates = np.concatenate([catalog.post_ids[:40], [999_999]])  # one unknown post
+        for user, history in zip(USERS, _histories(log), strict=True):
+            got, want = onnx.user_vector(user, history), trained.user_vector(user, history)
+            np.testing.assert_allclose(got, want, atol=TOLERANCE)
+            got, want = (
+                onnx.score(user, history, candidates),
+                trained.score(user, history, candidates),
+            )
+            np.testing.assert_allclose(got, want, atol=TOLERANCE)
+            ids, sims = onnx.retrieve(user, history, 10)
+            want_ids, want_sims = trained.retrieve(user, history, 10)
+            np.testing.assert_allclose(sims, want_sims, atol=TOLERANCE)
+            assert len(set(ids.tolist()) & set(want_ids.tolist())) >= 9  # ties may swap at the edge
+
+    def test_the_feed_loads_the_export_when_the_artifact_has_one(self, exported) -> None:
+        folder, *_ = exported
+        assert has_onnx(folder)
+        assert isinstance(load_artifact_model(str(folder)), OnnxModel)
+
+    def test_a_served_onnx_model_never_imports_torch(self, exported) -> None:
+        folder, *_ = exported
+        code = ("import sys; from videorec.serving.registry import load_artifact_model; "
+                f"m = load_artifact_model({str(folder)!r}); "
+                "from videorec.features.log import InteractionLog; "
+                "m.score(1, InteractionLog.empty(), m.post_ids[:5]); "
+                "print('torch' in sys.modules)")  # fmt: skip
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             check=True).stdout  # fmt: skip
+        assert out.strip() == "False"
+
+    def test_an_export_that_differs_is_refused_and_writes_nothing(
+        self, trained, tmp_path, monkeypatch
+    ) -> None:
+        folder = save_artifact(trained, tmp_path, version="v-bad")
+        monkeypatch.setattr(onnx_export, "TOLERANCE", -1.0)  # any difference is too much
+        with pytest.raises(InvalidInput, match="differs from PyTorch"):
+            export_onnx(folder, load_artifact(folder))
+        assert not has_onnx(folder)
+        assert not any(p.name.startswith("tmp") for p in folder.iterdir())
