@@ -13,7 +13,8 @@ from tests.serving.toy_model import ToyModel
 from videorec.serving.candidates import Candidate, default_sources
 from videorec.serving.candidates.base import CandidateList, FeedContext, rank_scores
 from videorec.serving.config import FeedConfig
-from videorec.serving.ranking import MODEL, PRIOR, SCORED, Pool, gather, rank
+from videorec.serving.candidates.neighbours import history_scores
+from videorec.serving.ranking import MODEL, POPULARITY, SCORED, Pool, gather, rank
 
 
 def reference_gather(ctx: FeedContext, lists: list[list[Candidate]]) -> Pool:
@@ -24,7 +25,7 @@ def reference_gather(ctx: FeedContext, lists: list[list[Candidate]]) -> Pool:
     all_rows = np.fromiter((c.row for c in found), dtype=np.int64, count=len(found))
     rows, inverse = np.unique(all_rows, return_inverse=True)
     use_model = ctx.model is not None and not ctx.cold and rows.size > 0
-    width = len(columns) + int(use_model)
+    width = len(columns) + int(use_model) + 1
     signals = np.zeros((rows.size, width), np.float32)
     reasons = np.full((rows.size, width), "", dtype=object)
     column = np.repeat(np.arange(len(lists)), [len(cands) for cands in lists])
@@ -40,16 +41,22 @@ def reference_gather(ctx: FeedContext, lists: list[list[Candidate]]) -> Pool:
     parts = np.concatenate([signal(cands) for cands in lists]) if lists else column
     np.add.at(signals, (inverse, column), parts)
     reasons[inverse[::-1], column[::-1]] = [c.reason for c in reversed(found)]
+    for i, name in enumerate(columns):  # a neighbour list scores every pool row
+        full = history_scores(ctx, name) if name in ctx.neighbours else None
+        if full is not None:
+            mine = full[rows]
+            top = float(mine.max(initial=0.0))
+            signals[:, i] = np.clip(mine / top, -1, 1) if top > 0 else mine * 0
     if use_model:
         assert ctx.model is not None
         raw = np.asarray(ctx.model.score(ctx.user_id, ctx.history, ctx.index.post_ids[rows]))
         ranks = np.empty(rows.size, dtype=np.float32)
         ranks[np.argsort(-raw, kind="stable")] = rank_scores(rows.size)
-        signals[:, -1] = ranks
+        signals[:, -2] = ranks
         columns = (*columns, MODEL)
     trend = ctx.stats.trend
-    prior = (PRIOR * trend[rows] / max(float(trend.max(initial=0)), 1e-6)).astype(np.float32)
-    return Pool(rows, columns, signals, prior, reasons)
+    signals[:, -1] = trend[rows] / max(float(trend.max(initial=0)), 1e-6)
+    return Pool(rows, (*columns, POPULARITY), signals, reasons)
 
 
 def _neighbours(n: int, seed: int) -> sp.csr_matrix:
@@ -80,7 +87,6 @@ class TestGatherArrays:
             assert got.columns == want.columns
             np.testing.assert_array_equal(got.rows, want.rows)
             np.testing.assert_array_equal(got.signals, want.signals)
-            np.testing.assert_array_equal(got.prior, want.prior)
             assert got.reasons.tolist() == want.reasons.tolist()
             as_objects = rank(ctx, [list(cands) for cands in lists], config)
             as_arrays = rank(ctx, lists, config)
