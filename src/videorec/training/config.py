@@ -145,7 +145,9 @@ class RankerConfig(_Section):
 
 class BlendConfig(_Section):
     retrieval: float = 4.0
-    """Weight of the two-tower similarity (cosine, -1..1) in the final score."""
+    """Weight of the two-tower similarity in the final score (-1..1 under `similarity =
+    "cosine"`; unbounded under `dot`, where it outweighs the heads unless lowered, and
+    validation then drops a ranker that adds nothing)."""
     view: float = 0.1
     like: float = 0.2
     inspire: float = 0.2
