@@ -12,8 +12,8 @@ import scipy.sparse as sp
 from tests.serving.toy_model import ToyModel
 from videorec.serving.candidates import Candidate, default_sources
 from videorec.serving.candidates.base import CandidateList, FeedContext, rank_scores
-from videorec.serving.config import FeedConfig
 from videorec.serving.candidates.neighbours import history_scores
+from videorec.serving.config import FeedConfig
 from videorec.serving.ranking import MODEL, POPULARITY, SCORED, Pool, gather, rank
 
 
