@@ -20,6 +20,7 @@ import numpy.typing as npt
 from videorec.errors import NotFound
 from videorec.features.log import InteractionLog
 from videorec.features.pipeline import FeaturePipeline, PostTable
+from videorec.kit.ann import nearest
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float32]
@@ -103,13 +104,8 @@ class OnnxModel:
         self, user_id: int | None, history: InteractionLog, k: int
     ) -> tuple[IntArray, FloatArray]:
         """`FeedModel.retrieve`: the k nearest posts by the index, best first."""
-        k = min(k, self.post_ids.shape[0])
-        if k <= 0:
-            return np.zeros(0, np.int64), np.zeros(0, np.float32)
         self._faiss.omp_set_num_threads(1)  # per thread: see `registry.load_artifact_model`
-        sims, idx = self.index.search(self.user_vector(user_id, history)[None, :], k)
-        keep = idx[0] >= 0
-        return self.post_ids[idx[0][keep]], sims[0][keep].astype(np.float32)
+        return nearest(self.index, self.post_ids, self.user_vector(user_id, history), k)
 
     def score(self, user_id: int | None, history: InteractionLog, post_ids: IntArray) -> FloatArray:
         """`FeedModel.score`: the ranker's blended score plus `retrieval` x the two-tower

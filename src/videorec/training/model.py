@@ -16,6 +16,7 @@ import torch
 
 from videorec.features.log import InteractionLog
 from videorec.features.pipeline import FeaturePipeline, PostTable
+from videorec.kit.ann import nearest
 from videorec.models.ranker import Ranker
 from videorec.models.two_tower import TwoTower
 from videorec.training.config import IndexConfig, TrainConfig
@@ -173,12 +174,7 @@ class LoadedModel:
         self, user_id: int | None, history: InteractionLog, k: int
     ) -> tuple[IntArray, FloatArray]:
         """`FeedModel.retrieve`: the k nearest posts by the index, best first."""
-        k = min(k, self.post_ids.shape[0])
-        if k <= 0:
-            return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        sims, idx = self.index.search(self.user_vector(user_id, history)[None, :], k)
-        keep = idx[0] >= 0
-        return self.post_ids[idx[0][keep]], sims[0][keep].astype(np.float32)
+        return nearest(self.index, self.post_ids, self.user_vector(user_id, history), k)
 
     @torch.no_grad()
     def score_pairs(
