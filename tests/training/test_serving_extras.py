@@ -11,6 +11,7 @@ from videorec.training.serving_extras import (
     learn_weights,
     sparse_item_knn,
     top_per_row,
+    tuning_users,
 )
 
 
@@ -57,3 +58,27 @@ class TestNeighbourLists:
         assert sim[2, 3] > 0.99
         assert sim[0, 2] == 0
         assert np.diag(sim).sum() == 0
+
+
+class TestTuningUsers:
+    def _valid(self, users: int, posts: int = 50) -> sp.csr_matrix:
+        rng = np.random.default_rng(3)
+        dense = (rng.random((users, posts)) < 0.1).astype(np.float32)
+        dense[::4] = 0  # users without held-out posts
+        return sp.csr_matrix(dense)
+
+    def test_at_most_the_limit_of_users_keep_their_held_out_posts_unchanged(self) -> None:
+        valid = self._valid(400)
+        sampled = tuning_users(valid, 50, seed=1)
+        kept = np.flatnonzero(np.diff(sampled.indptr) > 0)
+        assert kept.size == 50
+        assert sampled.shape == valid.shape
+        for u in kept.tolist():
+            np.testing.assert_array_equal(sampled[u].toarray(), valid[u].toarray())
+
+    def test_the_sample_is_seeded_and_small_splits_are_untouched(self) -> None:
+        valid = self._valid(400)
+        a, b = tuning_users(valid, 50, seed=1), tuning_users(valid, 50, seed=1)
+        assert (a != b).nnz == 0
+        assert (tuning_users(valid, 50, seed=2) != a).nnz > 0
+        assert tuning_users(valid, 10_000) is valid

@@ -132,9 +132,26 @@ def fit_neighbour_lists(
     """Tune and fit the list models (dense up to `DENSE_MAX_POSTS`, else sparse item-kNN)."""
     if train.shape[1] > DENSE_MAX_POSTS:
         return {"item_knn": sparse_item_knn(train)}, {"item_knn": {"sparse": True}}
+    valid = tuning_users(valid, MAX_USERS, seed=seed)
     tuned = {name: tune(name, train, valid, seed=seed) for name in LIST_NAMES}
     params = {LIST_NAMES[name]: t.params for name, t in tuned.items()}
     return lists_from_models({name: t.model for name, t in tuned.items()}), params
+
+
+def tuning_users(valid: sp.csr_matrix, limit: int, *, seed: int = 0) -> sp.csr_matrix:
+    """`valid` with the held-out posts of at most `limit` users (a seeded sample), others emptied.
+
+    Tuning scores every validation user against every post for each grid point: at 100,000
+    users and 10,000 posts that kept `videorec train` busy for more than 55 minutes on 2 cores.
+    """
+    users = np.flatnonzero(np.diff(valid.indptr) > 0)
+    if users.size <= limit:
+        return valid
+    keep = np.random.default_rng(seed).choice(users, size=limit, replace=False)
+    mask = sp.diags(np.isin(np.arange(valid.shape[0]), keep).astype(np.float32))
+    sampled: sp.csr_matrix = sp.csr_matrix(mask @ valid)
+    sampled.eliminate_zeros()
+    return sampled
 
 
 def neighbours_per_post(n_posts: int) -> int:
