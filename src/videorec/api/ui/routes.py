@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Query, Request, params
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, params
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session
 from starlette.responses import FileResponse, Response
@@ -70,62 +70,58 @@ def explorer_page(request: Request, session: SessionDep) -> Response:
     return _render(request, "explorer.html", context, page="explorer")
 
 
-@router.get("/explorer/results")
-def explorer_results(
-    request: Request,
-    session: SessionDep,
+def explorer_form(
     username: Text = "",
     category_id: Text = "",
     project_code: Text = "",
     mood: Text = "",
     page_size: Text = "",
-    model_a: Text = "",
-    model_b: Text = "",
     thumbs: Text = "",
+) -> dict[str, str]:
+    """The explorer's form fields, as typed (validated by `_feed_request`), kept for the links
+    to the next pages."""
+    return {"username": username, "category_id": category_id, "project_code": project_code,
+            "mood": mood, "page_size": page_size, "thumbs": thumbs}  # fmt: skip
+
+
+FormDep = Annotated[dict[str, str], Depends(explorer_form)]
+
+
+@router.get("/explorer/results")
+def explorer_results(
+    request: Request, session: SessionDep, form: FormDep, model_a: Text = "", model_b: Text = ""
 ) -> Response:
     """Page 1 of the feed: one column, or two when a second model version is chosen."""
-    service: FeedService = request.app.state.feed
     try:
-        feed_request = explorer.parse_request(
-            username, category_id, project_code, mood, page_size, "",
-            service.config.default_page_size, service.config.max_page_size,
-        )  # fmt: skip
+        feed_request = _feed_request(request, form, cursor="")
     except VideorecError as exc:
         return _render(request, "_error.html", {"message": exc.message}, status_code=422)
-    params = {"username": username, "category_id": category_id, "project_code": project_code,
-              "mood": mood, "page_size": page_size, "thumbs": thumbs}  # fmt: skip
-    columns = [_column(request, session, model_a, feed_request, params)]
+    columns = [_column(request, session, model_a, feed_request, form)]
     if model_b:
-        columns.append(_column(request, session, model_b, feed_request, params))
-    return _render(request, "_results.html", {"columns": columns, "params": params})
+        columns.append(_column(request, session, model_b, feed_request, form))
+    return _render(request, "_results.html", {"columns": columns, "params": form})
 
 
 @router.get("/explorer/page")
 def explorer_next(
-    request: Request,
-    session: SessionDep,
-    cursor: Text,
-    username: Text = "",
-    category_id: Text = "",
-    project_code: Text = "",
-    mood: Text = "",
-    page_size: Text = "",
-    version: Text = "",
-    thumbs: Text = "",
+    request: Request, session: SessionDep, form: FormDep, cursor: Text, version: Text = ""
 ) -> Response:
     """The next page of one column, through its cursor (htmx appends it under the last one)."""
-    service: FeedService = request.app.state.feed
     try:
-        feed_request = explorer.parse_request(
-            username, category_id, project_code, mood, page_size, cursor,
-            service.config.default_page_size, service.config.max_page_size,
-        )  # fmt: skip
+        feed_request = _feed_request(request, form, cursor=cursor)
     except VideorecError as exc:
         return _render(request, "_error.html", {"message": exc.message}, status_code=422)
-    params = {"username": username, "category_id": category_id, "project_code": project_code,
-              "mood": mood, "page_size": page_size, "thumbs": thumbs}  # fmt: skip
-    column = _column(request, session, version, feed_request, params)
-    return _render(request, "_page.html", {"column": column, "params": params})
+    column = _column(request, session, version, feed_request, form)
+    return _render(request, "_page.html", {"column": column, "params": form})
+
+
+def _feed_request(request: Request, form: dict[str, str], *, cursor: str) -> FeedRequest:
+    """The form as `/feed` would read it (a `VideorecError` says what is wrong)."""
+    config = request.app.state.feed.config
+    return explorer.parse_request(
+        form["username"], form["category_id"], form["project_code"], form["mood"],
+        form["page_size"], cursor, config.default_page_size, config.max_page_size,
+    )  # fmt: skip
 
 
 def _column(
