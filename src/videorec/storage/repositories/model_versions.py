@@ -36,9 +36,7 @@ def activate(session: Session, version: str) -> ModelVersion:
     Raises:
         NotFound: no such version is registered.
     """
-    row = session.get(ModelVersion, version)
-    if row is None:
-        raise NotFound(f"model version {version!r} is not registered", code="unknown_model")
+    row = get(session, version)
     session.execute(update(ModelVersion).where(ModelVersion.is_active).values(is_active=False))
     row.is_active = True
     session.flush()
