@@ -6,12 +6,13 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from tests.evaluation.conftest import clustered_log
 from videorec.evaluation.datasets import implicit_positives
 from videorec.evaluation.matrix import to_matrices
 from videorec.evaluation.offline import Report, as_of_cut, evaluate
-from videorec.evaluation.served import RANKED, ServedEvaluation
+from videorec.evaluation.served import BLAS_THREADS, RANKED, ServedEvaluation
 from videorec.evaluation.splits import split
 from videorec.evaluation.tuning import tune
 from videorec.features.log import KIND_CODES, InteractionLog, PostCatalog
@@ -62,6 +63,10 @@ class TestServedRows:
         weights = report.params["served-ranked"][0]["weights"]
         assert "ease" in weights
         assert "covisit" in weights
+
+    def test_splits_the_embedding_seconds_out_of_its_own(self, report: Report) -> None:
+        params = report.params["served-ranked"][0]
+        assert 0.0 <= params["embedding_seconds"] <= params["seconds"]
 
     def test_reports_every_cold_slice(self, report: Report) -> None:
         names = set(report.values)
@@ -141,3 +146,33 @@ class TestNoLeakage:
 
 def test_served_ranked_row_is_named_in_reports(report: Report) -> None:
     assert RANKED in report.params
+
+
+class _BlasThreads:
+    """A candidate source that records the BLAS thread count each time it is asked."""
+
+    name = "blas_probe"
+
+    def __init__(self) -> None:
+        self.seen: list[int] = []
+
+    def fetch(self, ctx, limit):  # type: ignore[no-untyped-def]
+        self.seen += [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+        return []
+
+
+def test_serves_with_one_blas_thread_as_the_feed_does(cache: EmbeddingCache) -> None:
+    """`/feed` limits BLAS to one thread (`api.feed_setup`); the evaluation must serve the same way
+    (a second thread made the content source's mat-vec ~40x slower on 2 cores)."""
+    log = clustered_log()
+    logs = split(implicit_positives(log), "temporal")
+    catalog = as_of_cut(_catalog(log, np.zeros(40)), log, logs, "temporal")
+    m = to_matrices(logs, catalog)
+    tuned = {n: tune(n, m.train, m.valid, grid=g) for n, g in GRIDS.items()}
+    run = ServedEvaluation(logs, m, catalog, tuned, cache.encode, FeedConfig())
+    probe = _BlasThreads()
+    run.sources = [*run.sources, probe]
+    with threadpool_limits(2, user_api="blas"):
+        run.serve(np.flatnonzero(np.diff(m.test.indptr) > 0)[:3], run.full_history, {})
+    assert probe.seen
+    assert set(probe.seen) == {BLAS_THREADS} == {1}

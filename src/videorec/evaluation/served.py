@@ -19,6 +19,7 @@ item-item baselines folded in on the cut history (EASE, item-kNN).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -26,6 +27,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
+from threadpoolctl import threadpool_limits
 
 from videorec.evaluation.baselines.base import Recommender
 from videorec.evaluation.baselines.ease import Ease
@@ -61,8 +63,27 @@ SLICES = (0, 1, 2, 5)
 MOOD_SLICE = "cold-mood"
 LIST_MODELS = ("ease", "rp3beta", "item-knn")
 FOLD_IN = ("ease", "item-knn")
+BLAS_THREADS = 1
+"""BLAS threads while serving, as `/feed` runs (`api.feed_setup`): a request's mat-vecs are small,
+and a second OpenBLAS thread beside torch's OpenMP pool made the content source's 5,000 x 384
+mat-vec ~40x slower (16 ms against 0.4 ms) on the 2-core box."""
 """Baselines that score a cut history directly (x_u · B), so they run on every slice."""
 Values = dict[str, float]
+
+
+class TimedEncoder:
+    """An encoder that counts the seconds spent in it (a first run over a catalogue embeds every
+    post text; later runs read the embedding cache), so the report can split them out."""
+
+    def __init__(self, encoder: Encoder) -> None:
+        self.encoder, self.seconds = encoder, 0.0
+
+    def __call__(self, texts: list[str]) -> npt.NDArray[np.float32]:
+        started = time.perf_counter()
+        try:
+            return self.encoder(texts)
+        finally:
+            self.seconds += time.perf_counter() - started
 
 
 @dataclass(frozen=True)
@@ -129,21 +150,22 @@ class ServedEvaluation:
         model: FeedModel | None = None,
         seed: int = 0,
     ) -> None:
-        self.logs, self.m, self.catalog, self.encoder = logs, m, catalog, encoder
-        self.config = config
+        self.logs, self.m, self.catalog, self.config = logs, m, catalog, config
+        self.encoder = TimedEncoder(encoder)
         self.sources: list[CandidateSource] = default_sources()
         lists = lists_from_models({n: tuned[n].model for n in LIST_MODELS if n in tuned})
         extras = ServingExtras(m.item_ids, lists)
-        state = build_state(catalog, logs.train, encoder, config, model=model, extras=extras)
-        examples = validation_examples(state, config, logs.train, logs.valid, seed=seed)
-        weights, _ = learn_weights(examples, config.weights_for({}, cold=False))
+        state = build_state(catalog, logs.train, self.encoder, config, model=model, extras=extras)
         self.histories = split_by_user(logs.train)
         self.moods = leading_moods(self.histories, catalog)
         moods = self._mood_vectors(sorted(set(self.moods.values())))
-        weights |= learn_cold_weights(
-            state, config, logs.train, logs.valid,
-            {u: (mood, moods[mood]) for u, mood in self.moods.items()}, seed=seed,
-        )  # fmt: skip
+        with threadpool_limits(BLAS_THREADS, user_api="blas"):
+            examples = validation_examples(state, config, logs.train, logs.valid, seed=seed)
+            weights, _ = learn_weights(examples, config.weights_for({}, cold=False))
+            weights |= learn_cold_weights(
+                state, config, logs.train, logs.valid,
+                {u: (mood, moods[mood]) for u, mood in self.moods.items()}, seed=seed,
+            )  # fmt: skip
         self.state: PipelineState = replace(state, weights=weights)
 
     @property
@@ -167,17 +189,18 @@ class ServedEvaluation:
         ranked: dict[int, IntArray] = {}
         displayed: dict[int, IntArray] = {}
         vectors = self._mood_vectors(sorted(set(moods.values())))
-        for user in users.tolist():
-            user_id = int(self.m.user_ids[user])
-            mood = moods.get(user)
-            events = history(user_id)
-            served_as = user_id if known else new_user(user_id, len(events))
-            session = serve_session(self.state, self.config, self.sources, served_as, events,
-                                    mood=mood, mood_vector=vectors.get(mood or ""),
-                                    pages=PAGES if pages else 0)  # fmt: skip
-            ranked[user] = self._columns(session.rows)
-            if pages:
-                displayed[user] = self._columns(session.rows[session.shown])
+        with threadpool_limits(BLAS_THREADS, user_api="blas"):
+            for user in users.tolist():
+                user_id = int(self.m.user_ids[user])
+                mood = moods.get(user)
+                events = history(user_id)
+                served_as = user_id if known else new_user(user_id, len(events))
+                session = serve_session(self.state, self.config, self.sources, served_as, events,
+                                        mood=mood, mood_vector=vectors.get(mood or ""),
+                                        pages=PAGES if pages else 0)  # fmt: skip
+                ranked[user] = self._columns(session.rows)
+                if pages:
+                    displayed[user] = self._columns(session.rows[session.shown])
         return Served(ranked, displayed)
 
     def _columns(self, rows: IntArray) -> IntArray:
@@ -322,4 +345,8 @@ def _history_matrix(m: SplitMatrices, history: dict[int, InteractionLog]) -> sp.
 
 def describe(run: ServedEvaluation) -> dict[str, Any]:
     """The learned weights and list sizes, for the report's params."""
-    return {"weights": run.weights, "lists": sorted(run.state.neighbours)}
+    return {
+        "weights": run.weights,
+        "lists": sorted(run.state.neighbours),
+        "embedding_seconds": round(run.encoder.seconds, 1),
+    }
