@@ -42,6 +42,32 @@ class TestLearnWeights:
         weights, _ = learn_weights(examples, {"good": 0.5, "noise": 0.5}, only=("noise",))
         assert weights == {"good": 0.5, "noise": 0.0}
 
+    def test_serves_the_best_single_column_when_a_blend_wins_by_less_than_its_noise(self) -> None:
+        """The list b helps 2 of 10 users and hurts 1: the blend's gain (3 % of the objective,
+        enough for a move) is under 2 standard errors of the per-user difference."""
+        examples = [_pair("wrong"), _pair("wrong"), _pair("broken")]
+        examples += [_pair("neutral") for _ in range(7)]
+        weights, _ = learn_weights(examples, {"a": 1.0, "b": 0.0})
+        assert weights == {"a": 1.0, "b": 0.0}
+
+    def test_keeps_a_blend_that_wins_beyond_its_noise(self) -> None:
+        """b fixes 20 of 40 users and hurts none: the blend is served."""
+        examples = [_pair("wrong") for _ in range(20)] + [_pair("neutral") for _ in range(20)]
+        weights, _ = learn_weights(examples, {"a": 1.0, "b": 0.0})
+        assert weights["a"] > 0
+        assert weights["b"] > 0
+
+
+def _pair(kind: str) -> Example:
+    """A two-post pool whose held-out post is row 0. Column a ranks it first unless `kind` is
+    "wrong"; b points at it for "wrong", at the other post for "broken" and "neutral" (weakly)."""
+    a = {"wrong": [0.2, 0.8]}.get(kind, [0.8, 0.2])
+    b = {"wrong": [1.0, 0.0], "broken": [0.0, 1.0]}.get(kind, [0.0, 0.5])
+    signals = np.asarray([a, b], np.float32).T
+    rows = np.arange(2, dtype=np.int64)
+    pool = Pool(rows, ("a", "b"), signals, np.full((2, 2), "", dtype=object))
+    return Example(pool, rows == 0, 1)
+
 
 class TestNeighbourLists:
     def test_top_per_row_keeps_the_k_largest_by_magnitude(self) -> None:
