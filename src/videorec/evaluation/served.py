@@ -39,7 +39,7 @@ from videorec.features.log import InteractionLog, PostCatalog
 from videorec.serving.candidates import CandidateSource, default_sources
 from videorec.serving.config import FeedConfig
 from videorec.serving.extras import ServingExtras
-from videorec.serving.index import Encoder
+from videorec.serving.index import CatalogIndex, Encoder
 from videorec.serving.ranking import column_weights, order
 from videorec.serving.registry import PipelineState
 from videorec.serving.rerank import pick_page
@@ -56,6 +56,7 @@ from videorec.training.serving_extras import (
 from videorec.training.split import split_by_user
 
 IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float32]
 RANKED, DISPLAYED = "served-ranked", "served-displayed"
 POOL_RECALL = "pool-recall@300"
 PAGES = 3
@@ -198,12 +199,13 @@ class ServedEvaluation:
                 session = serve_session(self.state, self.config, self.sources, served_as, events,
                                         mood=mood, mood_vector=vectors.get(mood or ""),
                                         pages=PAGES if pages else 0)  # fmt: skip
-                ranked[user] = self._columns(session.rows)
+                ranked[user] = self.columns(session.rows)
                 if pages:
-                    displayed[user] = self._columns(session.rows[session.shown])
+                    displayed[user] = self.columns(session.rows[session.shown])
         return Served(ranked, displayed)
 
-    def _columns(self, rows: IntArray) -> IntArray:
+    def columns(self, rows: IntArray) -> IntArray:
+        """Matrix columns of catalogue rows."""
         ids = self.state.index.post_ids[rows]
         return np.searchsorted(self.m.item_ids, ids).astype(np.int64)
 
@@ -253,14 +255,22 @@ def serve_session(
     keep = config.session_pool_size
     rows = result.rows[:keep]
     scores = np.round(result.scores[:keep].astype(np.float64), 5).astype(np.float32)
+    return Session(rows, scores, session_pages(state.index, config, rows, scores, pages))
+
+
+def session_pages(
+    index: CatalogIndex, config: FeedConfig, rows: IntArray, scores: FloatArray, pages: int
+) -> IntArray:
+    """Pool positions of the first `pages` pages of `default_page_size`, as `pick_page` makes
+    them from a session's ranked pool, each from what the earlier left (`/feed`'s cursors)."""
     left = rows.copy()
     shown: list[int] = []
     for _ in range(pages):
-        pick = pick_page(state.index, left, scores, config.default_page_size, config,
+        pick = pick_page(index, left, scores, config.default_page_size, config,
                          category_filtered=False)  # fmt: skip
         left[pick.positions] = -1
         shown += pick.positions
-    return Session(rows, scores, np.asarray(shown, np.int64))
+    return np.asarray(shown, np.int64)
 
 
 def pool_recall(pools: dict[int, IntArray], truth: sp.csr_matrix) -> float:
