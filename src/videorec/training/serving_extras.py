@@ -1,7 +1,8 @@
 """Train-time pieces of the served feed: item-to-item neighbour lists and the blend's weights.
 
 1. **Neighbour lists** (the sources that win offline, made servable): EASE, RP3beta and item-kNN
-   are tuned on the validation part (the evaluation's grids) and fitted on the training part;
+   are tuned on the validation part (the evaluation's grids; EASE's λ by `tune(climb=True)`, 3-5
+   fits instead of 7) and fitted on the training part (the tuned model is the served one);
    each post keeps its strongest neighbours by magnitude (`neighbours_per_post`: all of them up
    to 1,732 posts, so x_u · B is exact there; at least `NEIGHBOURS_PER_POST`). EASE, RP3beta
    and the dense item-kNN hold an items x items matrix (EASE inverts it: O(n^3) time, ~16 n^2 bytes;
@@ -133,7 +134,7 @@ def fit_neighbour_lists(
     if train.shape[1] > DENSE_MAX_POSTS:
         return {"item_knn": sparse_item_knn(train)}, {"item_knn": {"sparse": True}}
     valid = tuning_users(valid, MAX_USERS, seed=seed)
-    tuned = {name: tune(name, train, valid, seed=seed) for name in LIST_NAMES}
+    tuned = {name: tune(name, train, valid, seed=seed, climb=True) for name in LIST_NAMES}
     params = {LIST_NAMES[name]: t.params for name, t in tuned.items()}
     return lists_from_models({name: t.model for name, t in tuned.items()}), params
 
