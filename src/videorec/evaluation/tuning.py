@@ -113,7 +113,7 @@ def _fit(model: Recommender, train: sp.csr_matrix, shared: dict[Any, Any]) -> No
 
 
 def _climb(points: list[Params], fitted: Callable[[Params], Tuned]) -> Tuned:
-    """Hill-climb an ordered grid from its middle; ties keep the earlier (smaller) point."""
+    """Hill-climb an ordered grid from its middle; a tie stops the walk where it is."""
     at = (len(points) - 1) // 2
     best = fitted(points[at])
     for step in (-1, 1):
