@@ -3,12 +3,14 @@
     nice -n 10 python bench/train.py     # CPU: 200k (full epoch) and 10M (measured fraction)
     python bench/train.py --device cuda --sizes 200000 10000000
     python bench/train.py --threads 1 --steps 100
+    python bench/train.py --sizes 10000000 --config configs/train/default.toml   # the demo's config
 
 Data: the seeded synthetic log of `videorec.training.synthetic` (planted tastes, Zipf popularity;
 text embeddings off, as their cost is a one-off cached encoding, not per epoch). Each size trains
-with the default config's batch sizes and model widths. An epoch is measured in full when it
-has at most `--full-steps` steps, else `--steps` steps are timed and the epoch is extrapolated
-(the output says which). Validation is excluded: it is timed separately by `videorec train`.
+with the code defaults' batch sizes, widths and history length (`--config`: a training TOML's).
+An epoch is measured in full when it has at most `--full-steps` steps, else `--steps` steps are
+timed and the epoch is extrapolated (the output says which). Validation is excluded: it is timed
+separately by `videorec train`.
 Throughput counts the training steps only (from the recipe's `on_stage` to its last `on_step`);
 the recipe's one-off setup before them (example selection, logQ, optimiser) is printed beside
 it, so that a few timed steps are not charged with it.
@@ -19,13 +21,14 @@ from __future__ import annotations
 import argparse
 import platform
 import time
+from pathlib import Path
 from typing import Any
 
 import torch
 
 from videorec.features.pipeline import FeaturePipeline
 from videorec.models import builders
-from videorec.training.config import TrainConfig
+from videorec.training.config import TrainConfig, load_config
 from videorec.training.data import EventArrays, pair_labels
 from videorec.training.observer import SilentObserver
 from videorec.training.recipes.ranker import train_ranker
@@ -56,7 +59,7 @@ def shape_for(size: int) -> dict[str, int]:
 
 
 def bench(size: int, args: argparse.Namespace) -> list[str]:
-    config = TrainConfig()
+    config = load_config(args.config) if args.config else TrainConfig()
     config.features.use_text = False
     device = torch.device(args.device)
     started = time.perf_counter()
@@ -125,6 +128,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (0: default)")
     parser.add_argument("--steps", type=int, default=60, help="steps timed on big epochs")
     parser.add_argument("--full-steps", type=int, default=400, help="time a full epoch up to this")
+    parser.add_argument("--config", type=Path, default=None, help="training TOML (default: code)")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)

@@ -26,3 +26,12 @@ def test_cache_round_trip_encodes_each_text_once(tmp_path) -> None:
     reloaded = EmbeddingCache(tmp_path / "emb.npz")
     assert len(reloaded) == 2
     np.testing.assert_array_equal(reloaded.encode(["sadness", "joy"]), first[[2, 0]])
+
+
+def test_bf16_vectors_stay_within_tolerance_of_float32() -> None:
+    texts = ["A day of protein #nutrition | Health/Food | recipe | intense", "calm ocean", ""]
+    exact, fast = encode(texts, bf16=False), encode(texts, bf16=True)
+    assert fast.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(fast, axis=1), 1.0, atol=1e-5)
+    assert (np.sum(exact * fast, axis=1) > 0.999).all()
+    assert np.abs(exact - fast).max() < 0.01

@@ -18,11 +18,13 @@ class TestLoadConfig:
         assert shipped.features.history_length < code.features.history_length
         assert shipped.two_tower.epochs < code.two_tower.epochs
         assert shipped.ranker.max_pairs < code.ranker.max_pairs
+        assert shipped.ranker.epochs < code.ranker.epochs
         shortened = shipped.model_copy(deep=True)
         shortened.features.history_length = code.features.history_length
         shortened.two_tower.epochs = code.two_tower.epochs
         shortened.two_tower.patience = code.two_tower.patience
         shortened.ranker.max_pairs = code.ranker.max_pairs
+        shortened.ranker.epochs = code.ranker.epochs
         assert shortened == code
 
     def test_unknown_keys_are_a_configuration_error(self, tmp_path) -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import scipy.sparse as sp
 
 from videorec.serving.ranking import Pool
 from videorec.training.serving_extras import (
     Example,
+    _Stacked,
     learn_weights,
     sparse_item_knn,
     top_per_row,
@@ -116,3 +118,25 @@ class TestTuningUsers:
         assert (a != b).nnz == 0
         assert (tuning_users(valid, 50, seed=2) != a).nnz > 0
         assert tuning_users(valid, 10_000) is valid
+
+
+class TestObjective:
+    def test_equals_the_per_user_definition(self) -> None:
+        rng = np.random.default_rng(3)
+        examples = []
+        for size in (3, 12, 60, 1):
+            rows = np.arange(size, dtype=np.int64)
+            signals = np.round(rng.random((size, 2)), 1).astype(np.float32)  # ties on purpose
+            hits = rng.random(size) < 0.3
+            pool = Pool(rows, ("a", "b"), signals, np.full((size, 2), "", dtype=object))
+            examples.append(Example(pool, hits, int(hits.sum()) + 1))
+        weights = np.asarray([1.0, 0.5], np.float32)
+        expected = 0.0
+        for e in examples:
+            order = np.argsort(-(e.pool.signals @ weights), kind="stable")
+            ranked = e.hits[order]
+            dcg = sum(1 / np.log2(p + 2) for p in range(min(10, ranked.size)) if ranked[p])
+            idcg = sum(1 / np.log2(p + 2) for p in range(min(e.n_truth, 10)))
+            expected += dcg / idcg + 0.25 * ranked[:50].sum() / e.n_truth
+        got = _Stacked(examples, ["a", "b"]).objective(weights)
+        assert got == pytest.approx(expected / len(examples), abs=1e-12)

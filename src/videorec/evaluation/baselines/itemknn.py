@@ -6,6 +6,8 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+Dense = npt.NDArray[np.float32]
+
 
 class ItemKNN:
     """score(u, j) = Σ_{i in history(u)} sim(i, j), sim kept for each item's top-k neighbours.
@@ -25,9 +27,11 @@ class ItemKNN:
         self.train = sp.csr_matrix((0, 0), dtype=np.float32)
         self.similarity = sp.csr_matrix((0, 0), dtype=np.float32)
 
-    def fit(self, train: sp.csr_matrix) -> None:
+    def fit(self, train: sp.csr_matrix, cooccurrence: Dense | None = None) -> None:
+        """Fit on `train`; `cooccurrence` (`items_cooccurrence(train)`) saves recomputing it for
+        every grid point."""
         self.train = sp.csr_matrix(train, dtype=np.float32)
-        co = (self.train.T @ self.train).toarray()
+        co = cooccurrence if cooccurrence is not None else items_cooccurrence(self.train)
         norms = np.sqrt(np.diag(co)).astype(np.float32)
         sim = co / (np.outer(norms, norms) + self.shrink + 1e-9)
         np.fill_diagonal(sim, 0.0)
@@ -35,6 +39,12 @@ class ItemKNN:
 
     def scores(self, users: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
         return np.asarray((self.train[users] @ self.similarity).toarray(), np.float32)
+
+
+def items_cooccurrence(train: sp.csr_matrix) -> npt.NDArray[np.float32]:
+    """XᵀX as a dense items x items matrix: how many users share each pair of items."""
+    x = sp.csr_matrix(train, dtype=np.float32)
+    return np.asarray((x.T @ x).toarray(), np.float32)
 
 
 def keep_top_k_per_column(sim: npt.NDArray[np.float32], k: int) -> sp.csr_matrix:

@@ -29,16 +29,29 @@ class RP3Beta:
         self.train = sp.csr_matrix((0, 0), dtype=np.float32)
         self.similarity = sp.csr_matrix((0, 0), dtype=np.float32)
 
-    def fit(self, train: sp.csr_matrix) -> None:
+    def fit(self, train: sp.csr_matrix, walk: npt.NDArray[np.float32] | None = None) -> None:
+        """Fit on `train`; `walk` (its `two_step_walk` at this alpha) saves recomputing it when
+        only beta or k changes (the tuning grid)."""
         self.train = sp.csr_matrix(train, dtype=np.float32)
-        x = self.train.toarray()
-        user_deg = np.maximum(x.sum(axis=1, keepdims=True), 1.0)
-        item_deg = np.maximum(x.sum(axis=0, keepdims=True), 1.0)
-        p_ui = (x / user_deg) ** self.alpha
-        p_iu = (x / item_deg).T ** self.alpha
-        sim = (p_iu @ p_ui) / (item_deg**self.beta)
+        walk = walk if walk is not None else two_step_walk(self.train, self.alpha)
+        sim = walk / (item_degrees(self.train) ** self.beta)[None, :]
         np.fill_diagonal(sim, 0.0)
         self.similarity = keep_top_k_per_column(sim.astype(np.float32), self.k)
 
     def scores(self, users: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
         return np.asarray((self.train[users] @ self.similarity).toarray(), np.float32)
+
+
+def item_degrees(train: sp.csr_matrix) -> npt.NDArray[np.float32]:
+    """Users per item, at least 1."""
+    return np.maximum(np.asarray(train.sum(axis=0), np.float32).ravel(), 1.0)
+
+
+def two_step_walk(train: sp.csr_matrix, alpha: float) -> npt.NDArray[np.float32]:
+    """Σ_u P(u|i)^a P(j|u)^a, items x items (dense), from the sparse transition matrices: the
+    dense users x items product it replaces cost 2·users·items² flops (2·10¹³ at 100k x 10k)."""
+    x = sp.csr_matrix(train, dtype=np.float32)
+    user_deg = np.maximum(np.asarray(x.sum(axis=1), np.float32).ravel(), 1.0)
+    p_ui = sp.csr_matrix(sp.diags(1.0 / user_deg) @ x).power(alpha)
+    p_iu = sp.csr_matrix(x @ sp.diags(1.0 / item_degrees(x))).power(alpha).T
+    return np.asarray((p_iu @ p_ui).toarray(), np.float32)
