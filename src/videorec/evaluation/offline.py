@@ -231,7 +231,8 @@ def _served_run(
     rows = served_rows(served, np.flatnonzero(np.diff(run.m.test.indptr) > 0))
     if run.served.slices:
         progress(f"seed {run.seed}: cold-start slices")
-        rows |= cold_slices(served, tuned, run.catalog)
+        dnns = {n: s for n, s in extra.items() if isinstance(s, TwoTowerSource)}
+        rows |= cold_slices(served, tuned, run.catalog, dnns)
     seconds = round(time.perf_counter() - started, 1)  # the served feed's own cost, in params
     for name, values in rows.items():
         params = {**describe(served), "seconds": seconds} if name == RANKED else {}

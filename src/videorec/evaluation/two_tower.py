@@ -92,9 +92,39 @@ class TwoTowerSource:
         self.columns = np.searchsorted(self.item_ids, np.asarray(self.model.post_ids))
 
     def scores(self, users: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
-        raw = self.model.score_all(
+        return self.score_histories(
             [int(u) for u in self.user_ids[users]], [self.histories[u] for u in users]
         )
-        out = np.full((len(users), len(self.item_ids)), UNKNOWN, np.float32)
-        out[:, self.columns] = raw
+
+    def score_histories(
+        self, user_ids: list[int | None], histories: list[InteractionLog]
+    ) -> npt.NDArray[np.float32]:
+        """Scores of every matrix column for the given users and histories (None: a user the
+        model never saw; columns the model has no post for get `UNKNOWN`)."""
+        out = np.full((len(histories), len(self.item_ids)), UNKNOWN, np.float32)
+        out[:, self.columns] = self.model.score_all(user_ids, histories)
         return out
+
+    def folded_in(self, histories: dict[int, InteractionLog]) -> FoldedIn:
+        """This fitted model scoring other histories (upstream user id -> events), each as a
+        user it never saw: how it serves a new user or one with 1-2 events, without retraining."""
+        return FoldedIn(self, histories)
+
+
+class FoldedIn:
+    """A fitted `TwoTowerSource` that scores given (e.g. cut) histories as unknown users, so no
+    user embedding trained on the whole history leaks in. Users without one get an empty one.
+    """
+
+    def __init__(self, source: TwoTowerSource, histories: dict[int, InteractionLog]) -> None:
+        self.name, self.source, self.histories = source.name, source, histories
+
+    def fit(self, train: sp.csr_matrix) -> None:
+        """Fitted already."""
+
+    def scores(self, users: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
+        ids = [int(u) for u in self.source.user_ids[users]]
+        empty = InteractionLog.empty()
+        return self.source.score_histories(
+            [None] * len(ids), [self.histories.get(u, empty) for u in ids]
+        )
