@@ -118,6 +118,9 @@ class TwoTowerConfig(_Section):
     (1 / `holdout_share` passes over the users: 10 steps on MovieLens-100k) and training first
     sits ~10-15 epochs on the popularity solution; `set` and `sequence` epochs (every event a
     target once) want about 20 epochs and a patience of 3."""
+    average: float = Field(0.0, ge=0, lt=1)
+    """Validate and keep an exponential moving average of the weights with this decay per step
+    (0: the last step's weights; see `training.loop.WeightAverage`)."""
     lr_decay_after: int = Field(0, ge=0)
     """Halve the learning rate after each run of this many epochs without a better validation
     NDCG@10 (0: a constant learning rate)."""
