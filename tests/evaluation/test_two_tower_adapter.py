@@ -75,3 +75,23 @@ class TestFoldedIn:
         assert not np.allclose(folded[0], full[0])
         as_known = source.score_histories([ids[0]], [cut[ids[0]]])
         assert not np.allclose(folded[0], as_known[0])
+
+
+def test_post_texts_go_through_the_given_encoder() -> None:
+    """The evaluation hands its one caching encoder to every fit (no re-encoding per run)."""
+    log, catalog = synthetic_data(users=20, posts=30, interactions=300, seed=1)
+    order = np.argsort(log.timestamps, kind="stable")
+    train, valid = log.select(order[:240]), log.select(order[240:])
+    seen: list[str] = []
+
+    def encode(texts: list[str]) -> np.ndarray:
+        seen.extend(texts)
+        return np.zeros((len(texts), 384), np.float32)
+
+    config = variant_config("two-tower", 0)
+    config.two_tower.epochs = 1
+    config.ranker.enabled = False
+    users, items = np.unique(train.user_ids), np.sort(catalog.post_ids)
+    source = TwoTowerSource(train, valid, catalog, users, items, config=config, text_encoder=encode)
+    source.fit(None)
+    assert sorted(seen) == sorted(catalog.texts)

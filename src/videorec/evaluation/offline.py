@@ -132,7 +132,7 @@ def evaluate(
         logs = split(positives, protocol, run_seed)
         known = as_of_cut(catalog, events, logs, protocol)
         matrices = to_matrices(logs, known)
-        extra = _optional_models(models, logs, known, matrices, run_seed)
+        extra = _optional_models(models, logs, known, matrices, run_seed, served.encoder)
         report.info = _split_info(matrices)
         chosen = reuse if protocol == "temporal" else {}
         run = _Run(logs, matrices, known, run_seed, served)
@@ -240,14 +240,21 @@ def _served_run(
 
 
 def _optional_models(
-    models: tuple[str, ...], logs: SplitLogs, catalog: PostCatalog, m: SplitMatrices, seed: int
+    models: tuple[str, ...],
+    logs: SplitLogs,
+    catalog: PostCatalog,
+    m: SplitMatrices,
+    seed: int,
+    encoder: Encoder,
 ) -> dict[str, Recommender]:
-    """The optional models asked for, fitted on this run's training part with its seed."""
+    """The optional models asked for, fitted on this run's training part with its seed (post
+    texts through the evaluation's one encoder, which keeps what it encoded)."""
     fitted: dict[str, Recommender] = {}
     for name in [n for n in OPTIONAL if n in models]:
         source = TwoTowerSource(
-            logs.train, logs.valid, catalog, m.user_ids, m.item_ids, seed=seed, name=name
-        )
+            logs.train, logs.valid, catalog, m.user_ids, m.item_ids, seed=seed, name=name,
+            text_encoder=encoder,
+        )  # fmt: skip
         source.fit(m.train)
         fitted[name] = source
     return fitted

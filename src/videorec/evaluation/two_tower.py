@@ -11,6 +11,7 @@ both are then refused with a clear message.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -61,6 +62,8 @@ class TwoTowerSource:
         seed: the run's seed (training is seeded with it).
         name: `two-tower` or `sasrec` (see `VARIANTS`).
         config: a `TrainConfig` to use instead of the variant's (experiments).
+        text_encoder: texts -> vectors for the post texts (the evaluation's cached encoder, so
+            the runs and DNNs of one evaluation encode the catalogue once; None: `fit`'s own).
     """
 
     def __init__(
@@ -74,19 +77,22 @@ class TwoTowerSource:
         seed: int = 0,
         name: str = "two-tower",
         config: Any = None,
+        text_encoder: Callable[[list[str]], npt.NDArray[np.float32]] | None = None,
     ) -> None:
         self.train_log, self.valid_log, self.catalog = train_log, valid_log, catalog
         self.user_ids, self.item_ids = user_ids, item_ids
         self.name = name
         self.config = config if config is not None else variant_config(name, seed)
+        self.text_encoder = text_encoder
         self.model: Any = None
         self.histories: list[InteractionLog] = []
         self.columns = np.zeros(0, np.int64)
 
     def fit(self, train: sp.csr_matrix) -> None:
         self.model = training_api().fit(
-            self.train_log, self.catalog, self.config, validation=self.valid_log
-        )
+            self.train_log, self.catalog, self.config, validation=self.valid_log,
+            text_encoder=self.text_encoder,
+        )  # fmt: skip
         ordered = self.train_log.sorted_by_time()
         self.histories = [ordered.select(ordered.user_ids == u) for u in self.user_ids]
         self.columns = np.searchsorted(self.item_ids, np.asarray(self.model.post_ids))
