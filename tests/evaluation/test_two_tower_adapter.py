@@ -95,3 +95,23 @@ def test_post_texts_go_through_the_given_encoder() -> None:
     source = TwoTowerSource(train, valid, catalog, users, items, config=config, text_encoder=encode)
     source.fit(None)
     assert sorted(seen) == sorted(catalog.texts)
+
+
+def test_describe_reports_the_fits_own_validation() -> None:
+    log, catalog = synthetic_data(users=20, posts=30, interactions=300, seed=1)
+    order = np.argsort(log.timestamps, kind="stable")
+    train, valid = log.select(order[:240]), log.select(order[240:])
+    config = variant_config("two-tower", 0)
+    config.features.use_text = False
+    config.two_tower.epochs = 3
+    config.two_tower.patience = 3
+    config.ranker.enabled = False
+    users, items = np.unique(train.user_ids), np.sort(catalog.post_ids)
+    source = TwoTowerSource(train, valid, catalog, users, items, config=config)
+    source.fit(None)
+    described = source.describe()
+    epochs = source.model.metrics["two_tower_epochs"]
+    assert described["epochs"] == 3
+    best = max(epochs, key=lambda e: e["ndcg@10"])
+    assert described["best_epoch"] == best["epoch"]
+    assert described["validation_ndcg@10"] == round(source.model.metrics["model"]["ndcg@10"], 5)

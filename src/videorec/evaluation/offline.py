@@ -205,7 +205,8 @@ def _one_run(
             params = dict(blend.describe())
             values = measure(blend, m.test, exclude, m.train).values
         elif name in extra:
-            params = {}
+            source = extra[name]
+            params = source.describe() if isinstance(source, TwoTowerSource) else {}
             values = measure(extra[name], m.test, exclude, m.train).values
         else:
             params = tuned[name].params

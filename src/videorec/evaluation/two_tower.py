@@ -97,6 +97,17 @@ class TwoTowerSource:
         self.histories = [ordered.select(ordered.user_ids == u) for u in self.user_ids]
         self.columns = np.searchsorted(self.item_ids, np.asarray(self.model.post_ids))
 
+    def describe(self) -> dict[str, Any]:
+        """The fit's own validation figures, for the report's params: how the user towers are
+        compared on validation (never on the test users)."""
+        epochs: list[dict[str, float]] = self.model.metrics["two_tower_epochs"]
+        best: dict[str, float] = max(epochs, key=lambda e: e["ndcg@10"], default={})
+        return {
+            "validation_ndcg@10": round(float(self.model.metrics["model"]["ndcg@10"]), 5),
+            "best_epoch": int(best.get("epoch", 0)),
+            "epochs": len(epochs),
+        }
+
     def scores(self, users: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
         return self.score_histories(
             [int(u) for u in self.user_ids[users]], [self.histories[u] for u in users]
