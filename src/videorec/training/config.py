@@ -89,7 +89,8 @@ class TwoTowerConfig(_Section):
     self-attention over its order (`sasrec`, pairs with `history = "sequence"`)."""
     layers: int = Field(1, ge=1)
     heads: int = Field(2, ge=1)
-    """`sasrec` Transformer blocks and attention heads (heads must divide 6 * dim)."""
+    """`sasrec` Transformer blocks and attention heads (attention runs at `out_dim` wide, which
+    `heads` must divide)."""
     user_id: bool = False
     """Give the user tower a user id embedding (trained with `user_dropout`); without it (the
     default: no better on validation) the vector comes from the history alone."""
