@@ -9,10 +9,11 @@ import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from tests.evaluation.conftest import clustered_log
+from videorec.evaluation.baselines.popularity import Popularity
 from videorec.evaluation.datasets import implicit_positives
 from videorec.evaluation.matrix import to_matrices
 from videorec.evaluation.offline import Report, as_of_cut, evaluate
-from videorec.evaluation.served import BLAS_THREADS, RANKED, ServedEvaluation
+from videorec.evaluation.served import BLAS_THREADS, RANKED, ServedEvaluation, cold_slices
 from videorec.evaluation.splits import split
 from videorec.evaluation.tuning import tune
 from videorec.features.log import KIND_CODES, InteractionLog, PostCatalog
@@ -142,6 +143,33 @@ class TestNoLeakage:
             served = run.serve(np.arange(m.train.shape[0]), run.full_history, {})
             lists.append([served.displayed[u].tolist() for u in sorted(served.displayed)])
         assert lists[0] != lists[1]
+
+
+class _CountingDnn:
+    """Stands in for a fitted `TwoTowerSource`: records the histories it is folded in on and
+    scores as popularity does."""
+
+    def __init__(self, model: Popularity) -> None:
+        self.model, self.lengths = model, []  # type: ignore[var-annotated]
+
+    def folded_in(self, histories: dict[int, InteractionLog]) -> Popularity:
+        self.lengths.append({len(h) for h in histories.values()})
+        return self.model
+
+
+def test_cold_slices_report_each_dnn_alone_on_the_cut_histories(cache: EmbeddingCache) -> None:
+    log = clustered_log()
+    catalog = _catalog(log, np.zeros(40))
+    logs = split(implicit_positives(log), "random-811")
+    m = to_matrices(logs, catalog)
+    tuned = {n: tune(n, m.train, m.valid, grid=g) for n, g in GRIDS.items()}
+    tuned["popularity"] = tune("popularity", m.train, m.valid)
+    run = ServedEvaluation(logs, m, catalog, tuned, cache.encode, FeedConfig())
+    dnn = _CountingDnn(tuned["popularity"].model)
+    rows = cold_slices(run, tuned, catalog, {"two-tower": dnn})  # type: ignore[dict-item]
+    assert {"cold-1 two-tower", "cold-2 two-tower", "cold-5 two-tower"} <= set(rows)
+    assert "cold-0 two-tower" not in rows
+    assert dnn.lengths == [{1}, {2}, {5}]
 
 
 def test_served_ranked_row_is_named_in_reports(report: Report) -> None:

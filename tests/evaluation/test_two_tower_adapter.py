@@ -6,6 +6,7 @@ import numpy as np
 
 from videorec.evaluation.offline import OPTIONAL
 from videorec.evaluation.two_tower import TwoTowerSource, variant_config
+from videorec.features.log import InteractionLog
 from videorec.training.synthetic import synthetic_data
 
 
@@ -39,3 +40,78 @@ class TestVariants:
             source.fit(None)
             vectors.append(source.model.post_vectors)
         assert not np.allclose(vectors[0], vectors[1])
+
+
+class TestFoldedIn:
+    """The DNN alone on cut histories (the cold slices): each user scored as one never seen."""
+
+    @staticmethod
+    def _source() -> TwoTowerSource:
+        log, catalog = synthetic_data(users=40, posts=50, interactions=800, seed=3)
+        order = np.argsort(log.timestamps, kind="stable")
+        train, valid = log.select(order[:640]), log.select(order[640:])
+        users, items = np.unique(train.user_ids), np.sort(catalog.post_ids)
+        config = variant_config("two-tower", 0)
+        config.features.use_text = False
+        config.two_tower.epochs = 2
+        config.two_tower.user_id = True  # a known user's id must not reach the cut history
+        config.ranker.enabled = False
+        source = TwoTowerSource(train, valid, catalog, users, items, config=config)
+        source.fit(None)
+        return source
+
+    def test_scores_the_given_history_as_an_unknown_user(self) -> None:
+        source = self._source()
+        users = np.array([0, 1, 2])
+        ids = [int(u) for u in source.user_ids[users]]
+        cut = {ids[0]: source.histories[0].select(np.arange(1)),
+               ids[1]: source.histories[1].select(np.arange(2))}  # fmt: skip
+        folded = source.folded_in(cut).scores(users)
+        expected = source.score_histories(
+            [None, None, None], [cut[ids[0]], cut[ids[1]], InteractionLog.empty()]
+        )
+        np.testing.assert_array_equal(folded, expected)
+        full = source.scores(users)
+        assert not np.allclose(folded[0], full[0])
+        as_known = source.score_histories([ids[0]], [cut[ids[0]]])
+        assert not np.allclose(folded[0], as_known[0])
+
+
+def test_post_texts_go_through_the_given_encoder() -> None:
+    """The evaluation hands its one caching encoder to every fit (no re-encoding per run)."""
+    log, catalog = synthetic_data(users=20, posts=30, interactions=300, seed=1)
+    order = np.argsort(log.timestamps, kind="stable")
+    train, valid = log.select(order[:240]), log.select(order[240:])
+    seen: list[str] = []
+
+    def encode(texts: list[str]) -> np.ndarray:
+        seen.extend(texts)
+        return np.zeros((len(texts), 384), np.float32)
+
+    config = variant_config("two-tower", 0)
+    config.two_tower.epochs = 1
+    config.ranker.enabled = False
+    users, items = np.unique(train.user_ids), np.sort(catalog.post_ids)
+    source = TwoTowerSource(train, valid, catalog, users, items, config=config, text_encoder=encode)
+    source.fit(None)
+    assert sorted(seen) == sorted(catalog.texts)
+
+
+def test_describe_reports_the_fits_own_validation() -> None:
+    log, catalog = synthetic_data(users=20, posts=30, interactions=300, seed=1)
+    order = np.argsort(log.timestamps, kind="stable")
+    train, valid = log.select(order[:240]), log.select(order[240:])
+    config = variant_config("two-tower", 0)
+    config.features.use_text = False
+    config.two_tower.epochs = 3
+    config.two_tower.patience = 3
+    config.ranker.enabled = False
+    users, items = np.unique(train.user_ids), np.sort(catalog.post_ids)
+    source = TwoTowerSource(train, valid, catalog, users, items, config=config)
+    source.fit(None)
+    described = source.describe()
+    epochs = source.model.metrics["two_tower_epochs"]
+    assert described["epochs"] == 3
+    best = max(epochs, key=lambda e: e["ndcg@10"])
+    assert described["best_epoch"] == best["epoch"]
+    assert described["validation_ndcg@10"] == round(source.model.metrics["model"]["ndcg@10"], 5)

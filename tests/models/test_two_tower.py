@@ -143,13 +143,15 @@ class TestUserTower:
     def test_sasrec_reads_the_order_and_handles_empty_histories(self, table) -> None:
         torch.manual_seed(0)
         model = builders.two_tower(
-            table, **SIZES, dim=4, hidden=[8], out_dim=3, user_encoder="sasrec",
+            table, **SIZES, dim=4, hidden=[8], out_dim=4, user_encoder="sasrec",
             history_length=3, heads=2,
         ).eval()  # fmt: skip
         users = torch.tensor([1, 1, 2])
         history = torch.tensor([[1, 2, 3], [3, 2, 1], [0, 0, 0]])
         weights = torch.tensor([[1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [0.0, 0.0, 0.0]])
         vectors = model.user_vectors(users, history, weights)
-        assert vectors.shape == (3, 3)
+        assert vectors.shape == (3, 4)
+        assert model.sequence is not None
+        assert model.sequence.out_dim == 4  # attention at out_dim wide
         assert torch.isfinite(vectors).all()
         assert not torch.allclose(vectors[0], vectors[1])

@@ -132,7 +132,7 @@ def evaluate(
         logs = split(positives, protocol, run_seed)
         known = as_of_cut(catalog, events, logs, protocol)
         matrices = to_matrices(logs, known)
-        extra = _optional_models(models, logs, known, matrices, run_seed)
+        extra = _optional_models(models, logs, known, matrices, run_seed, served.encoder)
         report.info = _split_info(matrices)
         chosen = reuse if protocol == "temporal" else {}
         run = _Run(logs, matrices, known, run_seed, served)
@@ -205,7 +205,8 @@ def _one_run(
             params = dict(blend.describe())
             values = measure(blend, m.test, exclude, m.train).values
         elif name in extra:
-            params = {}
+            source = extra[name]
+            params = source.describe() if isinstance(source, TwoTowerSource) else {}
             values = measure(extra[name], m.test, exclude, m.train).values
         else:
             params = tuned[name].params
@@ -231,7 +232,8 @@ def _served_run(
     rows = served_rows(served, np.flatnonzero(np.diff(run.m.test.indptr) > 0))
     if run.served.slices:
         progress(f"seed {run.seed}: cold-start slices")
-        rows |= cold_slices(served, tuned, run.catalog)
+        dnns = {n: s for n, s in extra.items() if isinstance(s, TwoTowerSource)}
+        rows |= cold_slices(served, tuned, run.catalog, dnns)
     seconds = round(time.perf_counter() - started, 1)  # the served feed's own cost, in params
     for name, values in rows.items():
         params = {**describe(served), "seconds": seconds} if name == RANKED else {}
@@ -239,14 +241,21 @@ def _served_run(
 
 
 def _optional_models(
-    models: tuple[str, ...], logs: SplitLogs, catalog: PostCatalog, m: SplitMatrices, seed: int
+    models: tuple[str, ...],
+    logs: SplitLogs,
+    catalog: PostCatalog,
+    m: SplitMatrices,
+    seed: int,
+    encoder: Encoder,
 ) -> dict[str, Recommender]:
-    """The optional models asked for, fitted on this run's training part with its seed."""
+    """The optional models asked for, fitted on this run's training part with its seed (post
+    texts through the evaluation's one encoder, which keeps what it encoded)."""
     fitted: dict[str, Recommender] = {}
     for name in [n for n in OPTIONAL if n in models]:
         source = TwoTowerSource(
-            logs.train, logs.valid, catalog, m.user_ids, m.item_ids, seed=seed, name=name
-        )
+            logs.train, logs.valid, catalog, m.user_ids, m.item_ids, seed=seed, name=name,
+            text_encoder=encoder,
+        )  # fmt: skip
         source.fit(m.train)
         fitted[name] = source
     return fitted

@@ -14,14 +14,16 @@ training history is then served:
 Cold-start slices serve the same users again with their history cut to its first 0, 1, 2 and 5
 events (users with at least that many), and with 0 events plus a mood taken from the analysed
 moods of their own training posts (`cold-mood`); each slice also reports popularity and the
-item-item baselines folded in on the cut history (EASE, item-kNN).
+item-item baselines folded in on the cut history (EASE, item-kNN), and each DNN evaluated
+(`two-tower`, `sasrec`) alone, scoring the cut history as a user it never saw.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -35,6 +37,7 @@ from videorec.evaluation.matrix import SplitMatrices
 from videorec.evaluation.scoring import evaluated_users, measure
 from videorec.evaluation.splits import SplitLogs
 from videorec.evaluation.tuning import Tuned
+from videorec.evaluation.two_tower import TwoTowerSource
 from videorec.features.log import InteractionLog, PostCatalog
 from videorec.serving.candidates import CandidateSource, default_sources
 from videorec.serving.config import FeedConfig
@@ -290,9 +293,13 @@ def served_rows(run: ServedEvaluation, users: IntArray) -> dict[str, Values]:
 
 
 def cold_slices(
-    run: ServedEvaluation, tuned: dict[str, Tuned], catalog: PostCatalog
+    run: ServedEvaluation,
+    tuned: dict[str, Tuned],
+    catalog: PostCatalog,
+    dnns: Mapping[str, TwoTowerSource] = MappingProxyType({}),
 ) -> dict[str, Values]:
-    """Served, popularity and the fold-in baselines on histories cut to their first n events."""
+    """Served, popularity, the fold-in baselines and each evaluated DNN alone (`dnns`, folded
+    in as unknown users) on histories cut to their first n events."""
     m = run.m
     exclude = (m.train + m.valid).tocsr()
     test_users = evaluated_users(m.test)
@@ -313,6 +320,9 @@ def cold_slices(
         for name in (b for b in FOLD_IN if b in tuned):
             model = FoldIn(tuned[name].model, cut)
             out[f"cold-{n} {name}"] = measure(model, truth, exclude, m.train).values
+        for name, dnn in dnns.items():
+            folded = dnn.folded_in(history)
+            out[f"cold-{n} {name}"] = measure(folded, truth, exclude, m.train).values
     moods = user_moods(run, catalog, test_users)
     users = np.asarray(sorted(moods), np.int64)
     truth = _rows_only(m.test, users)

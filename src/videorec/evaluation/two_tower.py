@@ -11,6 +11,7 @@ both are then refused with a clear message.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -61,6 +62,8 @@ class TwoTowerSource:
         seed: the run's seed (training is seeded with it).
         name: `two-tower` or `sasrec` (see `VARIANTS`).
         config: a `TrainConfig` to use instead of the variant's (experiments).
+        text_encoder: texts -> vectors for the post texts (the evaluation's cached encoder, so
+            the runs and DNNs of one evaluation encode the catalogue once; None: `fit`'s own).
     """
 
     def __init__(
@@ -74,27 +77,71 @@ class TwoTowerSource:
         seed: int = 0,
         name: str = "two-tower",
         config: Any = None,
+        text_encoder: Callable[[list[str]], npt.NDArray[np.float32]] | None = None,
     ) -> None:
         self.train_log, self.valid_log, self.catalog = train_log, valid_log, catalog
         self.user_ids, self.item_ids = user_ids, item_ids
         self.name = name
         self.config = config if config is not None else variant_config(name, seed)
+        self.text_encoder = text_encoder
         self.model: Any = None
         self.histories: list[InteractionLog] = []
         self.columns = np.zeros(0, np.int64)
 
     def fit(self, train: sp.csr_matrix) -> None:
         self.model = training_api().fit(
-            self.train_log, self.catalog, self.config, validation=self.valid_log
-        )
+            self.train_log, self.catalog, self.config, validation=self.valid_log,
+            text_encoder=self.text_encoder,
+        )  # fmt: skip
         ordered = self.train_log.sorted_by_time()
         self.histories = [ordered.select(ordered.user_ids == u) for u in self.user_ids]
         self.columns = np.searchsorted(self.item_ids, np.asarray(self.model.post_ids))
 
+    def describe(self) -> dict[str, Any]:
+        """The fit's own validation figures, for the report's params: how the user towers are
+        compared on validation (never on the test users)."""
+        epochs: list[dict[str, float]] = self.model.metrics["two_tower_epochs"]
+        best: dict[str, float] = max(epochs, key=lambda e: e["ndcg@10"], default={})
+        return {
+            "validation_ndcg@10": round(float(self.model.metrics["model"]["ndcg@10"]), 5),
+            "best_epoch": int(best.get("epoch", 0)),
+            "epochs": len(epochs),
+        }
+
     def scores(self, users: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
-        raw = self.model.score_all(
+        return self.score_histories(
             [int(u) for u in self.user_ids[users]], [self.histories[u] for u in users]
         )
-        out = np.full((len(users), len(self.item_ids)), UNKNOWN, np.float32)
-        out[:, self.columns] = raw
+
+    def score_histories(
+        self, user_ids: list[int | None], histories: list[InteractionLog]
+    ) -> npt.NDArray[np.float32]:
+        """Scores of every matrix column for the given users and histories (None: a user the
+        model never saw; columns the model has no post for get `UNKNOWN`)."""
+        out = np.full((len(histories), len(self.item_ids)), UNKNOWN, np.float32)
+        out[:, self.columns] = self.model.score_all(user_ids, histories)
         return out
+
+    def folded_in(self, histories: dict[int, InteractionLog]) -> FoldedIn:
+        """This fitted model scoring other histories (upstream user id -> events), each as a
+        user it never saw: how it serves a new user or one with 1-2 events, without retraining."""
+        return FoldedIn(self, histories)
+
+
+class FoldedIn:
+    """A fitted `TwoTowerSource` that scores given (e.g. cut) histories as unknown users, so no
+    user embedding trained on the whole history leaks in. Users without one get an empty one.
+    """
+
+    def __init__(self, source: TwoTowerSource, histories: dict[int, InteractionLog]) -> None:
+        self.name, self.source, self.histories = source.name, source, histories
+
+    def fit(self, train: sp.csr_matrix) -> None:
+        """Fitted already."""
+
+    def scores(self, users: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
+        ids = [int(u) for u in self.source.user_ids[users]]
+        empty = InteractionLog.empty()
+        return self.source.score_histories(
+            [None] * len(ids), [self.histories.get(u, empty) for u in ids]
+        )

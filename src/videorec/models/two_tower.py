@@ -34,7 +34,7 @@ class TwoTower(nn.Module):
         user_encoder: `pool` or `sasrec`.
         user_id: whether the user tower reads a user id embedding.
         history_length: the longest history window (`sasrec` positions).
-        layers, heads: `sasrec` Transformer blocks and attention heads.
+        layers, heads: `sasrec` Transformer blocks and attention heads (at `out_dim` wide).
         init_std: standard deviation of the user id table's initial weights.
         normalize: unit vectors (cosine similarity); False: raw inner products, whose post
             norms can carry popularity.
@@ -68,10 +68,14 @@ class TwoTower(nn.Module):
         self.sequence: SequenceEncoder | None = None
         history_width = encoder.out_dim
         if user_encoder == "sasrec":
+            # Attention at the output width, not the post encoding's (6 * dim): a step's
+            # Transformer cost grows with the width squared, and at 192 wide one `sequence`
+            # epoch of the demo data took minutes of one CPU thread.
             self.sequence = SequenceEncoder(
-                encoder.out_dim, width=encoder.out_dim, length=history_length,
+                encoder.out_dim, width=out_dim, length=history_length,
                 layers=layers, heads=heads, dropout=dropout,
             )  # fmt: skip
+            history_width = self.sequence.out_dim
         id_width = user_dim if user_id else 0
         self.user_mlp = MLP(id_width + history_width, hidden, out_dim, dropout)
         self.post_mlp = MLP(encoder.out_dim, hidden, out_dim, dropout)

@@ -86,6 +86,7 @@ def train_two_tower(
         validate=lambda m: decay.observe(validate(m)),
         observer=observer,
         max_steps=max_steps,
+        average=config.average,
     )
 
 
