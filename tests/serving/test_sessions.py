@@ -20,7 +20,12 @@ from videorec.serving.config import load_feed_config
 from videorec.serving.context import FeedRequest
 from videorec.serving.feed import FeedService
 from videorec.serving.registry import PipelineRegistry
-from videorec.serving.sessions import RedisSessionStore, SqlSessionStore
+from videorec.serving.sessions import (
+    CachedSessionStore,
+    RecentSessions,
+    RedisSessionStore,
+    SqlSessionStore,
+)
 from videorec.storage import migrate
 from videorec.storage.repositories import feed_sessions
 from videorec.storage.tables import FeedSession
@@ -127,3 +132,80 @@ class TestExpiredSessionsArePurged:
         SqlSessionStore(session, purge_every=1).create("new", "k", {"ids": []}, ttl_s=60)
         left = set(session.scalars(select(FeedSession.id)))
         assert left == {"live", "new"}
+
+
+class _CountingStore:
+    """A dict-backed store that counts its reads (the shared database of two processes)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, tuple[int, dict]] = {}
+        self.loads = 0
+
+    def create(self, session_id: str, key: str, data: dict, ttl_s: int) -> None:
+        self.rows[session_id] = (0, data)
+
+    def load(self, session_id: str) -> tuple[int, dict] | None:
+        self.loads += 1
+        return self.rows.get(session_id)
+
+    def compare_and_set(self, session_id: str, version: int, data: dict) -> bool:
+        if self.rows[session_id][0] != version:
+            return False
+        self.rows[session_id] = (version + 1, data)
+        return True
+
+    def latest(self, key: str) -> str | None:
+        return None
+
+
+class TestRecentSessions:
+    def test_a_session_written_here_is_read_back_without_the_store(self) -> None:
+        shared = _CountingStore()
+        store = CachedSessionStore(shared, RecentSessions())
+        store.create("s", "k", {"pages": []}, ttl_s=60)
+        assert store.compare_and_set("s", 0, {"pages": [[1]]})
+        assert store.load("s") == (1, {"pages": [[1]]})
+        assert shared.loads == 0
+
+    def test_a_stale_copy_is_refused_by_the_store_and_then_reread(self) -> None:
+        shared = _CountingStore()
+        one = CachedSessionStore(shared, RecentSessions())  # two server processes
+        two = CachedSessionStore(shared, RecentSessions())
+        one.create("s", "k", {"pages": []}, ttl_s=60)
+        assert two.load("s") == (0, {"pages": []})
+        assert two.compare_and_set("s", 0, {"pages": [[2]]})
+        assert not one.compare_and_set("s", 0, {"pages": [[1]]})  # one's copy was behind
+        assert one.load("s") == (1, {"pages": [[2]]})
+        assert shared.rows["s"] == (1, {"pages": [[2]]})
+
+    def test_the_least_recent_session_is_dropped_past_the_bound(self) -> None:
+        recent = RecentSessions(maxsize=2)
+        for name in "abc":
+            recent.put(name, 0, {}, expires=float("inf"))
+        assert recent.get("a") is None
+        assert recent.get("c") == (0, {})
+
+    def test_an_expired_session_is_not_served_from_memory(self) -> None:
+        recent = RecentSessions()
+        recent.put("s", 0, {}, expires=0.0)
+        assert recent.get("s") is None
+
+    def test_two_processes_alternating_pages_serve_one_processs_pages(
+        self, database, service
+    ) -> None:
+        def scroll(stores: list[RecentSessions]) -> list[list[int]]:
+            pages, cursor = [], None
+            for i in range(6):
+                with database() as db:
+                    store = CachedSessionStore(SqlSessionStore(db), stores[i % len(stores)])
+                    request = FeedRequest("fan1", page_size=7, cursor=cursor)
+                    page = service.page(db, store, request)
+                    db.commit()
+                pages.append(page.post_ids)
+                cursor = page.next_cursor
+            return pages
+
+        alone = scroll([RecentSessions()])
+        alternating = scroll([RecentSessions(), RecentSessions()])
+        assert alternating == alone
+        assert len({p for page in alone for p in page}) == 42

@@ -14,7 +14,7 @@ import anyio
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from videorec.api.deps import FeedDep, PresentedDep, request_session, session_store
+from videorec.api.deps import request_session, session_store
 from videorec.api.post_cache import PresentedPosts
 from videorec.api.responses import JSONBytesResponse
 from videorec.api.schemas import ErrorBody
@@ -36,8 +36,6 @@ MOOD = r"^[\w \-,'&]+$"
 )
 async def get_feed(
     http: Request,
-    service: FeedDep,
-    presented: PresentedDep,
     username: Annotated[str, Query(min_length=1, max_length=64, pattern=USERNAME)],
     category_id: Annotated[int | None, Query(ge=0, le=2**31 - 1)] = None,
     project_code: Annotated[str | None, Query(min_length=1, max_length=64, pattern=CODE)] = None,
@@ -52,6 +50,8 @@ async def get_feed(
 
     Give `cursor` (from the previous page's `next_cursor`) or `page`, not both.
     """
+    service: FeedService = http.app.state.feed  # not dependencies: each one costs a resolution
+    presented: PresentedPosts = http.app.state.presented
     if cursor is not None and page is not None:
         raise InvalidInput("give either cursor or page, not both")
     if category_id is not None and project_code is not None:
