@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 
 from tests.conftest import PostgresFactory, fresh_database_url
 from tests.serving import world
+from videorec.errors import InvalidCursor
 from videorec.features.text import EmbeddingCache
+from videorec.kit.cursor import decode_cursor, encode_cursor
 from videorec.kit.db import make_engine, make_sessionmaker
 from videorec.kit.time import utc_now
 from videorec.serving.config import load_feed_config
@@ -209,3 +211,43 @@ class TestRecentSessions:
         alternating = scroll([RecentSessions(), RecentSessions()])
         assert alternating == alone
         assert len({p for page in alone for p in page}) == 42
+
+
+class TestPagesAhead:
+    def test_pages_are_the_same_whether_computed_ahead_or_one_at_a_time(self, database) -> None:
+        def scroll(pages_ahead: int) -> list[list[int]]:
+            config = load_feed_config().model_copy(update={"pages_ahead": pages_ahead})
+            service = FeedService(PipelineRegistry(config, EmbeddingCache().encode), config,
+                                  b"test-secret")  # fmt: skip
+            pages, request = [], FeedRequest("fan2", page_size=6)
+            for _ in range(7):
+                with database() as db:
+                    page = service.page(db, SqlSessionStore(db), request)
+                    db.commit()
+                pages.append(page.post_ids)
+                request = FeedRequest("fan2", cursor=page.next_cursor)
+            return pages
+
+        one_at_a_time = scroll(0)
+        assert scroll(2) == one_at_a_time == scroll(5)
+        assert len({p for page in one_at_a_time for p in page}) == 42
+
+    def test_a_page_in_memory_is_the_page_the_store_serves(self, database, service) -> None:
+        recent = RecentSessions()
+        with database() as db:
+            store = CachedSessionStore(SqlSessionStore(db), recent)
+            first = service.page(db, store, FeedRequest("fan3", page_size=5))
+            second = service.page(db, store, FeedRequest("fan3", cursor=first.next_cursor))
+            db.commit()
+        third = FeedRequest("fan3", cursor=second.next_cursor)
+        fifth = FeedRequest("fan3", cursor=encode_cursor(
+            {"s": decode_cursor(first.next_cursor, secret=service.secret)["s"], "p": 5},
+            secret=service.secret, ttl_s=60))  # fmt: skip
+        in_memory = service.page_in_memory(recent, third)
+        assert service.page_in_memory(recent, fifth) is None  # not computed yet
+        assert service.page_in_memory(RecentSessions(), third) is None  # another process
+        with database() as db:
+            stored = service.page(db, SqlSessionStore(db), third)
+        assert in_memory == stored
+        with pytest.raises(InvalidCursor):
+            service.page_in_memory(recent, FeedRequest("fan3", cursor="a.b"))
