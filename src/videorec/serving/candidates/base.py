@@ -167,7 +167,8 @@ def in_sorted(values: IntArray, sorted_set: IntArray) -> npt.NDArray[np.bool_]:
     if sorted_set.shape[0] == 0:
         return np.zeros(values.shape[0], dtype=bool)
     at = np.searchsorted(sorted_set, values)
-    return sorted_set[np.minimum(at, sorted_set.shape[0] - 1)] == values
+    found: npt.NDArray[np.bool_] = sorted_set[np.minimum(at, sorted_set.shape[0] - 1)] == values
+    return found
 
 
 def walk(order: IntArray, ctx: FeedContext, limit: int) -> IntArray:
