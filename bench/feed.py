@@ -10,6 +10,8 @@ epoch each, `videorec train`'s own code path), and drives `uvicorn videorec.main
 - `/health`, `/feed` new sessions (a random known user per request) and `/feed` scroll (follow
   `next_cursor` to the end of the session, as the app does): p50/p99 with 1 connection and
   req/s with 8, and the ratios to `/health`;
+- a scroll page this process holds in memory already (a cursor served before; a computed
+  scroll page also computes the next `pages_ahead`), answered on the event loop;
 - a page past the session pool (`page=10000`) against a new session;
 - `/health` p50/p99 during a `/feed` flood (8 connections) and during a `videorec sync` (a
   generated demo set through the replay server) writing to the same database;
@@ -301,12 +303,18 @@ def run_size(n_posts: int, seconds: int, tmp: Path, model: bool = False, ann: bo
         line("/feed new session", *new)
         scrolled = wrk("/feed", 1, seconds, scroll), wrk("/feed", 8, seconds, scroll)
         line("/feed scroll (cursor)", *scrolled)
+        first = httpx.get(f"http://127.0.0.1:{PORT}/feed?username=u3", timeout=60).json()
+        again = f"/feed?username=u3&cursor={first['next_cursor']}"
+        httpx.get(f"http://127.0.0.1:{PORT}{again}", timeout=60)  # computes pages 2..2+ahead
+        held = wrk(again, 1, seconds, None)
+        line("/feed a page held in memory", held)
         forged = wrk("/feed?username=u1&page=10000", 1, seconds, None)
         line("/feed page=10000 (past the pool)", forged)
         flood = wrk_during("/health", seconds, None, flood_command(seconds, script))
         line("/health during a /feed flood", flood)
         print(f"ratios: new-session p50 {new[0]['p50'] / health[0]['p50']:.1f}x /health, "
               f"scroll p50 {scrolled[0]['p50'] / health[0]['p50']:.1f}x, "
+              f"held page p50 {held['p50'] / health[0]['p50']:.1f}x, "
               f"page=10000 p50 {forged['p50'] / new[0]['p50']:.2f}x a new session's",
               flush=True)  # fmt: skip
     finally:
