@@ -10,6 +10,8 @@ epoch each, `videorec train`'s own code path), and drives `uvicorn videorec.main
 - `/health`, `/feed` new sessions (a random known user per request) and `/feed` scroll (follow
   `next_cursor` to the end of the session, as the app does): p50/p99 with 1 connection and
   req/s with 8, and the ratios to `/health`;
+- a scroll page this process holds in memory already (a cursor served before; a computed
+  scroll page also computes the next `pages_ahead`), answered on the event loop;
 - a page past the session pool (`page=10000`) against a new session;
 - `/health` p50/p99 during a `/feed` flood (8 connections) and during a `videorec sync` (a
   generated demo set through the replay server) writing to the same database;
@@ -172,6 +174,7 @@ def ann_recall(url: str, k: int = 500, queries: int = 200) -> dict[str, float]:
     """
     import faiss
 
+    from videorec.kit.ann import nearest
     from videorec.kit.db import make_sessionmaker
     from videorec.serving.registry import load_artifact_model
     from videorec.storage.repositories import feed
@@ -186,15 +189,18 @@ def ann_recall(url: str, k: int = 500, queries: int = 200) -> dict[str, float]:
                             for u in users])  # fmt: skip
     engine.dispose()
     index = model.index  # type: ignore[attr-defined]
-    exact = np.argpartition(-(vectors @ np.asarray(model.post_vectors).T), k, axis=1)[:, :k]
+    post_vectors = np.asarray(model.post_vectors)  # type: ignore[attr-defined]
+    exact = np.argpartition(-(vectors @ post_vectors.T), k, axis=1)[:, :k]
     faiss.omp_set_num_threads(1)
+    rows = np.arange(post_vectors.shape[0], dtype=np.int64)
     started = time.perf_counter()
-    _, found = index.search(vectors, k)
+    found = [nearest(index, rows, vector, k)[0] for vector in vectors]  # as the feed searches
     per_query = (time.perf_counter() - started) / queries * 1e3
     recall = np.mean([len(set(a) & set(b)) / k for a, b in zip(exact, found, strict=True)])
     ef = getattr(getattr(index, "hnsw", None), "efSearch", None)
+    kind = type(index).__name__ + (" over the L2 form" if index.metric_type == 1 else "")
     return {"recall": float(recall), "query_ms": per_query, "ef": -1 if ef is None else ef,
-            "kind": type(index).__name__}  # fmt: skip
+            "kind": kind}  # fmt: skip
 
 
 def wrk_during(path: str, seconds: int, lua: Path | None, load: list[str]) -> dict[str, float]:
@@ -301,12 +307,18 @@ def run_size(n_posts: int, seconds: int, tmp: Path, model: bool = False, ann: bo
         line("/feed new session", *new)
         scrolled = wrk("/feed", 1, seconds, scroll), wrk("/feed", 8, seconds, scroll)
         line("/feed scroll (cursor)", *scrolled)
+        first = httpx.get(f"http://127.0.0.1:{PORT}/feed?username=u3", timeout=60).json()
+        again = f"/feed?username=u3&cursor={first['next_cursor']}"
+        httpx.get(f"http://127.0.0.1:{PORT}{again}", timeout=60)  # computes pages 2..2+ahead
+        held = wrk(again, 1, seconds, None)
+        line("/feed a page held in memory", held)
         forged = wrk("/feed?username=u1&page=10000", 1, seconds, None)
         line("/feed page=10000 (past the pool)", forged)
         flood = wrk_during("/health", seconds, None, flood_command(seconds, script))
         line("/health during a /feed flood", flood)
         print(f"ratios: new-session p50 {new[0]['p50'] / health[0]['p50']:.1f}x /health, "
               f"scroll p50 {scrolled[0]['p50'] / health[0]['p50']:.1f}x, "
+              f"held page p50 {held['p50'] / health[0]['p50']:.1f}x, "
               f"page=10000 p50 {forged['p50'] / new[0]['p50']:.2f}x a new session's",
               flush=True)  # fmt: skip
     finally:

@@ -140,6 +140,30 @@ class TestPagination:
         assert stored is not None
         assert len(stored[1]["pages"]) == 1  # no page was computed for it, none stored
 
+    def test_a_computed_page_also_stores_the_next_ones_and_they_are_served_from_memory(
+        self, populated
+    ) -> None:
+        """Page 2 computes pages 3 and 4 (`pages_ahead`); page 3 then runs no page work."""
+        service = populated.app.state.feed
+        assert service.config.pages_ahead == 2
+        first = populated.get("/feed", params={"username": "fan7", "page_size": 6}).json()
+        second = populated.get("/feed", params={"username": "fan7",
+                                                "cursor": first["next_cursor"]}).json()  # fmt: skip
+        real_page = service.page
+        service.page = None  # any page work would fail: the answer must come from memory
+        try:
+            third = populated.get("/feed", params={"username": "fan7",
+                                                   "cursor": second["next_cursor"]})  # fmt: skip
+            again = populated.get("/feed", params={"username": "fan7",
+                                                   "cursor": second["next_cursor"]})  # fmt: skip
+        finally:
+            service.page = real_page
+        assert third.status_code == 200
+        assert third.json() == again.json()
+        assert third.json()["page"] == 3
+        seen = _ids(first) + _ids(second) + _ids(third.json())
+        assert len(seen) == len(set(seen)) == 18
+
     def test_a_huge_page_number_is_empty(self, populated) -> None:
         body = populated.get("/feed", params={"username": "fan5", "page": 10_000}).json()
         assert body["post"] == []

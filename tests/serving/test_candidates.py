@@ -99,3 +99,13 @@ class TestMoodSource(CandidateSourceContract):
 def test_rows_of_unknown_ids_are_minus_one(feed_world) -> None:
     rows = feed_world.index.rows_of(np.asarray([1000, 5, 10**12], dtype=np.int64))
     assert rows.tolist()[1:] == [-1, -1]
+
+
+def test_in_sorted_is_isin_for_a_sorted_set() -> None:
+    from videorec.serving.candidates.base import in_sorted
+
+    rng = np.random.default_rng(3)
+    for size in (0, 1, 5, 300):
+        sorted_set = np.unique(rng.integers(-1, 400, size)).astype(np.int64)
+        values = rng.integers(0, 420, 500).astype(np.int64)
+        assert np.array_equal(in_sorted(values, sorted_set), np.isin(values, sorted_set))

@@ -59,3 +59,30 @@ def test_pages_equal_the_reference_loop(feed_world) -> None:
         want = reference_mmr(index, rows, scores, live, size, config, filtered)
         got = pick_page(index, rows, scores, size, config, category_filtered=filtered)
         assert got.positions == want, (trial, config)
+
+
+def test_exploration_slots_equal_the_reference_set_difference(feed_world) -> None:
+    """The explored posts come from the window's rest (taken with `np.isin` before: a mask now)."""
+    rng = np.random.default_rng(9)
+    index = feed_world.index
+    for trial in range(60):
+        rows = rng.permutation(len(index)).astype(np.int64)
+        rows[rng.random(rows.size) < 0.3] = -1
+        scores = np.sort(rng.random(rows.size).astype(np.float32))[::-1].copy()
+        config = FeedConfig(max_per_creator=int(rng.integers(1, 4)),
+                            max_per_category=int(rng.integers(1, 9)),
+                            exploration_slots=int(rng.integers(1, 5)),
+                            exploration_after=int(rng.integers(0, 8)),
+                            explore_max_views=int(rng.choice([0, 50, 1000])))  # fmt: skip
+        size = int(rng.integers(1, 30))
+        live = np.flatnonzero(rows >= 0)
+        slots = min(config.exploration_slots, max(size - 1, 0))
+        main = reference_mmr(index, rows, scores, live, size - slots, config, False)
+        rest = live[~np.isin(live, main)]
+        little = index.views[rows[rest]] <= config.explore_max_views
+        ordered = np.concatenate([rest[little], rest[~little]])
+        explored = [int(p) for p in ordered[: size - len(main)]]
+        after = config.exploration_after
+        got = pick_page(index, rows, scores, size, config, category_filtered=False)
+        assert got.positions == main[:after] + explored + main[after:], (trial, config)
+        assert got.explored == explored

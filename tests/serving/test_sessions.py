@@ -13,14 +13,21 @@ from sqlalchemy.orm import Session
 
 from tests.conftest import PostgresFactory, fresh_database_url
 from tests.serving import world
+from videorec.errors import InvalidCursor
 from videorec.features.text import EmbeddingCache
+from videorec.kit.cursor import decode_cursor, encode_cursor
 from videorec.kit.db import make_engine, make_sessionmaker
 from videorec.kit.time import utc_now
 from videorec.serving.config import load_feed_config
 from videorec.serving.context import FeedRequest
 from videorec.serving.feed import FeedService
 from videorec.serving.registry import PipelineRegistry
-from videorec.serving.sessions import RedisSessionStore, SqlSessionStore
+from videorec.serving.sessions import (
+    CachedSessionStore,
+    RecentSessions,
+    RedisSessionStore,
+    SqlSessionStore,
+)
 from videorec.storage import migrate
 from videorec.storage.repositories import feed_sessions
 from videorec.storage.tables import FeedSession
@@ -127,3 +134,120 @@ class TestExpiredSessionsArePurged:
         SqlSessionStore(session, purge_every=1).create("new", "k", {"ids": []}, ttl_s=60)
         left = set(session.scalars(select(FeedSession.id)))
         assert left == {"live", "new"}
+
+
+class _CountingStore:
+    """A dict-backed store that counts its reads (the shared database of two processes)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, tuple[int, dict]] = {}
+        self.loads = 0
+
+    def create(self, session_id: str, key: str, data: dict, ttl_s: int) -> None:
+        self.rows[session_id] = (0, data)
+
+    def load(self, session_id: str) -> tuple[int, dict] | None:
+        self.loads += 1
+        return self.rows.get(session_id)
+
+    def compare_and_set(self, session_id: str, version: int, data: dict) -> bool:
+        if self.rows[session_id][0] != version:
+            return False
+        self.rows[session_id] = (version + 1, data)
+        return True
+
+    def latest(self, key: str) -> str | None:
+        return None
+
+
+class TestRecentSessions:
+    def test_a_session_written_here_is_read_back_without_the_store(self) -> None:
+        shared = _CountingStore()
+        store = CachedSessionStore(shared, RecentSessions())
+        store.create("s", "k", {"pages": []}, ttl_s=60)
+        assert store.compare_and_set("s", 0, {"pages": [[1]]})
+        assert store.load("s") == (1, {"pages": [[1]]})
+        assert shared.loads == 0
+
+    def test_a_stale_copy_is_refused_by_the_store_and_then_reread(self) -> None:
+        shared = _CountingStore()
+        one = CachedSessionStore(shared, RecentSessions())  # two server processes
+        two = CachedSessionStore(shared, RecentSessions())
+        one.create("s", "k", {"pages": []}, ttl_s=60)
+        assert two.load("s") == (0, {"pages": []})
+        assert two.compare_and_set("s", 0, {"pages": [[2]]})
+        assert not one.compare_and_set("s", 0, {"pages": [[1]]})  # one's copy was behind
+        assert one.load("s") == (1, {"pages": [[2]]})
+        assert shared.rows["s"] == (1, {"pages": [[2]]})
+
+    def test_the_least_recent_session_is_dropped_past_the_bound(self) -> None:
+        recent = RecentSessions(maxsize=2)
+        for name in "abc":
+            recent.put(name, 0, {}, expires=float("inf"))
+        assert recent.get("a") is None
+        assert recent.get("c") == (0, {})
+
+    def test_an_expired_session_is_not_served_from_memory(self) -> None:
+        recent = RecentSessions()
+        recent.put("s", 0, {}, expires=0.0)
+        assert recent.get("s") is None
+
+    def test_two_processes_alternating_pages_serve_one_processs_pages(
+        self, database, service
+    ) -> None:
+        def scroll(stores: list[RecentSessions]) -> list[list[int]]:
+            pages, cursor = [], None
+            for i in range(6):
+                with database() as db:
+                    store = CachedSessionStore(SqlSessionStore(db), stores[i % len(stores)])
+                    request = FeedRequest("fan1", page_size=7, cursor=cursor)
+                    page = service.page(db, store, request)
+                    db.commit()
+                pages.append(page.post_ids)
+                cursor = page.next_cursor
+            return pages
+
+        alone = scroll([RecentSessions()])
+        alternating = scroll([RecentSessions(), RecentSessions()])
+        assert alternating == alone
+        assert len({p for page in alone for p in page}) == 42
+
+
+class TestPagesAhead:
+    def test_pages_are_the_same_whether_computed_ahead_or_one_at_a_time(self, database) -> None:
+        def scroll(pages_ahead: int) -> list[list[int]]:
+            config = load_feed_config().model_copy(update={"pages_ahead": pages_ahead})
+            service = FeedService(PipelineRegistry(config, EmbeddingCache().encode), config,
+                                  b"test-secret")  # fmt: skip
+            pages, request = [], FeedRequest("fan2", page_size=6)
+            for _ in range(7):
+                with database() as db:
+                    page = service.page(db, SqlSessionStore(db), request)
+                    db.commit()
+                pages.append(page.post_ids)
+                request = FeedRequest("fan2", cursor=page.next_cursor)
+            return pages
+
+        one_at_a_time = scroll(0)
+        assert scroll(2) == one_at_a_time == scroll(5)
+        assert len({p for page in one_at_a_time for p in page}) == 42
+
+    def test_a_page_in_memory_is_the_page_the_store_serves(self, database, service) -> None:
+        recent = RecentSessions()
+        with database() as db:
+            store = CachedSessionStore(SqlSessionStore(db), recent)
+            first = service.page(db, store, FeedRequest("fan3", page_size=5))
+            second = service.page(db, store, FeedRequest("fan3", cursor=first.next_cursor))
+            db.commit()
+        third = FeedRequest("fan3", cursor=second.next_cursor)
+        fifth = FeedRequest("fan3", cursor=encode_cursor(
+            {"s": decode_cursor(first.next_cursor, secret=service.secret)["s"], "p": 5},
+            secret=service.secret, ttl_s=60))  # fmt: skip
+        in_memory = service.page_in_memory(recent, third)
+        assert service.page_in_memory(recent, fifth) is None  # not computed yet
+        assert service.page_in_memory(RecentSessions(), third) is None  # another process
+        with database() as db:
+            stored = service.page(db, SqlSessionStore(db), third)
+        assert in_memory == stored
+        with pytest.raises(InvalidCursor):
+            service.page_in_memory(recent, FeedRequest("fan3", cursor="a.b"))

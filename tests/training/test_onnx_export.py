@@ -69,6 +69,18 @@ class TestOnnxExport:
         assert has_onnx(folder)
         assert isinstance(load_artifact_model(str(folder)), OnnxModel)
 
+    def test_the_weights_live_beside_the_graph_as_external_data(self, exported) -> None:
+        """Protobuf caps one file at 2 GB; a 1M-post table in the graph itself would pass it."""
+        import onnx
+
+        folder, *_ = exported
+        for name in ("user_tower", "ranker"):
+            graph = onnx.load(str(folder / "onnx" / f"{name}.onnx"), load_external_data=False)
+            big = [t for t in graph.graph.initializer if np.prod(t.dims) >= 1024]
+            assert big
+            assert all(t.data_location == onnx.TensorProto.EXTERNAL for t in big)
+            assert (folder / "onnx" / f"{name}.onnx.data").is_file()
+
     def test_a_served_onnx_model_never_imports_torch(self, exported) -> None:
         folder, *_ = exported
         code = ("import sys; from videorec.serving.registry import load_artifact_model; "

@@ -9,9 +9,12 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from videorec.api.post_cache import PresentedPosts
-from videorec.serving.feed import FeedService
-from videorec.serving.sessions import RedisSessionStore, SessionStore, SqlSessionStore
+from videorec.serving.sessions import (
+    CachedSessionStore,
+    RedisSessionStore,
+    SessionStore,
+    SqlSessionStore,
+)
 from videorec.settings import Settings
 
 
@@ -63,22 +66,9 @@ def request_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-async def get_feed_service(request: Request) -> FeedService:
-    """Async on purpose: no I/O, so no thread-pool hop per request."""
-    service: FeedService = request.app.state.feed
-    return service
-
-
 def session_store(request: Request, session: Session) -> SessionStore:
-    """Redis when configured (shared by replicas), else the request's database session."""
+    """Redis when configured (shared by replicas), else the request's database session; behind
+    the process's recent sessions, so a scroll page reads its session from memory."""
     redis = request.app.state.redis
-    return RedisSessionStore(redis) if redis is not None else SqlSessionStore(session)
-
-
-async def get_presented(request: Request) -> PresentedPosts:
-    cache: PresentedPosts = request.app.state.presented
-    return cache
-
-
-FeedDep = Annotated[FeedService, Depends(get_feed_service)]
-PresentedDep = Annotated[PresentedPosts, Depends(get_presented)]
+    store = RedisSessionStore(redis) if redis is not None else SqlSessionStore(session)
+    return CachedSessionStore(store, request.app.state.recent_sessions)

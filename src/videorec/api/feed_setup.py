@@ -16,6 +16,7 @@ from videorec.kit.db import make_sessionmaker
 from videorec.serving.config import load_feed_config
 from videorec.serving.feed import FeedService
 from videorec.serving.registry import PipelineRegistry
+from videorec.serving.sessions import RecentSessions
 from videorec.settings import Settings
 
 FEED_THREADS = 2
@@ -30,7 +31,8 @@ its turn within ~1 ms while page threads compute."""
 def start_feed(
     app: FastAPI, settings: Settings, registry: PipelineRegistry | None, engine: Engine | None
 ) -> None:
-    """Put `feed` (a FeedService), `feed_limiter` and `redis` (a client or None) on `app.state`.
+    """Put `feed` (a FeedService), `feed_limiter`, `recent_sessions` and `redis` (a client or
+    None) on `app.state`.
 
     Args:
         registry: an injected registry, else one over an on-disk embedding cache.
@@ -59,6 +61,7 @@ def start_feed(
     secret = settings.cursor_secret.get_secret_value().encode()
     app.state.feed = FeedService(registry, config, secret)
     app.state.presented = PresentedPosts()
+    app.state.recent_sessions = RecentSessions()
     app.state.feed_limiter = anyio.CapacityLimiter(FEED_THREADS)
     app.state.redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
 

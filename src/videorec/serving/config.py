@@ -20,6 +20,9 @@ class FeedConfig(BaseModel):
     max_page_size: int = Field(100, ge=1, le=100)
     session_pool_size: int = Field(500, ge=1)
     session_ttl_s: int = Field(3600, ge=1)
+    pages_ahead: int = Field(2, ge=0)
+    """A scroll page that has to be computed computes this many following pages too, written in
+    the same compare-and-set: the next ones are then read from memory (no pick, no write)."""
     max_per_creator: int = Field(3, ge=1)
     max_per_category: int = Field(8, ge=1)
     mmr_lambda: float = Field(0.75, ge=0.0, le=1.0)

@@ -13,7 +13,7 @@ past its own session's pool without computing or writing any page.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -26,7 +26,7 @@ from videorec.serving.context import FeedRequest, build_context
 from videorec.serving.ranking import rank
 from videorec.serving.registry import PipelineRegistry, PipelineState
 from videorec.serving.rerank import pick_page
-from videorec.serving.sessions import SessionStore, Snapshot
+from videorec.serving.sessions import RecentSessions, SessionStore, Snapshot
 
 CAS_ATTEMPTS = 8
 
@@ -43,6 +43,9 @@ class FeedPage:
     next_cursor: str | None
     cold_start: bool
     model_version: str | None
+    ahead_ids: list[int] = field(default_factory=list)
+    """Post ids of the session's pages stored after this one (`pages_ahead`), which a caller may
+    present in advance."""
 
 
 class FeedService:
@@ -82,6 +85,26 @@ class FeedService:
         snapshot = self._ensure_page(store, state, session_id, loaded, number)
         return self._render(snapshot, session_id, number)
 
+    def page_in_memory(self, recent: RecentSessions, request: FeedRequest) -> FeedPage | None:
+        """The page, when this process holds it already computed: a cursor into a session of
+        `recent` whose page is stored (or past its pool); else None (then call `page`).
+
+        No I/O and no ranking, so a caller may run it on the event loop.
+
+        Raises:
+            InvalidCursor: the cursor is malformed, forged or expired.
+        """
+        if request.cursor is None:
+            return None
+        session_id, number = self._locate_cursor(request.cursor)
+        cached = recent.get(session_id)
+        if cached is None or number > self._most_pages(request):
+            return None
+        snapshot = cached[1]
+        if len(snapshot["pages"]) < number <= last_page(snapshot):
+            return None  # still to be computed and written
+        return self._render(snapshot, session_id, number)
+
     def _most_pages(self, request: FeedRequest) -> int:
         """Pages a full pool can fill (a cursor's page size is in its session: assume 1)."""
         size = 1 if request.cursor is not None else max(request.page_size, 1)
@@ -95,13 +118,16 @@ class FeedService:
     def _locate(self, store: SessionStore, request: FeedRequest) -> tuple[str | None, int]:
         """(existing session or None, page number) of a request."""
         if request.cursor is not None:
-            payload = decode_cursor(request.cursor, secret=self.secret)
-            try:
-                return str(payload["s"]), int(payload["p"])
-            except (KeyError, TypeError, ValueError) as exc:
-                raise InvalidCursor("cursor is malformed; start again without a cursor") from exc
+            return self._locate_cursor(request.cursor)
         number = request.page or 1
         return (store.latest(request.key) if number > 1 else None), number
+
+    def _locate_cursor(self, cursor: str) -> tuple[str, int]:
+        payload = decode_cursor(cursor, secret=self.secret)
+        try:
+            return str(payload["s"]), int(payload["p"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InvalidCursor("cursor is malformed; start again without a cursor") from exc
 
     def _open(
         self,
@@ -147,7 +173,7 @@ class FeedService:
             version, snapshot = loaded
             if len(snapshot["pages"]) >= number or number > last_page(snapshot):
                 return snapshot  # served already, or past the pool (rendered empty)
-            extended = self._extend(state, snapshot, number)
+            extended = self._extend(state, snapshot, number + self.config.pages_ahead)
             if store.compare_and_set(session_id, version, extended):
                 return extended
             again = store.load(session_id)
@@ -198,6 +224,7 @@ class FeedService:
             next_cursor=cursor,
             cold_start=bool(snapshot["cold_start"]),
             model_version=snapshot["model_version"],
+            ahead_ids=[snapshot["ids"][p] for later in pages[number:] for p in later],
         )
 
 

@@ -145,6 +145,11 @@ class PipelineRegistry:
             return "building"
         return "ready" if self._state is not None else "on first request"
 
+    @property
+    def current(self) -> PipelineState | None:
+        """The state as it is (None before the first build), without checking for changes."""
+        return self._state
+
     def warm_up(self) -> None:
         """Start building the state in a background thread; no-op without a sessionmaker.
 

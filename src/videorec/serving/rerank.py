@@ -49,7 +49,9 @@ def pick_page(
     live = np.flatnonzero(rows >= 0)
     explore_slots = min(config.exploration_slots, max(page_size - 1, 0))
     main = _mmr(index, rows, scores, live, page_size - explore_slots, config, category_filtered)
-    rest = live[~np.isin(live, main)]
+    left = np.ones(rows.size, dtype=bool)  # a mask, not `np.isin`: ~20x cheaper at this size
+    left[main] = False
+    rest = live[left[live]]
     explored = _explore(index, rows, rest, page_size - len(main), config)
     after = config.exploration_after
     return PagePick(positions=main[:after] + explored + main[after:], explored=explored)
@@ -72,31 +74,35 @@ def _mmr(
     rel = (rel - rel.min()) / max(float(rel.max() - rel.min()), 1e-6)
     creators = index.creators[rows[window]]
     cats = index.category_ids[rows[window]]
+    creator_list, cat_list = creators.tolist(), cats.tolist()
     per_creator: dict[int, int] = {}  # posts on the page so far, by creator and by category
     per_cat: dict[int, int] = {}
     cat_cap = window.size if category_filtered else config.max_per_category
     relevance = config.mmr_lambda * rel
+    diversity = 1 - config.mmr_lambda
     max_sim = np.zeros(window.size, dtype=np.float32)
-    taken = np.zeros(window.size, dtype=bool)
-    capped = np.full(window.size, config.max_per_creator <= 0 or cat_cap <= 0)  # at a cap
+    # 0 where a post may be picked, -inf where it may not: taken, or (until relaxed) at a cap
+    taken = np.zeros(window.size, dtype=np.float32)
+    capped = np.full(window.size, -np.inf if config.max_per_creator <= 0 or cat_cap <= 0 else 0.0,
+                     dtype=np.float32)  # fmt: skip
     chosen: list[int] = []
     for relax in (False, True):
         while len(chosen) < size:
-            ok = ~taken if relax else ~(taken | capped)
-            if not ok.any():
+            value = relevance - diversity * max_sim
+            value += taken if relax else taken + capped
+            pick = int(np.argmax(value))
+            if value[pick] == -np.inf:  # nothing left to pick at this stage
                 break
-            value = relevance - (1 - config.mmr_lambda) * max_sim
-            pick = int(np.argmax(np.where(ok, value, -np.inf)))
-            taken[pick] = True
-            creator, cat = int(creators[pick]), int(cats[pick])
+            taken[pick] = -np.inf
+            creator, cat = creator_list[pick], cat_list[pick]
             per_creator[creator] = per_creator.get(creator, 0) + 1
             per_cat[cat] = per_cat.get(cat, 0) + 1
             if per_creator[creator] >= config.max_per_creator:
-                capped |= creators == creator
+                capped[creators == creator] = -np.inf
             if per_cat[cat] >= cat_cap:
-                capped |= cats == cat
+                capped[cats == cat] = -np.inf
             chosen.append(int(window[pick]))
-            max_sim = np.maximum(max_sim, vecs @ vecs[pick])
+            np.maximum(max_sim, vecs @ vecs[pick], out=max_sim)
     return chosen
 
 

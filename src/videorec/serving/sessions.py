@@ -7,6 +7,9 @@ version, so two requests racing on one cursor agree on a single page.
 from __future__ import annotations
 
 import itertools
+import threading
+import time
+from collections import OrderedDict
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -22,6 +25,11 @@ Snapshot = dict[str, Any]
 PURGE_EVERY = 200
 """The database store deletes expired sessions on one session creation in this many."""
 _creations = itertools.count()
+LOADED_TTL_S = 60.0
+"""How long a session read from the store (not written here, so its expiry is unknown) is kept."""
+RECENT_SESSIONS = 1024
+"""Sessions each process keeps in memory (`RecentSessions`, ~25 kB each at a 300-post pool): a
+scroll page follows its session's previous page within seconds."""
 
 
 class SessionStore(Protocol):
@@ -110,3 +118,83 @@ class RedisSessionStore:
     def latest(self, key: str) -> str | None:
         raw = self.client.get(f"{self.prefix}k:{key}")
         return None if raw is None else (raw.decode() if isinstance(raw, bytes) else str(raw))
+
+
+class RecentSessions:
+    """A process-wide LRU of the sessions this process wrote or read: (version, snapshot, expiry).
+
+    Thread-safe. Entries expire with their session (`ttl_s` from when they were written here).
+    """
+
+    def __init__(self, maxsize: int = RECENT_SESSIONS) -> None:
+        self.maxsize = maxsize
+        self._items: OrderedDict[str, tuple[int, Snapshot, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, session_id: str) -> tuple[int, Snapshot] | None:
+        with self._lock:
+            found = self._items.get(session_id)
+            if found is None:
+                return None
+            if found[2] <= time.monotonic():
+                del self._items[session_id]
+                return None
+            self._items.move_to_end(session_id)
+            return found[0], found[1]
+
+    def put(self, session_id: str, version: int, data: Snapshot, expires: float) -> None:
+        with self._lock:
+            self._items[session_id] = (version, data, expires)
+            self._items.move_to_end(session_id)
+            while len(self._items) > self.maxsize:
+                self._items.popitem(last=False)
+
+    def expiry(self, session_id: str) -> float | None:
+        with self._lock:
+            found = self._items.get(session_id)
+            return None if found is None else found[2]
+
+    def drop(self, session_id: str) -> None:
+        with self._lock:
+            self._items.pop(session_id, None)
+
+
+class CachedSessionStore:
+    """A `SessionStore` that answers `load` from this process's `RecentSessions` when it can.
+
+    A scroll page then reads no session from the database or Redis: only its compare-and-set
+    goes there. A cached snapshot may be behind the store (another process served a later page
+    of the session), never wrong about what it holds: the pages of a session are never rewritten,
+    so a page found in it is the stored page, and a page computed from it is written only if
+    the store is still at its version; when it is not, `compare_and_set` fails, the entry is
+    dropped, and the next `load` reads the store.
+    """
+
+    def __init__(self, store: SessionStore, recent: RecentSessions) -> None:
+        self.store = store
+        self.recent = recent
+
+    def create(self, session_id: str, key: str, data: Snapshot, ttl_s: int) -> None:
+        self.store.create(session_id, key, data, ttl_s)
+        self.recent.put(session_id, 0, data, time.monotonic() + ttl_s)
+
+    def load(self, session_id: str) -> tuple[int, Snapshot] | None:
+        cached = self.recent.get(session_id)
+        if cached is not None:
+            return cached
+        loaded = self.store.load(session_id)
+        if loaded is not None:  # the store's expiry is not known here: keep it briefly
+            self.recent.put(session_id, *loaded, time.monotonic() + LOADED_TTL_S)
+        return loaded
+
+    def compare_and_set(self, session_id: str, version: int, data: Snapshot) -> bool:
+        expires = self.recent.expiry(session_id)
+        if not self.store.compare_and_set(session_id, version, data):
+            self.recent.drop(session_id)
+            return False
+        if expires is not None:
+            self.recent.put(session_id, version + 1, data, expires)
+        return True
+
+    def latest(self, key: str) -> str | None:
+        return self.store.latest(key)

@@ -16,7 +16,7 @@ import torch
 
 from videorec.features.log import InteractionLog
 from videorec.features.pipeline import FeaturePipeline, PostTable
-from videorec.kit.ann import nearest
+from videorec.kit.ann import mips_to_l2, nearest
 from videorec.models.ranker import Ranker
 from videorec.models.two_tower import TwoTower
 from videorec.training.config import IndexConfig, TrainConfig
@@ -29,14 +29,22 @@ at the limit with the default widths): per-request scoring then indexes them."""
 
 
 def build_index(vectors: FloatArray, config: IndexConfig) -> Any:
-    """Exact inner-product index for small catalogues, HNSW (inner product) above the threshold."""
+    """Exact inner-product index for small catalogues; above the threshold, HNSW over the
+    vectors made searchable by L2 (`kit.ann.mips_to_l2`: one extra coordinate).
+
+    HNSW on raw inner products of unnormalised vectors (the two-tower's `dot` similarity:
+    norms 16-32 at 100k posts) left most of the catalogue unreachable: recall@500 against
+    exact search was 0.00 with real user vectors at efSearch 512, and 64% of the 500 slots came
+    back empty. Over the L2 form it was 0.999 (bench/results/2026-11-27-feed-c.md).
+    """
     dim = int(vectors.shape[1])
     index: Any
     if vectors.shape[0] > config.hnsw_above:
-        index = faiss.IndexHNSWFlat(dim, config.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+        index = faiss.IndexHNSWFlat(dim + 1, config.hnsw_m, faiss.METRIC_L2)
         index.hnsw.efSearch = config.ef_search
-    else:
-        index = faiss.IndexFlatIP(dim)
+        index.add(mips_to_l2(np.asarray(vectors, dtype=np.float32)))
+        return index
+    index = faiss.IndexFlatIP(dim)
     index.add(np.ascontiguousarray(vectors, dtype=np.float32))
     return index
 

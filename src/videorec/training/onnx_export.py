@@ -12,6 +12,11 @@ Both graphs are traced from the public forward methods (`TwoTower.user_vectors`,
 `Ranker.blend`) with torch's `torch.export`-based exporter, then run by ONNX Runtime on
 random inputs and compared with PyTorch: an export whose outputs differ by more than
 `TOLERANCE` is refused (nothing is written). `serving/onnx_model.py` loads these files.
+
+Each graph keeps its weights in a side file (`user_tower.onnx.data`, `ranker.onnx.data`: ONNX
+external data, which ONNX Runtime reads from beside the graph): the post table or the post
+encoders' outputs baked into the user tower are ~1 GB at 1M posts, and a graph holding them
+inline would pass protobuf's 2 GB limit.
 """
 
 from __future__ import annotations
@@ -129,7 +134,7 @@ def _export(module: nn.Module, inputs: tuple[torch.Tensor, ...], path: Path) -> 
                                     input_names=names, output_names=["out"],
                                     verbose=False)  # fmt: skip
         assert program is not None
-        program.save(str(path))
+        program.save(str(path), external_data=True)  # weights beside the graph: see the module doc
         expected = module(*inputs).numpy()
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     got = session.run(None, {n: t.numpy() for n, t in zip(names, inputs, strict=True)})[0]

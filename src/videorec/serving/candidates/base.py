@@ -131,11 +131,11 @@ class FeedContext:
 
     def admissible(self, rows: IntArray) -> npt.NDArray[np.bool_]:
         """Mask of rows that are public, pass the filters and are not excluded."""
-        ok = self.index.public[rows] & ~np.isin(rows, self.excluded_rows, assume_unique=False)
+        ok = self.index.public[rows] & ~in_sorted(rows, self.excluded_rows)
         if self.category_id is not None:
             ok &= self.index.category_ids[rows] == self.category_id
         if self.allowed_rows is not None:
-            ok &= np.isin(rows, self.allowed_rows)
+            ok &= in_sorted(rows, self.allowed_rows)
         return ok
 
     def candidates(
@@ -159,6 +159,16 @@ class CandidateSource(Protocol):
     def fetch(self, ctx: FeedContext, limit: int) -> Sequence[Candidate]:
         """At most `limit` admissible candidates, best first; deterministic for a given context."""
         ...
+
+
+def in_sorted(values: IntArray, sorted_set: IntArray) -> npt.NDArray[np.bool_]:
+    """`np.isin(values, sorted_set)` for a sorted `sorted_set`, by binary search: `isin` sorts
+    both sides on every call, which cost ~30 us per call at a feed request's sizes."""
+    if sorted_set.shape[0] == 0:
+        return np.zeros(values.shape[0], dtype=bool)
+    at = np.searchsorted(sorted_set, values)
+    found: npt.NDArray[np.bool_] = sorted_set[np.minimum(at, sorted_set.shape[0] - 1)] == values
+    return found
 
 
 def walk(order: IntArray, ctx: FeedContext, limit: int) -> IntArray:
