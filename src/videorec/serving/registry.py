@@ -38,8 +38,9 @@ log = structlog.get_logger(__name__)
 ModelLoader = Callable[[str], FeedModel]
 ANN_EF_SEARCH = 512
 """HNSW search breadth the feed uses: recall@500 against exact search on a trained model's own
-post vectors was 0.80 at the training default (128), 0.92 at 256 and 0.98 at 512 (100k posts,
-bench/results/2026-11-27-feed.md), for ~1.5 ms more per new session."""
+post vectors, over the index's L2 form (`kit.ann.mips_to_l2`), was 0.43 at the training default
+(128), 0.83 at 256 and 0.999 at 512 (100k posts, 100 real users; 0.6 ms a query at 512,
+bench/results/2026-11-27-feed-c.md)."""
 MOOD_CACHE = 4096
 """Mood vectors kept (least recently used dropped): any string can be a mood, so bound it."""
 Watermark = tuple[int, int, str | None]
