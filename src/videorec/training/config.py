@@ -112,6 +112,10 @@ class TwoTowerConfig(_Section):
     history_dropout: float = Field(0.0, ge=0, lt=1)
     """Share of each training example's history events dropped at random (denoising input
     dropout: a user tower that does not lean on any one event)."""
+    short_history_share: float = Field(0.0, ge=0, le=1)
+    """`holdout` examples: share of users whose history is cut to 1-5 of its events (at random)
+    in each step, so the user tower also learns from the short histories of users with 1-2
+    events (0: off; whole `holdout` histories are dozens of events on the demo data)."""
     batch_size: int = 512
     learning_rate: float = 0.01
     weight_decay: float = 0.05

@@ -168,6 +168,7 @@ def _holdout_step(
     events, length = examples.events, examples.pipeline.history_length
     split = events.holdout(users, length, config.holdout_share, rng, n_rows)
     rows, weights = _dropped(split.rows, split.weights, config.history_dropout, rng)
+    rows, weights = _shortened(rows, weights, config.short_history_share, rng)
 
     def to(x: np.ndarray) -> torch.Tensor:
         return torch.from_numpy(np.ascontiguousarray(x)).to(device)
@@ -182,6 +183,24 @@ def _holdout_step(
     loss.backward()  # type: ignore[no-untyped-call]
     optimiser.step()
     return float(loss.detach())
+
+
+SHORT_HISTORY = 5
+"""The longest history `short_history_share` cuts to."""
+
+
+def _shortened(
+    rows: np.ndarray, weights: np.ndarray, share: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """About `share` of the histories cut to their last 1..`SHORT_HISTORY` positions (holdout
+    histories are right-aligned in random order, so these are random events of the user). The
+    cut events stay in `seen`: they are still the user's posts, never negatives."""
+    if share <= 0:
+        return rows, weights
+    b, length = rows.shape
+    keep = np.where(rng.random(b) < share, rng.integers(1, SHORT_HISTORY + 1, b), length)
+    kept = np.arange(length)[None, :] >= length - keep[:, None]
+    return np.where(kept, rows, 0), np.where(kept, weights, 0.0).astype(np.float32)
 
 
 def _dropped(
