@@ -14,24 +14,26 @@ COLD = "cold."
 
 
 class FeedConfig(BaseModel):
-    """Knobs of candidate generation, ranking, re-ranking and feed sessions (see the toml)."""
+    """Knobs of candidate generation, ranking, re-ranking and feed sessions. The defaults equal
+    `configs/serve/default.toml`'s (a test holds them together), so a deployment without the file
+    serves the validated knobs."""
 
     default_page_size: int = Field(20, ge=1, le=100)
     max_page_size: int = Field(100, ge=1, le=100)
-    session_pool_size: int = Field(500, ge=1)
+    session_pool_size: int = Field(300, ge=1)
     session_ttl_s: int = Field(3600, ge=1)
     pages_ahead: int = Field(2, ge=0)
     """A scroll page that has to be computed computes this many following pages too, written in
     the same compare-and-set: the next ones are then read from memory (no pick, no write)."""
-    max_per_creator: int = Field(3, ge=1)
-    max_per_category: int = Field(8, ge=1)
-    mmr_lambda: float = Field(0.75, ge=0.0, le=1.0)
+    max_per_creator: int = Field(10, ge=1)
+    max_per_category: int = Field(16, ge=1)
+    mmr_lambda: float = Field(1.0, ge=0.0, le=1.0)
     exploration_slots: int = Field(1, ge=0)
     exploration_after: int = Field(7, ge=0)
     """A page's explored posts follow its first `exploration_after` posts (within the top 10)."""
     explore_max_views: int = Field(50, ge=0)
     cold_start_min_events: int = Field(3, ge=0)
-    history_limit: int = Field(200, ge=1)
+    history_limit: int = Field(1000, ge=1)
     exclude_kinds: list[str] = ["view", "like", "inspire", "rating"]
     trend_half_life_s: int = Field(259_200, ge=1)
     refresh_s: float = Field(30.0, ge=0.0)

@@ -32,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 import structlog
+from threadpoolctl import threadpool_limits
 
 from videorec.evaluation.baselines.base import Recommender
 from videorec.evaluation.baselines.ease import Ease
@@ -111,14 +112,17 @@ def fit_serving_extras(
     )
     lists, params = fit_neighbour_lists(x_train, x_valid, seed=seed)
     extras = ServingExtras(post_ids, lists, {}, {"lists": params})
-    state = build_state(catalog, train, encoder, config, model=model, extras=extras)
-    examples = validation_examples(state, config, train, valid_pos, seed=seed)
-    weights, objective = learn_weights(examples, config.weights_for({}, cold=False))
-    named = leading_moods(split_by_user(train), catalog)
-    vectors = dict(zip(sorted(set(named.values())), encoder(sorted(set(named.values()))),
-                       strict=True)) if named else {}  # fmt: skip
-    moods = {u: (m, vectors[m]) for u, m in named.items()}
-    weights |= learn_cold_weights(state, config, train, valid_pos, moods, seed=seed)
+    # Validation requests are served as /feed serves them, on one BLAS thread (api.feed_setup):
+    # a second one beside torch's threads made the content source's mat-vec ~40x slower.
+    with threadpool_limits(1, user_api="blas"):
+        state = build_state(catalog, train, encoder, config, model=model, extras=extras)
+        examples = validation_examples(state, config, train, valid_pos, seed=seed)
+        weights, objective = learn_weights(examples, config.weights_for({}, cold=False))
+        named = leading_moods(split_by_user(train), catalog)
+        vectors = dict(zip(sorted(set(named.values())), encoder(sorted(set(named.values()))),
+                           strict=True)) if named else {}  # fmt: skip
+        moods = {u: (m, vectors[m]) for u, m in named.items()}
+        weights |= learn_cold_weights(state, config, train, valid_pos, moods, seed=seed)
     info = {**extras.info, "validation_users": len(examples), "objective": objective}
     return ServingExtras(post_ids, lists, weights, info)
 
