@@ -17,7 +17,6 @@ import structlog
 from rich.console import Console
 from sqlalchemy import Engine
 
-from videorec.cli.ingest_view import SyncProgress, render_summary
 from videorec.datagen import DEMO_CONFIG, GeneratorConfig, ensure_generated
 from videorec.ingestion.client import UpstreamClient
 from videorec.ingestion.replay.app import create_replay_app
@@ -29,7 +28,9 @@ from videorec.kit.db import make_sessionmaker
 from videorec.settings import Settings
 from videorec.storage import migrate
 from videorec.storage.repositories import posts
-from videorec.training.config import TrainConfig
+from videorec.terminal.sync_view import SyncProgress, render_summary
+from videorec.terminal.train_view import run_training
+from videorec.training.config import TrainConfig, load_training_config
 from videorec.training.service import count_interactions, newest_is_current
 
 log = structlog.get_logger(__name__)
@@ -67,15 +68,13 @@ def ensure_model(
     settings: Settings, engine: Engine, console: Console, config: TrainConfig | None
 ) -> None:
     """Train (and activate when it beats popularity) unless the newest model is current."""
-    from videorec.cli.train import load_training_config, run_training
-
     if newest_is_current(engine):
         console.print("newest model was trained on the stored interactions: not retraining")
         return
     if count_interactions(engine) == 0:
         console.print("no interactions stored: serving without a model (popularity and content)")
         return
-    run_training(settings, engine, config or load_training_config(None))
+    run_training(settings, engine, config or load_training_config(None), console)
 
 
 def _is_empty(engine: Engine) -> bool:

@@ -8,7 +8,6 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from videorec.cli.ingest_view import SyncProgress, render_stats, render_summary
 from videorec.ingestion.client import DEFAULT_PAGE_SIZE, UpstreamClient, reveal
 from videorec.ingestion.errors import UpstreamError
 from videorec.ingestion.resources import BY_NAME, RESOURCES, Resource
@@ -19,6 +18,7 @@ from videorec.logging import configure_logging
 from videorec.settings import get_settings
 from videorec.storage import migrate
 from videorec.storage.repositories.ingest_stats import ingestion_stats
+from videorec.terminal.sync_view import SyncProgress, render_stats, render_summary
 
 console = Console()
 err_console = Console(stderr=True)

@@ -15,6 +15,8 @@ from videorec.errors import ConfigurationError
 from videorec.features.signals import SignalWeights
 
 _SIGNALS = SignalWeights()
+DEFAULT_CONFIG = Path("configs/train/default.toml")
+"""The shipped training config, relative to the working directory (the repository root)."""
 
 
 class _Section(BaseModel):
@@ -206,3 +208,8 @@ def load_config(path: Path | None) -> TrainConfig:
         return TrainConfig.model_validate(tomllib.loads(path.read_text()))
     except (OSError, tomllib.TOMLDecodeError, ValidationError) as exc:
         raise ConfigurationError(f"bad training config {path}: {exc}") from exc
+
+
+def load_training_config(path: Path | None) -> TrainConfig:
+    """The config at `path`, else configs/train/default.toml when present, else the defaults."""
+    return load_config(path or (DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None))

@@ -1,4 +1,7 @@
-"""Rich rendering of the ingestion commands: progress per resource, summary and stats tables."""
+"""Rich views of ingestion: progress per resource, the sync summary and the stats tables.
+
+Used by `videorec sync|stats` and by `videorec up`'s demo ingestion.
+"""
 
 from __future__ import annotations
 
