@@ -64,17 +64,6 @@ def test_nothing_outside_cli_imports_cli() -> None:
     assert _imports_into("videorec.cli", outside) == {}
 
 
-KNOWN_FEATURES_ON_STORAGE = {
-    "videorec.features.log": ["videorec.storage.tables", "videorec.storage.tables.InteractionKind"],
-    "videorec.features.signals": [
-        "videorec.storage.tables",
-        "videorec.storage.tables.InteractionKind",
-    ],
-}
-"""Known breaks of the rule, to be removed (not extended): the `InteractionKind` enum lives with
-the ORM tables. A new import fails the test; so does removing one without updating this list."""
-
-
-def test_features_do_not_import_storage_beyond_the_known_cases() -> None:
+def test_features_do_not_import_storage() -> None:
     features = [module for module in IMPORTS if _within(module, "videorec.features")]
-    assert _imports_into("videorec.storage", features) == KNOWN_FEATURES_ON_STORAGE
+    assert _imports_into("videorec.storage", features) == {}

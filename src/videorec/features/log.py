@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from videorec.storage.tables import InteractionKind
+from videorec.kit.kinds import InteractionKind
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float32]

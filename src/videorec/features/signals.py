@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from videorec.features.log import KIND_CODES
-from videorec.storage.tables import InteractionKind
+from videorec.kit.kinds import InteractionKind
 
 VIEW = KIND_CODES[InteractionKind.VIEW]
 LIKE = KIND_CODES[InteractionKind.LIKE]

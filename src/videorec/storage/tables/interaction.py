@@ -6,14 +6,10 @@ from datetime import datetime
 from sqlalchemy import BigInteger, CheckConstraint, Index, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from videorec.kit.kinds import InteractionKind
 from videorec.storage.base import Base, BigIntPK
 
-
-class InteractionKind(enum.StrEnum):
-    VIEW = "view"
-    LIKE = "like"
-    INSPIRE = "inspire"
-    RATING = "rating"
+__all__ = ["EventSource", "Interaction", "InteractionKind"]
 
 
 class EventSource(enum.StrEnum):
