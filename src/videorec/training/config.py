@@ -28,6 +28,11 @@ class SplitConfig(_Section):
     """The last fraction of the time span held out for validation."""
     max_validation_users: int = 1000
     """Validation users sampled (seeded) to keep evaluation fast."""
+    cold_events: list[int] = [1, 2]
+    """Also validate the validation users with their history cut to its first n events, for
+    each n here, scored as users the model never saw (fold-in): `cold{n}_ndcg@10` and their
+    mean `cold_ndcg@10` beside the warm metrics (how users with 1-2 events are served; empty:
+    off). Early stopping stays on the warm NDCG@10."""
 
 
 class FeatureConfig(_Section):

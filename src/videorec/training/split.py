@@ -54,6 +54,13 @@ class ValidationSet:
     def __len__(self) -> int:
         return int(self.user_ids.shape[0])
 
+    def first_events(self, n: int) -> ValidationSet:
+        """The same users and targets with each history cut to its first `n` events: how a
+        user with `n` events looks (the evaluation's cold slices cut test users the same way).
+        The cut-off events are neither masked nor targets, as for a user who never had them."""
+        return ValidationSet(self.user_ids, [h.select(np.arange(min(n, len(h)))) for h in
+                                             self.histories], self.targets)  # fmt: skip
+
 
 def validation_set(
     train: InteractionLog,

@@ -87,7 +87,8 @@ def prepare(
         config=config, pipeline=pipeline, table=table,
         events=EventArrays.build(train, pipeline, table), valid=valid, tensors=tensors,
         sizes=model_sizes(pipeline), device=device,
-        popularity=_popularity(train, table, pipeline, valid), train_interactions=len(train),
+        popularity=_popularity(train, table, pipeline, valid, config.split.cold_events),
+        train_interactions=len(train),
     )  # fmt: skip
 
 
@@ -171,11 +172,30 @@ _NO_INDEX = object()
 
 
 def validate(model: LoadedModel, valid: ValidationSet) -> dict[str, float]:
-    """Validation metrics of a model (NDCG@10 0 when there is nothing to validate on)."""
+    """Validation metrics of a model (NDCG@10 0 when there is nothing to validate on), with
+    the cold slices' NDCG@10 beside them (`cold_metrics`)."""
     if len(valid) == 0:
         return {"ndcg@10": 0.0}
     scores = model.score_all(valid.user_ids, valid.histories)
-    return evaluate_scores(scores, model.post_ids, valid)
+    warm = evaluate_scores(scores, model.post_ids, valid)
+    return {**warm, **cold_metrics(model, valid, model.config.split.cold_events)}
+
+
+def cold_metrics(
+    model: LoadedModel, valid: ValidationSet, cold_events: list[int]
+) -> dict[str, float]:
+    """NDCG@10 of the validation users with their history cut to its first n events, scored as
+    users the model never saw (no user id: fold-in from the cut history alone), for each n:
+    `cold{n}_ndcg@10`, and their mean `cold_ndcg@10`. Empty when `cold_events` is."""
+    if not cold_events:
+        return {}
+    out = {}
+    for n in cold_events:
+        cut = valid.first_events(n)
+        scores = model.score_all([None] * len(cut), cut.histories)
+        out[f"cold{n}_ndcg@10"] = evaluate_scores(scores, model.post_ids, cut)["ndcg@10"]
+    out["cold_ndcg@10"] = float(np.mean(list(out.values())))
+    return out
 
 
 def tower_args(config: TrainConfig) -> dict[str, Any]:
@@ -241,9 +261,22 @@ def model_sizes(pipeline: FeaturePipeline) -> dict[str, Any]:
 
 
 def _popularity(
-    train: InteractionLog, table: PostTable, pipeline: FeaturePipeline, valid: ValidationSet
+    train: InteractionLog,
+    table: PostTable,
+    pipeline: FeaturePipeline,
+    valid: ValidationSet,
+    cold_events: list[int],
 ) -> dict[str, float]:
+    """Popularity's validation metrics, its cold slices' NDCG@10 too (the same scores; the cut
+    histories mask fewer posts)."""
     if len(valid) == 0:
         return {"ndcg@10": 0.0}
     scores = popularity_scores(train, table.post_ids, pipeline.signals, len(valid))
-    return evaluate_scores(scores, table.post_ids, valid)
+    out = evaluate_scores(scores, table.post_ids, valid)
+    cold = [evaluate_scores(scores, table.post_ids, valid.first_events(n))["ndcg@10"]
+            for n in cold_events]  # fmt: skip
+    for n, value in zip(cold_events, cold, strict=True):
+        out[f"cold{n}_ndcg@10"] = value
+    if cold:
+        out["cold_ndcg@10"] = float(np.mean(cold))
+    return out
