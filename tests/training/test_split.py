@@ -44,12 +44,14 @@ class TestValidationSet:
 
 
 class TestFirstEvents:
-    def test_cuts_each_history_to_its_first_events_and_keeps_the_targets(self) -> None:
+    def test_cuts_the_histories_with_enough_events_to_their_first_ones(self) -> None:
         train = _log([1, 1, 1, 2], [10, 11, 12, 20], [VIEW] * 4, [np.nan] * 4, [5, 1, 3, 0])
         valid = _log([1, 2], [30, 31], [VIEW] * 2, [np.nan] * 2, [9, 9])
         users = validation_set(train, valid, np.array([10, 11, 12, 20, 30, 31]), SignalWeights(),
                                max_users=10, seed=0)  # fmt: skip
-        cut = users.first_events(2)
-        assert [h.post_ids.tolist() for h in cut.histories] == [[11, 12], [20]]
-        assert cut.targets == users.targets == [{30}, {31}]
-        assert cut.user_ids.tolist() == [1, 2]
+        one, two = users.first_events(1), users.first_events(2)
+        assert [h.post_ids.tolist() for h in one.histories] == [[11], [20]]
+        assert one.targets == users.targets == [{30}, {31}]
+        assert [h.post_ids.tolist() for h in two.histories] == [[11, 12]]  # user 2 has 1 event
+        assert two.user_ids.tolist() == [1]
+        assert two.targets == [{30}]

@@ -55,11 +55,16 @@ class ValidationSet:
         return int(self.user_ids.shape[0])
 
     def first_events(self, n: int) -> ValidationSet:
-        """The same users and targets with each history cut to its first `n` events: how a
-        user with `n` events looks (the evaluation's cold slices cut test users the same way).
-        The cut-off events are neither masked nor targets, as for a user who never had them."""
-        return ValidationSet(self.user_ids, [h.select(np.arange(min(n, len(h)))) for h in
-                                             self.histories], self.targets)  # fmt: skip
+        """The users with at least `n` training events, each history cut to its first `n`: how
+        a user with `n` events looks (the evaluation's cold slices cut test users the same
+        way). Targets stay; the cut-off events are neither masked nor targets, as for a user
+        who never had them."""
+        keep = [i for i, h in enumerate(self.histories) if len(h) >= n]
+        return ValidationSet(
+            self.user_ids[keep],
+            [self.histories[i].select(np.arange(n)) for i in keep],
+            [self.targets[i] for i in keep],
+        )
 
 
 def validation_set(

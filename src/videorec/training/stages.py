@@ -184,17 +184,18 @@ def validate(model: LoadedModel, valid: ValidationSet) -> dict[str, float]:
 def cold_metrics(
     model: LoadedModel, valid: ValidationSet, cold_events: list[int]
 ) -> dict[str, float]:
-    """NDCG@10 of the validation users with their history cut to its first n events, scored as
-    users the model never saw (no user id: fold-in from the cut history alone), for each n:
-    `cold{n}_ndcg@10`, and their mean `cold_ndcg@10`. Empty when `cold_events` is."""
-    if not cold_events:
-        return {}
+    """NDCG@10 of the validation users with at least n events, their history cut to its first
+    n and scored as users the model never saw (no user id: fold-in from the cut history
+    alone), for each n of `cold_events`: `cold{n}_ndcg@10`, and their mean `cold_ndcg@10`.
+    Slices without users are left out."""
     out = {}
     for n in cold_events:
         cut = valid.first_events(n)
-        scores = model.score_all([None] * len(cut), cut.histories)
-        out[f"cold{n}_ndcg@10"] = evaluate_scores(scores, model.post_ids, cut)["ndcg@10"]
-    out["cold_ndcg@10"] = float(np.mean(list(out.values())))
+        if len(cut) > 0:
+            scores = model.score_all([None] * len(cut), cut.histories)
+            out[f"cold{n}_ndcg@10"] = evaluate_scores(scores, model.post_ids, cut)["ndcg@10"]
+    if out:
+        out["cold_ndcg@10"] = float(np.mean(list(out.values())))
     return out
 
 
@@ -273,10 +274,13 @@ def _popularity(
         return {"ndcg@10": 0.0}
     scores = popularity_scores(train, table.post_ids, pipeline.signals, len(valid))
     out = evaluate_scores(scores, table.post_ids, valid)
-    cold = [evaluate_scores(scores, table.post_ids, valid.first_events(n))["ndcg@10"]
-            for n in cold_events]  # fmt: skip
-    for n, value in zip(cold_events, cold, strict=True):
-        out[f"cold{n}_ndcg@10"] = value
+    cold = []
+    for n in cold_events:
+        cut = valid.first_events(n)
+        if len(cut) > 0:
+            cut_scores = scores[: len(cut)]  # the same row for every user
+            cold.append(evaluate_scores(cut_scores, table.post_ids, cut)["ndcg@10"])
+            out[f"cold{n}_ndcg@10"] = cold[-1]
     if cold:
         out["cold_ndcg@10"] = float(np.mean(cold))
     return out
