@@ -4,6 +4,9 @@ of `training/config.py` were chosen.
     python bench/two_tower_variants.py movielens-100k random-811 0 '{"two_tower": {"epochs": 5}}'
     python bench/two_tower_variants.py demo temporal 0 '{}' --data var/demo
 
+The validation line also gives the cold slices (`split.cold_events`: the validation users cut to
+their first 1 and 2 events, folded in) beside popularity's.
+
 Trains `fit` on the split's training part, early-stops on its validation part (printing each
 epoch), then ranks every item for the test users exactly as `videorec evaluate` does. Text
 embeddings and the ranker are off unless the overrides turn them on, to keep one run short.
@@ -67,7 +70,10 @@ def main() -> None:
     source.columns = np.searchsorted(m.item_ids, np.asarray(source.model.post_ids))
     seconds = time.perf_counter() - started
     test = measure(source, m.test, (m.train + m.valid).tocsr(), m.train).values
-    print(f"{json.dumps(overrides)}: valid ndcg@10 {source.model.metrics['model']['ndcg@10']:.4f}, "
+    valid, popular = source.model.metrics["model"], source.model.metrics["popularity"]
+    cold = ", ".join(f"{k} {valid[k]:.4f} (popularity {popular[k]:.4f})"
+                     for k in valid if k.startswith("cold"))  # fmt: skip
+    print(f"{json.dumps(overrides)}: valid ndcg@10 {valid['ndcg@10']:.4f}, valid {cold}, "
           f"test ndcg@10 {test['ndcg@10']:.4f}, fit {seconds:.0f} s")  # fmt: skip
 
 

@@ -115,3 +115,5 @@ def test_describe_reports_the_fits_own_validation() -> None:
     best = max(epochs, key=lambda e: e["ndcg@10"])
     assert described["best_epoch"] == best["epoch"]
     assert described["validation_ndcg@10"] == round(source.model.metrics["model"]["ndcg@10"], 5)
+    cold = source.model.metrics["model"]["cold_ndcg@10"]
+    assert described["validation_cold_ndcg@10"] == round(cold, 5)

@@ -41,3 +41,17 @@ class TestValidationSet:
         log = _log([2, 1, 2], [5, 6, 7], [VIEW] * 3, [np.nan] * 3, [9, 1, 3])
         by_user = split_by_user(log)
         assert by_user[2].post_ids.tolist() == [7, 5]
+
+
+class TestFirstEvents:
+    def test_cuts_the_histories_with_enough_events_to_their_first_ones(self) -> None:
+        train = _log([1, 1, 1, 2], [10, 11, 12, 20], [VIEW] * 4, [np.nan] * 4, [5, 1, 3, 0])
+        valid = _log([1, 2], [30, 31], [VIEW] * 2, [np.nan] * 2, [9, 9])
+        users = validation_set(train, valid, np.array([10, 11, 12, 20, 30, 31]), SignalWeights(),
+                               max_users=10, seed=0)  # fmt: skip
+        one, two = users.first_events(1), users.first_events(2)
+        assert [h.post_ids.tolist() for h in one.histories] == [[11], [20]]
+        assert one.targets == users.targets == [{30}, {31}]
+        assert [h.post_ids.tolist() for h in two.histories] == [[11, 12]]  # user 2 has 1 event
+        assert two.user_ids.tolist() == [1]
+        assert two.targets == [{30}]

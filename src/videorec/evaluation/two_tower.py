@@ -102,8 +102,14 @@ class TwoTowerSource:
         compared on validation (never on the test users)."""
         epochs: list[dict[str, float]] = self.model.metrics["two_tower_epochs"]
         best: dict[str, float] = max(epochs, key=lambda e: e["ndcg@10"], default={})
+        valid: dict[str, float] = self.model.metrics["model"]
         return {
-            "validation_ndcg@10": round(float(self.model.metrics["model"]["ndcg@10"]), 5),
+            "validation_ndcg@10": round(float(valid["ndcg@10"]), 5),
+            **{
+                f"validation_{k}": round(float(v), 5)
+                for k, v in valid.items()
+                if k.startswith("cold")
+            },
             "best_epoch": int(best.get("epoch", 0)),
             "epochs": len(epochs),
         }

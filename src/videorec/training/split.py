@@ -54,6 +54,18 @@ class ValidationSet:
     def __len__(self) -> int:
         return int(self.user_ids.shape[0])
 
+    def first_events(self, n: int) -> ValidationSet:
+        """The users with at least `n` training events, each history cut to its first `n`: how
+        a user with `n` events looks (the evaluation's cold slices cut test users the same
+        way). Targets stay; the cut-off events are neither masked nor targets, as for a user
+        who never had them."""
+        keep = [i for i, h in enumerate(self.histories) if len(h) >= n]
+        return ValidationSet(
+            self.user_ids[keep],
+            [self.histories[i].select(np.arange(n)) for i in keep],
+            [self.targets[i] for i in keep],
+        )
+
 
 def validation_set(
     train: InteractionLog,

@@ -87,7 +87,8 @@ def prepare(
         config=config, pipeline=pipeline, table=table,
         events=EventArrays.build(train, pipeline, table), valid=valid, tensors=tensors,
         sizes=model_sizes(pipeline), device=device,
-        popularity=_popularity(train, table, pipeline, valid), train_interactions=len(train),
+        popularity=_popularity(train, table, pipeline, valid, config.split.cold_events),
+        train_interactions=len(train),
     )  # fmt: skip
 
 
@@ -171,11 +172,31 @@ _NO_INDEX = object()
 
 
 def validate(model: LoadedModel, valid: ValidationSet) -> dict[str, float]:
-    """Validation metrics of a model (NDCG@10 0 when there is nothing to validate on)."""
+    """Validation metrics of a model (NDCG@10 0 when there is nothing to validate on), with
+    the cold slices' NDCG@10 beside them (`cold_metrics`)."""
     if len(valid) == 0:
         return {"ndcg@10": 0.0}
     scores = model.score_all(valid.user_ids, valid.histories)
-    return evaluate_scores(scores, model.post_ids, valid)
+    warm = evaluate_scores(scores, model.post_ids, valid)
+    return {**warm, **cold_metrics(model, valid, model.config.split.cold_events)}
+
+
+def cold_metrics(
+    model: LoadedModel, valid: ValidationSet, cold_events: list[int]
+) -> dict[str, float]:
+    """NDCG@10 of the validation users with at least n events, their history cut to its first
+    n and scored as users the model never saw (no user id: fold-in from the cut history
+    alone), for each n of `cold_events`: `cold{n}_ndcg@10`, and their mean `cold_ndcg@10`.
+    Slices without users are left out."""
+    out = {}
+    for n in cold_events:
+        cut = valid.first_events(n)
+        if len(cut) > 0:
+            scores = model.score_all([None] * len(cut), cut.histories)
+            out[f"cold{n}_ndcg@10"] = evaluate_scores(scores, model.post_ids, cut)["ndcg@10"]
+    if out:
+        out["cold_ndcg@10"] = float(np.mean(list(out.values())))
+    return out
 
 
 def tower_args(config: TrainConfig) -> dict[str, Any]:
@@ -241,9 +262,25 @@ def model_sizes(pipeline: FeaturePipeline) -> dict[str, Any]:
 
 
 def _popularity(
-    train: InteractionLog, table: PostTable, pipeline: FeaturePipeline, valid: ValidationSet
+    train: InteractionLog,
+    table: PostTable,
+    pipeline: FeaturePipeline,
+    valid: ValidationSet,
+    cold_events: list[int],
 ) -> dict[str, float]:
+    """Popularity's validation metrics, its cold slices' NDCG@10 too (the same scores; the cut
+    histories mask fewer posts)."""
     if len(valid) == 0:
         return {"ndcg@10": 0.0}
     scores = popularity_scores(train, table.post_ids, pipeline.signals, len(valid))
-    return evaluate_scores(scores, table.post_ids, valid)
+    out = evaluate_scores(scores, table.post_ids, valid)
+    cold = []
+    for n in cold_events:
+        cut = valid.first_events(n)
+        if len(cut) > 0:
+            cut_scores = scores[: len(cut)]  # the same row for every user
+            cold.append(evaluate_scores(cut_scores, table.post_ids, cut)["ndcg@10"])
+            out[f"cold{n}_ndcg@10"] = cold[-1]
+    if cold:
+        out["cold_ndcg@10"] = float(np.mean(cold))
+    return out
