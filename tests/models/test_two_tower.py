@@ -155,3 +155,40 @@ class TestUserTower:
         assert model.sequence.out_dim == 4  # attention at out_dim wide
         assert torch.isfinite(vectors).all()
         assert not torch.allclose(vectors[0], vectors[1])
+
+
+def _sasrec(table, layers=2):
+    torch.manual_seed(0)
+    return builders.two_tower(
+        table, **SIZES, dim=4, hidden=[8], out_dim=4, user_encoder="sasrec",
+        history_length=4, layers=layers, heads=2,
+    ).eval()  # fmt: skip
+
+
+class TestSasrecCausalPass:
+    HISTORY = torch.tensor([[0, 1, 2, 3], [4, 3, 2, 1]])
+    WEIGHTS = torch.tensor([[0.0, 1.0, 1.0, -1.0], [1.0, 1.0, 1.0, 1.0]])
+
+    def test_a_later_event_never_changes_an_earlier_slot(self, table) -> None:
+        model = _sasrec(table)
+        users = torch.tensor([0, 0])
+        before = model.every_slot_user_vectors(users, self.HISTORY, self.WEIGHTS)
+        later = self.HISTORY.clone()
+        later[:, 2] = 5
+        after = model.every_slot_user_vectors(users, later, self.WEIGHTS)
+        torch.testing.assert_close(after[:, :2], before[:, :2])
+        assert not torch.allclose(after[:, 2:], before[:, 2:])  # the change is seen from slot 2
+
+    def test_padding_changes_no_slot_and_the_last_slot_is_the_user_vector(self, table) -> None:
+        model = _sasrec(table)
+        users = torch.tensor([0, 0])
+        slots = model.every_slot_user_vectors(users, self.HISTORY, self.WEIGHTS)
+        padded = self.HISTORY.clone()
+        padded[0, 0] = 5  # weight 0: still padding, whatever row it names
+        other = model.every_slot_user_vectors(users, padded, self.WEIGHTS)
+        torch.testing.assert_close(other[0, 1:], slots[0, 1:])
+        torch.testing.assert_close(slots[:, -1], model.user_vectors(users, self.HISTORY,
+                                                                     self.WEIGHTS))  # fmt: skip
+        empty = model.user_vectors(users, torch.zeros_like(self.HISTORY),
+                                   torch.zeros_like(self.WEIGHTS))  # fmt: skip
+        assert torch.isfinite(empty).all()

@@ -8,7 +8,13 @@ from videorec.evaluation.datasets import bare_catalog
 from videorec.features.log import InteractionLog
 from videorec.features.pipeline import FeaturePipeline
 from videorec.features.signals import RATING
-from videorec.training.data import EventArrays, pair_key, pair_labels
+from videorec.training.data import (
+    EventArrays,
+    causal_windows,
+    pair_key,
+    pair_labels,
+    window_ends,
+)
 
 
 def _events(users: list[int], posts: list[int], ratings: list[float]) -> EventArrays:
@@ -94,3 +100,32 @@ class TestPairLabels:
         assert labels.heads[:, 3].tolist() == [0.0, 1.0, 0.0]
         keys = pair_key(events.users[labels.positions], events.rows[labels.positions], 10)
         np.testing.assert_array_equal(labels.positive_keys, np.sort(keys))
+
+
+class TestCausalWindows:
+    def test_every_later_event_is_one_windows_target_after_its_own_inputs(self) -> None:
+        # user 1: 6 events, user 2: 2 events; windows of 2 targets
+        events = _events([1] * 6 + [2] * 2, [10, 11, 12, 13, 14, 15, 10, 16], [80.0] * 8)
+        ends = window_ends(events, 2)
+        windows = causal_windows(events, ends, 2, np.ones(8, dtype=np.bool_))
+        row = dict(zip(events.log.post_ids.tolist(), events.rows.tolist(), strict=False))
+        targets = sorted(int(t) for t in windows.targets.ravel() if t > 0)
+        # every event but each user's first is predicted exactly once
+        assert targets == sorted(row[p] for p in [11, 12, 13, 14, 15, 16])
+        for inputs, predicted in zip(windows.rows, windows.targets, strict=True):
+            for slot in np.flatnonzero(predicted):
+                # the input at a slot is the event just before the one it predicts
+                order = [row[p] for p in [10, 11, 12, 13, 14, 15]]
+                if predicted[slot] == row[16]:
+                    assert inputs[slot] == row[10]
+                else:
+                    assert order.index(int(inputs[slot])) + 1 == order.index(int(predicted[slot]))
+        assert ((windows.rows == 0) == (windows.weights == 0)).all()
+        assert (windows.targets[windows.rows == 0] == 0).all()  # no target at a padding slot
+        assert len(ends) == 3 + 1  # 5 targets of user 1 in windows of 2, 1 of user 2
+
+    def test_only_marked_events_are_targets(self) -> None:
+        events = _events([1, 1, 1], [10, 11, 12], [80.0] * 3)
+        marked = np.array([True, False, True])
+        windows = causal_windows(events, window_ends(events, 2), 2, marked)
+        assert (windows.targets > 0).sum() == 1

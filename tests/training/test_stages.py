@@ -196,3 +196,20 @@ class TestSequentialUserTower:
         assert np.isfinite(before).all()
         loaded = load_artifact(save_artifact(model, tmp_path, version="s1"))
         np.testing.assert_allclose(loaded.score_all(users, histories), before, atol=1e-5)
+
+    @pytest.mark.parametrize(
+        "softmax", [{}, {"full_softmax_up_to": 0}], ids=["full-softmax", "sampled-softmax"]
+    )
+    def test_sasrec_beats_popularity_on_a_period_fit_never_saw(self, tiny_data, softmax) -> None:
+        log, catalog = tiny_data
+        train, test = temporal_split(log, 0.2)
+        config = tiny_config(user_encoder="sasrec", heads=2, epochs=30, patience=10, **softmax)
+        config.ranker.enabled = False
+        model = fit(train, catalog, config)
+        users = validation_set(train, test, model.post_ids, model.pipeline.signals,
+                               max_users=1000, seed=0)  # fmt: skip
+        ours = evaluate_scores(model.score_all(users.user_ids, users.histories), model.post_ids,
+                               users)  # fmt: skip
+        scores = popularity_scores(train, model.post_ids, model.pipeline.signals, len(users))
+        popular = evaluate_scores(scores, model.post_ids, users)["ndcg@10"]
+        assert ours["ndcg@10"] > popular

@@ -1,10 +1,15 @@
-"""The two-tower recipe's history augmentations."""
+"""The two-tower recipe's history augmentations and `sasrec`'s next-post loss."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
+import torch
 
-from videorec.training.recipes.two_tower import SHORT_HISTORY, _shortened
+from tests.models.conftest import SIZES, tiny_table
+from videorec.models import builders
+from videorec.training.config import TwoTowerConfig
+from videorec.training.recipes.two_tower import SHORT_HISTORY, _shortened, next_post_loss
 
 
 def _histories() -> tuple[np.ndarray, np.ndarray]:
@@ -30,3 +35,44 @@ class TestShortened:
         same, same_weights = _shortened(rows, weights, 0.0, np.random.default_rng(0))
         assert same is rows
         assert same_weights is weights
+
+
+class TestNextPostLoss:
+    """`sasrec`'s loss: every target slot of a window, and nothing of its padding."""
+
+    def _loss(self, rows, weights, targets) -> float:
+        torch.manual_seed(0)
+        model = builders.two_tower(
+            tiny_table(), **SIZES, dim=4, hidden=[8], out_dim=4, user_encoder="sasrec",
+            history_length=4, heads=2,
+        ).eval()  # fmt: skip
+        n = rows.shape[0]
+        known = np.zeros((n, 5), dtype=np.bool_)
+        loss = next_post_loss(
+            model, np.zeros(n, np.int64), rows, weights, targets, known,
+            np.zeros(6, np.float32), 6, TwoTowerConfig(), np.random.default_rng(0),
+            torch.device("cpu"),
+        )  # fmt: skip
+        return float(loss.detach())
+
+    ROWS = np.array([[0, 1, 2, 3], [4, 3, 2, 1]])
+    WEIGHTS = np.array([[0.0, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, 1.0]], np.float32)
+    TARGETS = np.array([[0, 2, 3, 5], [3, 2, 0, 5]])
+
+    def test_padding_inputs_and_padded_windows_leave_the_loss_alone(self) -> None:
+        base = self._loss(self.ROWS, self.WEIGHTS, self.TARGETS)
+        rows = self.ROWS.copy()
+        rows[0, 0] = 5  # weight 0: padding whatever it names
+        assert self._loss(rows, self.WEIGHTS, self.TARGETS) == pytest.approx(base, abs=1e-6)
+        blank = np.zeros((1, 4), np.int64)
+        padded = self._loss(
+            np.r_[self.ROWS, blank], np.r_[self.WEIGHTS, blank.astype(np.float32)],
+            np.r_[self.TARGETS, blank],
+        )  # fmt: skip
+        assert padded == pytest.approx(base, abs=1e-6)  # a mean over target slots only
+
+    def test_every_target_slot_counts(self) -> None:
+        base = self._loss(self.ROWS, self.WEIGHTS, self.TARGETS)
+        targets = self.TARGETS.copy()
+        targets[1, 2] = 4  # a slot without a target gets one
+        assert self._loss(self.ROWS, self.WEIGHTS, targets) != pytest.approx(base, abs=1e-6)

@@ -29,8 +29,12 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "two_tower": {
             "user_encoder": "sasrec",
             "history": "sequence",
-            "epochs": 20,
-            "patience": 3,
+            # one causal pass per 50-event window: ~13 s an epoch on the demo (1 thread); at
+            # lr 0.01 validation sat on popularity's 0.10 and patience 3 stopped it at epoch 5,
+            # at 0.001 it climbed to 0.185 by epoch 18 (bench/results/2026-11-27-sasrec.md)
+            "learning_rate": 0.001,
+            "epochs": 40,
+            "patience": 5,
         },
     },
 }

@@ -1,11 +1,11 @@
-"""SASRec-style user encoder: self-attention over the user's recent history.
+"""SASRec-style user encoder: causal self-attention over the user's time-ordered history.
 
-Each history item is its post encoding projected to `width`, plus a learnt position (counted from
-the newest event) and its signed signal weight. A small pre-norm Transformer attends over the
-whole window (bidirectional: the item the user goes on to want is never in it) and the newest
-position's output is the user's vector, so order and recency are learnt rather than fixed by a
-decay. Padding (weight 0) is masked out; the newest position never is, so an empty history still
-gives a finite vector.
+Each history item is its post encoding projected to `width`, plus a learnt position (its slot in
+the right-aligned window, as SASRec) and its signed signal weight. A small pre-norm Transformer
+attends causally: the output at slot t reads only slots <= t, so ONE pass over a user's sequence
+gives a user vector after every event (training puts the loss at every slot, predicting the next
+post) and the newest slot's output is the user's vector at serving. Padding (weight 0) is never
+attended to; a padding slot reads only itself, so an empty history still gives a finite vector.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from videorec.models.layers import init_embedding
 
 
 class SequenceEncoder(nn.Module):
-    """Encodes a right-aligned history window into one vector.
+    """Encodes a right-aligned history window, one vector per slot.
 
     Args:
         in_dim: width of a post encoding.
@@ -42,23 +42,35 @@ class SequenceEncoder(nn.Module):
         self.blocks = nn.TransformerEncoder(block, layers, enable_nested_tensor=False)
         self.norm = nn.LayerNorm(width)
         self.length = length
+        self.heads = heads
         self.out_dim = width
 
-    def forward(self, items: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-        """Encode histories.
+    def every_slot(self, items: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+        """Causal outputs at every slot.
 
         Args:
             items: shape (b, L, in_dim), post encodings, oldest first, right-aligned.
             weights: shape (b, L), signed signal weights (0 = padding).
 
         Returns:
-            shape (b, width).
+            shape (b, L', width) with L' = min(L, length): slot t has read slots <= t only.
         """
         items, weights = items[:, -self.length :], weights[:, -self.length :]
         steps = items.shape[1]
-        newest_first = torch.arange(steps - 1, -1, -1, device=items.device)
-        x = self.project(items) + self.positions(newest_first) + self.signal(weights.unsqueeze(-1))
-        padding = weights == 0
-        padding[:, -1] = False
-        out = self.blocks(x, src_key_padding_mask=padding)
-        return self.norm(out[:, -1])  # type: ignore[no-any-return]
+        slots = torch.arange(self.length - steps, self.length, device=items.device)
+        x = self.project(items) + self.positions(slots) + self.signal(weights.unsqueeze(-1))
+        out = self.blocks(x, mask=self._mask(weights == 0))
+        return self.norm(out)  # type: ignore[no-any-return]
+
+    def forward(self, items: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+        """The newest slot's output, shape (b, width): the user after their latest event."""
+        return self.every_slot(items, weights)[:, -1]
+
+    def _mask(self, padding: torch.Tensor) -> torch.Tensor:
+        """Attention mask, shape (b * heads, L, L), True = blocked: later slots and padding
+        keys are blocked; each slot may always read itself (no row is fully blocked)."""
+        steps = padding.shape[1]
+        later = torch.ones(steps, steps, dtype=torch.bool, device=padding.device).triu(1)
+        itself = torch.eye(steps, dtype=torch.bool, device=padding.device)
+        blocked = later.unsqueeze(0) | (padding.unsqueeze(1) & ~itself.unsqueeze(0))
+        return blocked.repeat_interleave(self.heads, dim=0)

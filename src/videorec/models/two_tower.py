@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from videorec.errors import ConfigurationError
 from videorec.models.layers import INIT_STD, MLP, PostEncoder, init_embedding
 from videorec.models.sequence import SequenceEncoder
 
@@ -19,7 +20,7 @@ class TwoTower(nn.Module):
 
     The history items and the candidate posts share one `PostEncoder`, so what a user watched
     and what they are offered live in the same space. The history is read either as a
-    signal-weighted mean (`pool`) or by self-attention over its order (`sasrec`). Without a
+    signal-weighted mean (`pool`) or by causal self-attention over its order (`sasrec`). Without a
     user id (`user_id=False`), or for a user the model never saw (row 0), the vector comes from
     the history alone: new users and new events count at once, without retraining (fold-in).
 
@@ -98,6 +99,29 @@ class TwoTower(nn.Module):
         else:
             summary = self.encoder.pool(history, weights)
         parts = [summary] if self.users is None else [self.users(users), summary]
+        return self._unit(self.user_mlp(torch.cat(parts, -1)))
+
+    def every_slot_user_vectors(
+        self, users: torch.Tensor, history: torch.Tensor, weights: torch.Tensor
+    ) -> torch.Tensor:
+        """`sasrec` user tower after every event of a window, in one causal pass (training).
+
+        Args:
+            users: shape (b,), user vocabulary rows (0 = unknown user).
+            history: shape (b, L), post table rows, oldest first, right-aligned.
+            weights: shape (b, L), signed signal weights (0 = padding).
+
+        Returns:
+            shape (b, L, out_dim): slot t is the user vector from the events up to slot t, the
+            one that predicts the event after it; the last slot equals `user_vectors`.
+        """
+        if self.sequence is None:
+            raise ConfigurationError("every_slot_user_vectors needs the sasrec user encoder")
+        summary = self.sequence.every_slot(self.encoder(history), weights)
+        parts = [summary]
+        if self.users is not None:
+            ids = self.users(users).unsqueeze(1).expand(-1, summary.shape[1], -1)
+            parts = [ids, summary]
         return self._unit(self.user_mlp(torch.cat(parts, -1)))
 
     def post_vectors(self, rows: torch.Tensor) -> torch.Tensor:

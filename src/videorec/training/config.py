@@ -93,7 +93,9 @@ class TwoTowerConfig(_Section):
     """`holdout` examples: the share of a user's posts held out as targets each time."""
     user_encoder: Literal["pool", "sasrec"] = "pool"
     """How the user tower reads the history: signal-weighted mean (`pool`) or SASRec-style
-    self-attention over its order (`sasrec`, pairs with `history = "sequence"`)."""
+    causal self-attention over its time-ordered events (`sasrec`: trained as SASRec, one pass
+    per window of `history_length` events with the loss at every slot predicting the next post,
+    undecayed; `history` then only shapes the ranker's examples)."""
     layers: int = Field(1, ge=1)
     heads: int = Field(2, ge=1)
     """`sasrec` Transformer blocks and attention heads (attention runs at `out_dim` wide, which

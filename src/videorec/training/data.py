@@ -145,6 +145,66 @@ class EventArrays:
         )
 
 
+def window_ends(events: EventArrays, length: int) -> IntArray:
+    """Where each `sasrec` training window ends (one past its last target event).
+
+    Each user's sequence is cut from its newest event backwards into windows of `length`
+    targets, so every event after a user's first is a target of exactly one window and a user
+    with n events costs about n / `length` Transformer passes instead of n.
+    """
+    firsts = np.unique(events.starts)
+    ends = events.ends[firsts]
+    counts = -(-(ends - firsts - 1) // length)  # windows per user: its n - 1 targets
+    counts = np.maximum(counts, 0)
+    _, back = _blocks(np.zeros_like(counts), counts)
+    return np.asarray(np.repeat(ends, counts) - back * length, dtype=np.int64)
+
+
+def causal_windows(
+    events: EventArrays, ends: IntArray, length: int, is_target: npt.NDArray[np.bool_]
+) -> CausalWindows:
+    """The inputs and next-event targets of `sasrec` windows, oldest first, right-aligned.
+
+    Slot s of the window ending at e holds the event at e - length - 1 + s as input and the
+    event after it as target; slots before the user's first event are padding (row and weight
+    0), and a target counts only where `is_target` marks its event (a first positive event of
+    a known post). Weights are undecayed: one pass serves every slot, so no slot's recency is
+    privileged (serving reads the history undecayed too).
+
+    Args:
+        ends: shape (b,), from `window_ends`.
+        is_target: shape (n,), which events may be predicted.
+    """
+    targets_at = ends[:, None] - np.arange(length, 0, -1)[None, :]
+    inputs_at = targets_at - 1
+    starts = events.starts[ends - 1][:, None]
+    valid = inputs_at >= starts
+    inputs_at, targets_at = np.maximum(inputs_at, 0), np.maximum(targets_at, 0)
+    rows = np.where(valid, events.rows[inputs_at], 0)
+    weights = np.where(valid, events.weights[inputs_at], 0.0).astype(np.float32)
+    targets = np.where(valid & is_target[targets_at], events.rows[targets_at], 0)
+    return CausalWindows(events.users[ends - 1], rows, weights, targets, ends - 1)
+
+
+@dataclass(frozen=True)
+class CausalWindows:
+    """A batch of `sasrec` training windows (see `causal_windows`).
+
+    Attributes:
+        users: shape (b,), user vocabulary rows.
+        rows, weights: shape (b, L), the input events (0 = padding).
+        targets: shape (b, L), post table row of the next event predicted at each slot
+            (0 = no target there: padding, a repeat, a non-positive event or an unknown post).
+        last: shape (b,), an event position of each window's user (for `known_posts`).
+    """
+
+    users: IntArray
+    rows: IntArray
+    weights: FloatArray
+    targets: IntArray
+    last: IntArray
+
+
 def _blocks(starts: IntArray, ends: IntArray) -> tuple[IntArray, IntArray]:
     """Every event position in [starts[i], ends[i]) for each i, flat: (i of each, position)."""
     sizes = ends - starts

@@ -221,7 +221,10 @@ def _best(epochs: list[dict[str, float]]) -> float:
 
 def _feature_args(config: TrainConfig) -> dict[str, Any]:
     f = config.features
-    set_style = config.two_tower.history != "sequence"
+    # `sasrec` trains one causal pass over undecayed windows (every slot at once), so the
+    # served history is undecayed too.
+    t = config.two_tower
+    set_style = t.history != "sequence" or t.user_encoder == "sasrec"
     return {
         "min_count": f.min_count,
         "history_length": f.history_length,

@@ -4,7 +4,9 @@ Reads top to bottom: examples (first positive event of each (user, post) pair) -
 probabilities for the logQ correction -> epochs of softmax, over the whole catalogue when it is
 small (`full_softmax_up_to`, the user's other posts masked) or else over in-batch plus uniform
 negatives, each example with a `set` (hold-one-out) or `sequence` (events before it) history ->
-validation NDCG@10 after each epoch -> early stopping, keeping the best weights.
+validation NDCG@10 after each epoch -> early stopping, keeping the best weights. The `sasrec`
+user tower trains as SASRec instead: windows of each user's time-ordered events, one causal pass
+each, with the loss at every slot predicting the next post (`next_post_loss`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from videorec.models.two_tower import (
     sampled_softmax_loss,
 )
 from videorec.training.config import TwoTowerConfig
-from videorec.training.data import EventArrays, ExampleHistories
+from videorec.training.data import EventArrays, ExampleHistories, causal_windows, window_ends
 from videorec.training.loop import fit_epochs
 from videorec.training.observer import Observer
 from videorec.training.optim import DecayOnPlateau, SplitAdam
@@ -64,6 +66,12 @@ def train_two_tower(
     decay = DecayOnPlateau(optimiser, config.lr_decay_after)
     holdout = config.history == "holdout" and full_softmax(n_rows, config)
     examples = ExampleHistories(events, pipeline, "set" if holdout else config.history, rng)
+    if model.sequence is not None:  # one causal pass per window of `history_length` targets
+        return _train_causal(
+            model, events, pipeline.history_length, config, positions, log_q, optimiser,
+            n_rows=n_rows, validate=lambda m: decay.observe(validate(m)), observer=observer,
+            rng=rng, device=device, max_steps=max_steps, stage=stage,
+        )  # fmt: skip
     if holdout:  # one example per user, each epoch `passes` over them
         users = np.unique(events.starts[positions])
         passes = max(1, round(1 / config.holdout_share))
@@ -88,6 +96,99 @@ def train_two_tower(
         max_steps=max_steps,
         average=config.average,
     )
+
+
+def _train_causal(
+    model: TwoTower,
+    events: EventArrays,
+    length: int,
+    config: TwoTowerConfig,
+    positions: np.ndarray,
+    log_q: np.ndarray,
+    optimiser: SplitAdam,
+    *,
+    n_rows: int,
+    validate: Callable[[TwoTower], dict[str, float]],
+    observer: Observer,
+    rng: np.random.Generator,
+    device: torch.device,
+    max_steps: int | None,
+    stage: str,
+) -> list[dict[str, float]]:
+    """`sasrec` as SASRec trains: windows of each user's time-ordered events, one causal pass
+    each, the loss at every slot predicting the next post. A step takes about `batch_size`
+    target slots (`batch_size // history_length` windows)."""
+    is_target = np.zeros(events.rows.shape[0], dtype=np.bool_)
+    is_target[positions] = True
+    ends = window_ends(events, length)
+    per_step = max(1, config.batch_size // length)
+    steps = max(1, -(-ends.shape[0] // per_step))
+    observer.on_stage(stage, min(steps, max_steps or steps), config.epochs)
+
+    def step(batch: np.ndarray) -> float:
+        windows = causal_windows(events, batch, length, is_target)
+        rows, weights = _dropped(windows.rows, windows.weights, config.history_dropout, rng)
+        users = np.where(rng.random(batch.shape[0]) < config.user_dropout, 0, windows.users)
+        known = events.known_posts(windows.last, n_rows) if full_softmax(n_rows, config) else None
+        loss = next_post_loss(
+            model, users, rows, weights, windows.targets, known, log_q, n_rows, config, rng,
+            device,
+        )  # fmt: skip
+        optimiser.zero_grad()
+        loss.backward()  # type: ignore[no-untyped-call]
+        optimiser.step()
+        return float(loss.detach())
+
+    return fit_epochs(
+        model, stage=stage, epochs=config.epochs, patience=config.patience,
+        batches=lambda: np.array_split(rng.permutation(ends), steps), step=step,
+        validate=validate, observer=observer, max_steps=max_steps, average=config.average,
+    )  # fmt: skip
+
+
+def next_post_loss(
+    model: TwoTower,
+    users: np.ndarray,
+    rows: np.ndarray,
+    weights: np.ndarray,
+    targets: np.ndarray,
+    known: np.ndarray | None,
+    log_q: np.ndarray,
+    n_rows: int,
+    config: TwoTowerConfig,
+    rng: np.random.Generator,
+    device: torch.device,
+) -> torch.Tensor:
+    """Mean next-post cross-entropy over the target slots of a batch of windows.
+
+    Slots without a target (padding, repeats, non-positive events) take no part. Over the
+    whole catalogue (`known` given: shape (b, n_rows - 1), the user's posts, never negatives
+    but for the slot's own target) or, for large catalogues, the sampled softmax of the other
+    examples (the other target slots of the batch plus a uniform pool, logQ-corrected).
+    """
+
+    def to(x: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(np.ascontiguousarray(x)).to(device)
+
+    slots = model.every_slot_user_vectors(to(users), to(rows), to(weights))
+    window, slot = np.nonzero(targets)
+    if window.shape[0] == 0:
+        return slots.sum() * 0.0
+    user_vec = slots[to(window), to(slot)]
+    posts = targets[window, slot]
+    if known is not None:
+        catalogue = model.post_vectors(torch.arange(1, n_rows, device=device))
+        return full_softmax_loss(
+            user_vec, catalogue, to(posts - 1), to(known[window]), config.temperature
+        )
+    pool = None
+    if config.negatives > 0:
+        pool_rows = _uniform_pool(n_rows, config.negatives, rng)
+        pool = (model.post_vectors(to(pool_rows)), to(pool_rows), to(log_q[pool_rows]))
+    return sampled_softmax_loss(
+        user_vec, model.post_vectors(to(posts)), to(posts), to(log_q[posts]),
+        config.temperature, pool,
+    )  # fmt: skip
 
 
 def full_softmax(n_rows: int, config: TwoTowerConfig) -> bool:
