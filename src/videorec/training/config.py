@@ -124,12 +124,10 @@ class TwoTowerConfig(_Section):
     short_history_share: float = Field(0.0, ge=0, le=1)
     """`holdout` examples: share of users whose history is cut to 1-5 of its events (at random)
     in each step, so the user tower also learns from the short histories of users with 1-2
-    events (0: off; whole `holdout` histories are dozens of events on the demo data). The app's
-    training config (`configs/train/default.toml`) sets 0.1, chosen among 0, 0.1, 0.2, 0.3 on
-    the demo's temporal validation by 0.6 x warm NDCG@10 + 0.4 x `cold_ndcg@10` (0.4: the share
-    of users with 1-2 events in the app's Socialverse logs; bench/results/2026-11-27-cold-dnn.md).
-    The code default stays 0: on MovieLens-100k (no users that short) 0.1 lowered validation
-    NDCG@10 from 0.275 to 0.261 and test from 0.309 to 0.290 (seed 0)."""
+    events (0: off; whole `holdout` histories are dozens of events on the demo data). Off: 0.1
+    won the demo's validation under long training (0.6 x warm NDCG@10 + 0.4 x `cold_ndcg@10`),
+    but lost it under the app's 30-epoch training config, and lowered MovieLens-100k's
+    validation NDCG@10 from 0.275 to 0.261 (bench/results/2026-11-27-cold-dnn.md)."""
     batch_size: int = 512
     learning_rate: float = 0.01
     weight_decay: float = 0.05
