@@ -147,17 +147,23 @@ def held_out(tiny_data):
     return train, test, catalog, fit(train, catalog, tiny_config(epochs=20))
 
 
+def _ndcg_against_popularity(model, train, test) -> tuple[float, float, int]:
+    """Test-period NDCG@10 of `model` and of popularity counted on `train`, and the user count."""
+    users = validation_set(train, test, model.post_ids, model.pipeline.signals,
+                           max_users=1000, seed=0)  # fmt: skip
+    ours = evaluate_scores(model.score_all(users.user_ids, users.histories), model.post_ids,
+                           users)  # fmt: skip
+    scores = popularity_scores(train, model.post_ids, model.pipeline.signals, len(users))
+    popular = evaluate_scores(scores, model.post_ids, users)
+    return ours["ndcg@10"], popular["ndcg@10"], len(users)
+
+
 class TestHeldOutQuality:
     def test_beats_popularity_on_a_period_fit_never_saw(self, held_out) -> None:
         train, test, catalog, model = held_out
-        users = validation_set(train, test, model.post_ids, model.pipeline.signals,
-                               max_users=1000, seed=0)  # fmt: skip
-        assert len(users) > 10
-        ours = evaluate_scores(model.score_all(users.user_ids, users.histories), model.post_ids,
-                               users)  # fmt: skip
-        scores = popularity_scores(train, model.post_ids, model.pipeline.signals, len(users))
-        popular = evaluate_scores(scores, model.post_ids, users)
-        assert ours["ndcg@10"] > popular["ndcg@10"]
+        ours, popular, n_users = _ndcg_against_popularity(model, train, test)
+        assert n_users > 10
+        assert ours > popular
 
     @pytest.mark.parametrize(
         "two_tower",
@@ -175,12 +181,8 @@ class TestHeldOutQuality:
         config = tiny_config(**{"epochs": 20, **two_tower})
         config.ranker.enabled = False
         model = fit(train, catalog, config)
-        users = validation_set(train, test, model.post_ids, model.pipeline.signals,
-                               max_users=1000, seed=0)  # fmt: skip
-        ours = evaluate_scores(model.score_all(users.user_ids, users.histories), model.post_ids,
-                               users)  # fmt: skip
-        scores = popularity_scores(train, model.post_ids, model.pipeline.signals, len(users))
-        assert ours["ndcg@10"] > evaluate_scores(scores, model.post_ids, users)["ndcg@10"]
+        ours, popular, _ = _ndcg_against_popularity(model, train, test)
+        assert ours > popular
 
 
 class TestSequentialUserTower:
@@ -206,10 +208,5 @@ class TestSequentialUserTower:
         config = tiny_config(user_encoder="sasrec", heads=2, epochs=30, patience=10, **softmax)
         config.ranker.enabled = False
         model = fit(train, catalog, config)
-        users = validation_set(train, test, model.post_ids, model.pipeline.signals,
-                               max_users=1000, seed=0)  # fmt: skip
-        ours = evaluate_scores(model.score_all(users.user_ids, users.histories), model.post_ids,
-                               users)  # fmt: skip
-        scores = popularity_scores(train, model.post_ids, model.pipeline.signals, len(users))
-        popular = evaluate_scores(scores, model.post_ids, users)["ndcg@10"]
-        assert ours["ndcg@10"] > popular
+        ours, popular, _ = _ndcg_against_popularity(model, train, test)
+        assert ours > popular
