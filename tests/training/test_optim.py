@@ -1,4 +1,4 @@
-"""SplitAdam: SparseAdam for sparse id tables, AdamW for every other parameter."""
+"""SplitAdam: RowAdam (SparseAdam's update) for sparse id tables, AdamW for the rest."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import torch
 from tests.models.conftest import SIZES, tiny_table
 from videorec.models import builders
 from videorec.models.two_tower import sampled_softmax_loss
-from videorec.training.optim import DecayOnPlateau, SplitAdam
+from videorec.training.optim import DecayOnPlateau, RowAdam, SplitAdam
 
 USERS = torch.tensor([1, 2, 3, 4])
 POSTS = torch.tensor([1, 2, 3, 4])
@@ -27,10 +27,10 @@ def _loss(model) -> torch.Tensor:
 
 
 class TestSplitAdam:
-    def test_sparse_id_tables_go_to_sparse_adam_and_the_rest_to_adamw(self) -> None:
+    def test_sparse_id_tables_go_to_row_adam_and_the_rest_to_adamw(self) -> None:
         model = _model(sparse=True)
         sparse, dense = SplitAdam(model, lr=0.01).optimisers
-        assert isinstance(sparse, torch.optim.SparseAdam)
+        assert isinstance(sparse, RowAdam)
         assert isinstance(dense, torch.optim.AdamW)
         tables = {id(p) for group in sparse.param_groups for p in group["params"]}
         assert tables == {id(model.users.weight), id(model.encoder.ids.weight)}
@@ -58,6 +58,33 @@ class TestSplitAdam:
             loss.backward()
             optimiser.step()
         assert loss.item() < 0.05
+
+
+class TestRowAdam:
+    def test_matches_sparse_adam_bit_for_bit(self) -> None:
+        torch.manual_seed(0)
+        ours, theirs = (torch.nn.Embedding(50, 4, sparse=True) for _ in range(2))
+        theirs.load_state_dict(ours.state_dict())
+        initial = ours.weight.detach().clone()
+        row_adam = RowAdam(ours.parameters(), lr=0.03)
+        sparse_adam = torch.optim.SparseAdam(theirs.parameters(), lr=0.03)
+        for step in range(12):
+            rows = torch.randint(0, 50 if step % 3 else 10, (40,))  # repeats, some rows idle
+            scale = torch.randn(40, 4)
+            for table, optimiser in ((ours, row_adam), (theirs, sparse_adam)):
+                optimiser.zero_grad()
+                (table(rows) * scale).square().sum().backward()
+                optimiser.step()
+        assert torch.equal(ours.weight, theirs.weight)
+        assert not torch.equal(ours.weight, initial)
+        state, reference = row_adam.state[ours.weight], sparse_adam.state[theirs.weight]
+        assert torch.equal(state["exp_avg_sq"], reference["exp_avg_sq"])
+
+    def test_skips_parameters_without_a_gradient(self) -> None:
+        table = torch.nn.Embedding(5, 2, sparse=True)
+        before = table.weight.detach().clone()
+        RowAdam(table.parameters()).step()
+        assert torch.equal(table.weight, before)
 
 
 class TestDecayOnPlateau:
