@@ -11,9 +11,10 @@ with the code defaults' batch sizes, widths and history length (`--config`: a tr
 An epoch is measured in full when it has at most `--full-steps` steps, else `--steps` steps are
 timed and the epoch is extrapolated (the output says which). Validation is excluded: it is timed
 separately by `videorec train`.
-Throughput counts the training steps only (from the recipe's `on_stage` to its last `on_step`);
-the recipe's one-off setup before them (example selection, logQ, optimiser) is printed beside
-it, so that a few timed steps are not charged with it.
+An extrapolated epoch is its once-per-epoch work (from the recipe's `on_stage` to the end of the
+first step: the epoch's shuffle and batching, plus that step) plus the remaining steps at the
+mean time of the timed steps after the first; the throughput is that of those steps. The
+recipe's one-off setup before them (example selection, logQ, optimiser) is printed beside it.
 """
 
 from __future__ import annotations
@@ -40,16 +41,27 @@ NO_VALIDATION = {"ndcg@10": 0.0}
 
 
 class StepClock(SilentObserver):
-    """Wall and CPU clocks at the start of the steps and after the last step."""
+    """Wall and CPU clocks at the start of the steps and after each step."""
 
     def __init__(self) -> None:
-        self.start = self.end = (time.perf_counter(), time.process_time())
+        self.start = (time.perf_counter(), time.process_time())
+        self.steps: list[tuple[float, float]] = []
 
     def on_stage(self, stage: str, steps_per_epoch: int, epochs: int) -> None:
         self.start = (time.perf_counter(), time.process_time())
 
     def on_step(self, stage: str, loss: float) -> None:
-        self.end = (time.perf_counter(), time.process_time())
+        self.steps.append((time.perf_counter(), time.process_time()))
+
+    def first(self) -> tuple[float, float]:
+        """Wall and CPU seconds from the start to the end of the first step (the epoch's
+        once-per-epoch work, its shuffle and batching, plus one step)."""
+        return self.steps[0][0] - self.start[0], self.steps[0][1] - self.start[1]
+
+    def per_step(self) -> tuple[float, float]:
+        """Mean wall and CPU seconds of the steps after the first."""
+        (w0, c0), (w1, c1), n = self.steps[0], self.steps[-1], len(self.steps) - 1
+        return (w1 - w0) / max(n, 1), (c1 - c0) / max(n, 1)
 
 
 def shape_for(size: int) -> dict[str, int]:
@@ -89,12 +101,14 @@ def bench(size: int, args: argparse.Namespace) -> list[str]:
         )
         if device.type == "cuda":
             torch.cuda.synchronize()
-        wall, cpu = (e - s for e, s in zip(clock.end, clock.start, strict=True))
-        per_second = timed * batch / wall
+        (first_wall, first_cpu), (step_wall, step_cpu) = clock.first(), clock.per_step()
+        epoch_wall = first_wall + (steps - 1) * step_wall
+        epoch_cpu = first_cpu + (steps - 1) * step_cpu
         how = "full epoch" if timed == steps else f"{timed}/{steps} steps, extrapolated"
-        lines.append(f"| {size:,} | {stage} | {per_second:,.0f} ex/s (cpu {cpu:.1f} s of "
-                     f"{wall:.1f} s wall) | {examples / per_second:,.1f} s | {how}; setup "
-                     f"{clock.start[0] - t0:.1f} s |")  # fmt: skip
+        lines.append(f"| {size:,} | {stage} | {batch / step_wall:,.0f} ex/s; {step_wall:.4f} s "
+                     f"wall, cpu {step_cpu:.4f} s per step | {epoch_wall:,.1f} s (cpu "
+                     f"{epoch_cpu:,.1f} s) | {how}; first step + epoch shuffle {first_wall:.1f} s"
+                     f" (cpu {first_cpu:.1f} s); setup {clock.start[0] - t0:.1f} s |")  # fmt: skip
     return lines
 
 
@@ -134,7 +148,8 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     print(f"machine: {platform.processor() or platform.machine()}, torch {torch.__version__}, "
           f"{torch.get_num_threads()} threads, device {args.device}")  # fmt: skip
-    print("| interactions | stage | throughput | time per epoch | measured |")
+    print("| interactions | stage | throughput (steps after the first) | time per epoch, wall (cpu) "
+          "| measured |")  # fmt: skip
     print("|---|---|---|---|---|")
     for size in args.sizes:
         for line in bench(size, args):
