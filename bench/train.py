@@ -148,8 +148,8 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     print(f"machine: {platform.processor() or platform.machine()}, torch {torch.__version__}, "
           f"{torch.get_num_threads()} threads, device {args.device}")  # fmt: skip
-    print("| interactions | stage | throughput (steps after the first) | time per epoch, wall (cpu) "
-          "| measured |")  # fmt: skip
+    print("| interactions | stage | throughput (steps after the first) "
+          "| time per epoch, wall (cpu) | measured |")  # fmt: skip
     print("|---|---|---|---|---|")
     for size in args.sizes:
         for line in bench(size, args):

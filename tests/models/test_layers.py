@@ -33,17 +33,31 @@ class TestPostEncoder:
         )
 
     def test_pool_gradients_equal_the_dense_weighted_mean(self, table) -> None:
+        # Training pools the text and dense columns before projecting them (`_pool_parts`):
+        # every parameter's gradient, the Linear biases' included, must match.
         torch.manual_seed(0)
         encoder = builders.post_encoder(table, **_post_sizes(), dim=4, sparse=True)
-        rows = torch.tensor([[1, 2, 2], [0, 3, 4]])
-        weights = torch.tensor([[1.0, -1.0, 2.0], [0.0, 0.5, 3.0]])
+        rows = torch.tensor([[1, 2, 2], [0, 3, 4], [5, 2, 0]])
+        weights = torch.tensor([[1.0, -1.0, 2.0], [0.0, 0.5, 3.0], [0.0, -2.0, 0.0]])
         grads = []
         for pooled in (encoder.pool(rows, weights), weighted_pool(encoder(rows), weights)):
             encoder.zero_grad(set_to_none=True)
             pooled.square().sum().backward()
-            grads.append([encoder.ids.weight.grad.to_dense(), encoder.text.weight.grad])
-        for sparse_path, dense_path in zip(*grads, strict=True):
-            torch.testing.assert_close(sparse_path, dense_path)
+            grads.append({
+                name: p.grad.to_dense() for name, p in encoder.named_parameters()
+            })  # fmt: skip
+        assert len(grads[0]) == 8  # four tables, two Linears
+        for name, grad in grads[0].items():
+            torch.testing.assert_close(grad, grads[1][name], msg=name)
+
+    def test_frozen_pool_equals_the_training_pool(self, table) -> None:
+        torch.manual_seed(0)
+        encoder = builders.post_encoder(table, **_post_sizes(), dim=4)
+        rows = torch.tensor([[1, 2, 2], [0, 3, 4]])
+        weights = torch.tensor([[1.0, -1.0, 2.0], [0.0, 0.5, 3.0]])
+        training = encoder.pool(rows, weights)
+        encoder.eval().freeze()
+        torch.testing.assert_close(encoder.pool(rows, weights), training)
 
     def test_empty_history_pools_to_zero(self, table) -> None:
         encoder = builders.post_encoder(table, **_post_sizes(), dim=4)
