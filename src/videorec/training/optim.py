@@ -69,7 +69,7 @@ class RowAdam(torch.optim.Optimizer):
                 param.index_copy_(0, rows, update)
 
     def _state(self, param: torch.Tensor) -> dict[str, Any]:
-        state = self.state[param]
+        state: dict[str, Any] = self.state[param]
         if not state:
             state["step"] = 0
             state["exp_avg"] = torch.zeros_like(param, memory_format=torch.preserve_format)
