@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import functools
+from collections.abc import Callable
+from typing import Literal, ParamSpec
 
 import torch
 import torch.nn.functional as F
@@ -13,6 +15,7 @@ from videorec.models.layers import INIT_STD, MLP, PostEncoder, init_embedding
 from videorec.models.sequence import SequenceEncoder
 
 UserEncoder = Literal["pool", "sasrec"]
+P = ParamSpec("P")
 
 
 class TwoTower(nn.Module):
@@ -142,6 +145,30 @@ class TwoTower(nn.Module):
         return self.user_vectors(users, history, weights), self.post_vectors(posts)
 
 
+def _float32(loss: Callable[P, torch.Tensor]) -> Callable[P, torch.Tensor]:
+    """Run a loss in float32 with autocast off, its floating tensor arguments (and those of
+    tuple arguments) cast to float32: towers trained under bfloat16 autocast
+    (`training.precision`) hand in bfloat16 vectors, and logits, softmax and masking
+    (`finfo.min`) want float32."""
+
+    def full(value: object) -> object:
+        if isinstance(value, torch.Tensor) and value.is_floating_point():
+            return value.float()
+        if isinstance(value, tuple):
+            return tuple(full(v) for v in value)
+        return value
+
+    @functools.wraps(loss)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> torch.Tensor:
+        device = next(a for a in args if isinstance(a, torch.Tensor)).device
+        with torch.autocast(device.type, enabled=False):
+            cast = [full(a) for a in args]
+            return loss(*cast, **{k: full(v) for k, v in kwargs.items()})  # type: ignore[arg-type]
+
+    return wrapped
+
+
+@_float32
 def sampled_softmax_loss(
     user_vectors: torch.Tensor,
     post_vectors: torch.Tensor,
@@ -184,6 +211,7 @@ def sampled_softmax_loss(
     return F.cross_entropy(logits, target)
 
 
+@_float32
 def full_softmax_loss(
     user_vectors: torch.Tensor,
     catalogue_vectors: torch.Tensor,
@@ -216,6 +244,7 @@ def full_softmax_loss(
     return F.cross_entropy(logits, targets)
 
 
+@_float32
 def multi_target_softmax_loss(
     user_vectors: torch.Tensor,
     catalogue_vectors: torch.Tensor,

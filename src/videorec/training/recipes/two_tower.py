@@ -28,6 +28,7 @@ from videorec.training.data import EventArrays, ExampleHistories, causal_windows
 from videorec.training.loop import fit_epochs
 from videorec.training.observer import Observer
 from videorec.training.optim import DecayOnPlateau, SplitAdam
+from videorec.training.precision import autocast
 
 STAGE = "two_tower"
 
@@ -235,20 +236,21 @@ def _step(
     def to(x: np.ndarray) -> torch.Tensor:
         return torch.from_numpy(np.ascontiguousarray(x)).to(device)
 
-    if full_softmax(n_rows, config):
-        user_vec = model.user_vectors(to(users), to(rows), to(weights))
-        catalogue = model.post_vectors(torch.arange(1, n_rows, device=device))
-        known = to(events.known_posts(batch, n_rows))
-        loss = full_softmax_loss(user_vec, catalogue, to(posts - 1), known, config.temperature)
-    else:
-        user_vec, post_vec = model(to(users), to(rows), to(weights), to(posts))
-        pool = None
-        if config.negatives > 0:
-            pool_rows = _uniform_pool(n_rows, config.negatives, rng)
-            pool = (model.post_vectors(to(pool_rows)), to(pool_rows), to(log_q[pool_rows]))
-        loss = sampled_softmax_loss(
-            user_vec, post_vec, to(posts), to(log_q[posts]), config.temperature, pool
-        )
+    with autocast(device, config.precision):
+        if full_softmax(n_rows, config):
+            user_vec = model.user_vectors(to(users), to(rows), to(weights))
+            catalogue = model.post_vectors(torch.arange(1, n_rows, device=device))
+            known = to(events.known_posts(batch, n_rows))
+            loss = full_softmax_loss(user_vec, catalogue, to(posts - 1), known, config.temperature)
+        else:
+            user_vec, post_vec = model(to(users), to(rows), to(weights), to(posts))
+            pool = None
+            if config.negatives > 0:
+                pool_rows = _uniform_pool(n_rows, config.negatives, rng)
+                pool = (model.post_vectors(to(pool_rows)), to(pool_rows), to(log_q[pool_rows]))
+            loss = sampled_softmax_loss(
+                user_vec, post_vec, to(posts), to(log_q[posts]), config.temperature, pool
+            )
     optimiser.zero_grad()
     loss.backward()  # type: ignore[no-untyped-call]
     optimiser.step()
@@ -275,11 +277,12 @@ def _holdout_step(
         return torch.from_numpy(np.ascontiguousarray(x)).to(device)
 
     ids = np.where(rng.random(users.shape[0]) < config.user_dropout, 0, events.users[users])
-    user_vec = model.user_vectors(to(ids), to(rows), to(weights))
-    catalogue = model.post_vectors(torch.arange(1, n_rows, device=device))
-    loss = multi_target_softmax_loss(
-        user_vec, catalogue, to(split.targets), to(split.seen), config.temperature
-    )
+    with autocast(device, config.precision):
+        user_vec = model.user_vectors(to(ids), to(rows), to(weights))
+        catalogue = model.post_vectors(torch.arange(1, n_rows, device=device))
+        loss = multi_target_softmax_loss(
+            user_vec, catalogue, to(split.targets), to(split.seen), config.temperature
+        )
     optimiser.zero_grad()
     loss.backward()  # type: ignore[no-untyped-call]
     optimiser.step()
