@@ -129,11 +129,13 @@ class TwoTowerConfig(_Section):
     won the demo's validation under long training (0.6 x warm NDCG@10 + 0.4 x `cold_ndcg@10`),
     but lost it under the app's 30-epoch training config, and lowered MovieLens-100k's
     validation NDCG@10 from 0.275 to 0.261 (bench/results/2026-11-27-cold-dnn.md)."""
-    precision: Precision = "auto"
-    """The forward pass of `pool` training steps: `bfloat16` autocast (float32 weights,
-    gradients, optimiser state and losses), `float32`, or `auto`: bfloat16 where the device
-    computes it natively (CUDA with bfloat16, CPUs with AVX512-BF16 or AMX), float32 elsewhere.
-    `sasrec` trains in float32. See `training.precision`."""
+    precision: Precision = "float32"
+    """The forward pass of `pool` training steps: `float32`, `bfloat16` autocast (float32
+    weights, gradients, optimiser state and losses), or `auto`: bfloat16 where the device
+    computes it natively (CUDA with bfloat16, CPUs with AVX512-BF16 or AMX). float32 by default:
+    at 10M events bfloat16 saved only ~7% of a CPU step (46.2 -> 43.1 ms) once history texts
+    were pooled before projection, and on the demo it validated 0.278 against 0.292 (one
+    seed; bench/results/2026-11-27-epoch-d.md). `sasrec` trains in float32."""
     batch_size: int = 512
     learning_rate: float = 0.01
     weight_decay: float = 0.05
