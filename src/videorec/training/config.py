@@ -139,7 +139,7 @@ class TwoTowerConfig(_Section):
     batch_size: int = 512
     learning_rate: float = 0.01
     weight_decay: float = 0.05
-    """AdamW (decoupled) weight decay of the dense weights; the id tables (SparseAdam) get
+    """AdamW (decoupled) weight decay of the dense weights; the id tables (RowAdam, lazy Adam) get
     none."""
     epochs: int = 200
     patience: int = 20
