@@ -20,6 +20,7 @@ epoch each, `videorec train`'s own code path), and drives `uvicorn videorec.main
   against exact search on the model's own post vectors.
 
     nice -n 10 python bench/feed.py --sizes 10000 100000 --seconds 8 --model
+    nice -n 10 python bench/feed.py --sizes 1000000 --seconds 8 --model --no-extras
 """
 
 from __future__ import annotations
@@ -67,8 +68,12 @@ end
 """
 
 
-def train_model(url: str, var_dir: Path) -> str:
-    """Train a small model on the database at `url`, register and activate it; its version."""
+def train_model(url: str, var_dir: Path, extras: bool = True) -> str:
+    """Train a small model on the database at `url`, register and activate it; its version.
+
+    `extras=False` skips the serving extras (`[serving_extras] enabled = false`: no neighbour
+    lists, the serve config's weights), whose tuning takes tens of minutes from 100k posts.
+    """
     from videorec.settings import Settings
     from videorec.training.config import TrainConfig
     from videorec.training.service import train_and_register
@@ -76,6 +81,7 @@ def train_model(url: str, var_dir: Path) -> str:
     config = TrainConfig.model_validate({
         "threads": 1, "split": {"max_validation_users": 200},
         "two_tower": {"epochs": 1}, "ranker": {"epochs": 1, "max_pairs": 50_000},
+        "serving_extras": {"enabled": extras},
     })  # fmt: skip
     engine = make_engine(url)
     try:
@@ -266,7 +272,7 @@ def line(name: str, one: dict[str, float], many: dict[str, float] | None = None)
 
 
 def run_size(n_posts: int, seconds: int, tmp: Path, model: bool = False, ann: bool = True,
-             workers: int = 2, start_only: bool = False) -> None:  # fmt: skip
+             workers: int = 2, start_only: bool = False, extras: bool = True) -> None:  # fmt: skip
     url = f"sqlite:///{tmp / f'bench-{n_posts}.db'}"
     var_dir = tmp / f"var-{n_posts}"
     started = time.perf_counter()
@@ -281,7 +287,8 @@ def run_size(n_posts: int, seconds: int, tmp: Path, model: bool = False, ann: bo
         version = active_version(url) if reused else None
         how = "reused from --workdir"
         if version is None:
-            version, how = train_model(url, var_dir), "trained and activated"
+            version = train_model(url, var_dir, extras)
+            how = "trained and activated" + ("" if extras else " without serving extras")
         onnx = (var_dir / "models" / version / "onnx" / "meta.json").is_file()
         served = "ONNX Runtime (exported)" if onnx else "PyTorch (no ONNX export)"
         print(f"model {version} {how} in {time.perf_counter() - started:.0f} s, "
@@ -358,6 +365,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--model", action="store_true", help="train and activate a small model")
     parser.add_argument("--no-ann", action="store_true", help="skip the ANN recall measurement")
+    parser.add_argument("--extras", action=argparse.BooleanOptionalAction, default=True,
+                        help="--no-extras: train without the serving extras (neighbour lists, "
+                        "learned weights; `[serving_extras] enabled = false`), whose tuning "
+                        "takes tens of minutes from 100k posts")  # fmt: skip
     parser.add_argument("--workers", type=int, default=2, help="also run with N workers (1: no)")
     parser.add_argument("--start-only", action="store_true", help="only time start to ready")
     parser.add_argument("--workdir", type=Path, help="keep databases and models here and reuse "
@@ -368,7 +379,7 @@ def main() -> None:
         work.mkdir(parents=True, exist_ok=True)
         for n_posts in args.sizes:
             run_size(n_posts, args.seconds, work, args.model, not args.no_ann, args.workers,
-                     args.start_only)  # fmt: skip
+                     args.start_only, args.extras)  # fmt: skip
 
 
 if __name__ == "__main__":
