@@ -226,11 +226,16 @@ def flood_command(seconds: int, script: Path) -> list[str]:
             f"http://127.0.0.1:{PORT}/feed"]  # fmt: skip
 
 
-def health_during_sync(url: str, var_dir: Path, tmp: Path, seconds: int) -> dict[str, float]:
-    """`/health` p50/p99 (1 connection) while `videorec sync` writes to the server's database."""
+def health_during_sync(
+    url: str, var_dir: Path, tmp: Path, seconds: int, sync_nice: int | None = None
+) -> dict[str, float]:
+    """`/health` p50/p99 (1 connection) while `videorec sync` writes to the server's database
+    (at `VIDEOREC_SYNC_NICE` = `sync_nice`; None: the setting's default)."""
     data = tmp / "sync-data"
     cli = [sys.executable, "-c", "from videorec.cli import main; main()"]
     env = {**server_env(url, var_dir), "FLIC_TOKEN": "bench", "VIDEOREC_RESONANCE_KEY": "bench"}
+    if sync_nice is not None:
+        env["VIDEOREC_SYNC_NICE"] = str(sync_nice)
     if not data.exists():
         subprocess.run([*cli, "generate", "--users", "2000", "--posts", "5000",
                         "--interactions", "100000", "--seed", "3", "--out", str(data)],

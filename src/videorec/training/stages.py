@@ -241,13 +241,18 @@ def _text(
         return None
     encode = encoder or EmbeddingCache().encode
     texts = list(catalog.texts)
-    chunks = [texts[i : i + TEXT_CHUNK] for i in range(0, len(texts), TEXT_CHUNK)]
-    observer.on_stage(TEXT_STAGE, len(chunks), 1)
-    parts = []
-    for chunk in chunks:
-        parts.append(encode(chunk))
+    starts = range(0, len(texts), TEXT_CHUNK)
+    observer.on_stage(TEXT_STAGE, len(starts), 1)
+    if not texts:
+        return encode([])
+    out: npt.NDArray[np.float32] | None = None  # filled in place: 1.5 GB at 1M posts, once
+    for start in starts:
+        part = encode(texts[start : start + TEXT_CHUNK])
+        if out is None:
+            out = np.empty((len(texts), part.shape[1]), np.float32)
+        out[start : start + part.shape[0]] = part
         observer.on_step(TEXT_STAGE, math.nan)
-    return np.concatenate(parts) if parts else encode([])
+    return out
 
 
 def table_tensors(table: PostTable) -> dict[str, npt.NDArray[Any]]:
