@@ -258,5 +258,6 @@ def _padded_text(text: npt.NDArray[Any] | None, order: IntArray) -> FloatArray:
     at 1M posts a column is 1.5 GB, and each intermediate copy would be another."""
     out = np.zeros((order.shape[0] + 1, DIM), np.float32)
     if text is not None and order.shape[0]:
-        np.take(np.asarray(text, np.float32), order, axis=0, out=out[1:])
+        # mode "clip": `order` is a permutation (always in range), and "raise" buffers `out`
+        np.take(np.asarray(text, np.float32), order, axis=0, out=out[1:], mode="clip")
     return out
