@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import socket
 import subprocess
 import sys
 import tempfile
@@ -120,6 +121,7 @@ def start_server(
     its loading does not share the cores with the measurements that follow; `text_model_s`
     of the returned process says when that was.
     """
+    _check_port_free(PORT)
     env = server_env(url, var_dir)
     if workers > 1:  # as `videorec serve --workers N` does
         shared = var_dir / "prometheus"
@@ -146,6 +148,15 @@ def start_server(
         time.sleep(0.02)
     server.kill()
     raise RuntimeError("server did not become ready")
+
+
+def _check_port_free(port: int) -> None:
+    """Fail loudly when another server holds the port: its `/ready` would pass for ours."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise RuntimeError(f"port {port} is in use (another bench?): pass --port") from exc
 
 
 def stop_server(server: subprocess.Popen[bytes]) -> None:
@@ -244,16 +255,16 @@ def health_during_sync(
                        env=env, check=True, capture_output=True)  # fmt: skip
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     replay = subprocess.Popen(
-        [*cli, "replay-server", "--data", str(data), "--port", "18402"], env=env, **quiet
+        [*cli, "replay-server", "--data", str(data), "--port", str(PORT + 1)], env=env, **quiet
     )
     try:
         for _ in range(300):
             try:
-                httpx.get("http://127.0.0.1:18402/", timeout=1)
+                httpx.get(f"http://127.0.0.1:{PORT + 1}/", timeout=1)
                 break
             except httpx.HTTPError:
                 time.sleep(0.1)
-        sync_env = {**env, "VIDEOREC_API_BASE_URL": "http://127.0.0.1:18402"}
+        sync_env = {**env, "VIDEOREC_API_BASE_URL": f"http://127.0.0.1:{PORT + 1}"}
         started = time.perf_counter()
         sync = subprocess.Popen([*cli, "sync", "--full", "--page-size", "500"], env=sync_env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
@@ -380,7 +391,10 @@ def main() -> None:
     parser.add_argument("--start-only", action="store_true", help="only time start to ready")
     parser.add_argument("--workdir", type=Path, help="keep databases and models here and reuse "
                         "them on the next run (default: a temporary folder)")  # fmt: skip
+    parser.add_argument("--port", type=int, default=PORT, help="the server's port")
     args = parser.parse_args()
+    global PORT
+    PORT = args.port
     with tempfile.TemporaryDirectory(prefix="videorec-bench-") as tmp:
         work = args.workdir or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)

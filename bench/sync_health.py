@@ -26,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "src")]
 
+import bench.feed  # noqa: E402
 from bench.feed import (  # noqa: E402
     EVENTS_PER_USER,
     USERS,
@@ -48,7 +49,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workdir", type=Path, help="keep (and reuse) the database here")
+    parser.add_argument("--port", type=int, default=bench.feed.PORT, help="the server's port")
     args = parser.parse_args()
+    bench.feed.PORT = args.port
     with tempfile.TemporaryDirectory(prefix="videorec-sync-") as tmp:
         work = args.workdir or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
