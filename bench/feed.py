@@ -378,6 +378,7 @@ def run_size(n_posts: int, seconds: int, tmp: Path, model: bool = False, ann: bo
 
 
 def main() -> None:
+    global PORT
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--seconds", type=int, default=8)
@@ -393,7 +394,6 @@ def main() -> None:
                         "them on the next run (default: a temporary folder)")  # fmt: skip
     parser.add_argument("--port", type=int, default=PORT, help="the server's port")
     args = parser.parse_args()
-    global PORT
     PORT = args.port
     with tempfile.TemporaryDirectory(prefix="videorec-bench-") as tmp:
         work = args.workdir or Path(tmp)
