@@ -1,8 +1,10 @@
 """`/health` latency while `videorec sync` writes the server's SQLite database: is it the event
 loop or the CPU?
 
-One server (`bench/feed.py`'s: uvicorn, uvloop, one worker, SQLite in WAL mode, no model) on a
-synthetic catalogue; per round, `/health` with 1 connection for `--seconds` each:
+A server (`bench/feed.py`'s: uvicorn, uvloop, one worker, SQLite in WAL mode, no model) on a
+synthetic catalogue, started for each window on a fresh copy of the same database (so every
+sync writes the same new rows: a first sync into a database inserts, a second one only
+re-reads, which is far lighter); per round, `/health` with 1 connection for `--seconds`:
 
 - alone;
 - during a `videorec sync --full` at `VIDEOREC_SYNC_NICE=0` (the sync at the server's priority);
@@ -17,10 +19,12 @@ synthetic catalogue; per round, `/health` with 1 connection for `--seconds` each
 from __future__ import annotations
 
 import argparse
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,26 +66,37 @@ def main() -> None:
         default = Settings().sync_nice
         print(f"{args.posts:,} posts; /health with 1 connection, {args.seconds} s a window; "
               f"the sync's default VIDEOREC_SYNC_NICE is {default}", flush=True)  # fmt: skip
-        server, _ = start_server(url, var_dir)
-        try:
-            for round_ in range(args.rounds):
-                rows = {
-                    "alone": wrk("/health", 1, args.seconds, None),
-                    "sync, SYNC_NICE=0": health_during_sync(url, var_dir, work, args.seconds, 0),
-                    f"sync, SYNC_NICE={default}": health_during_sync(
-                        url, var_dir, work, args.seconds, default
-                    ),
-                    "CPU burner": wrk_during("/health", args.seconds, None, BURNER),
-                }
-                load = Path("/proc/loadavg").read_text().split()[:3]
-                for name, f in rows.items():
-                    sync = f" (sync {f['sync_s']:.0f} s)" if "sync_s" in f else ""
-                    print(f"round {round_} {name:20} p50 {f['p50']:6.2f} ms  p99 {f['p99']:6.2f} "
-                          f"ms{sync}", flush=True)  # fmt: skip
-                print(f"round {round_} load {' '.join(load)} at {time.strftime('%H:%M:%S')}",
-                      flush=True)  # fmt: skip
-        finally:
-            stop_server(server)
+        run_db = work / "run.db"
+        run_url = f"sqlite:///{run_db}"
+
+        def window(measure: Callable[[], dict[str, float]]) -> dict[str, float]:
+            for stale in work.glob("run.db*"):
+                stale.unlink()
+            shutil.copyfile(db, run_db)
+            server, _ = start_server(run_url, var_dir)
+            try:
+                return measure()
+            finally:
+                stop_server(server)
+
+        for round_ in range(args.rounds):
+            rows = {
+                "alone": window(lambda: wrk("/health", 1, args.seconds, None)),
+                "sync, SYNC_NICE=0": window(
+                    lambda: health_during_sync(run_url, var_dir, work, args.seconds, 0)
+                ),
+                f"sync, SYNC_NICE={default}": window(
+                    lambda: health_during_sync(run_url, var_dir, work, args.seconds, default)
+                ),
+                "CPU burner": window(lambda: wrk_during("/health", args.seconds, None, BURNER)),
+            }
+            load = Path("/proc/loadavg").read_text().split()[:3]
+            for name, f in rows.items():
+                sync = f" (sync {f['sync_s']:.0f} s)" if "sync_s" in f else ""
+                print(f"round {round_} {name:20} p50 {f['p50']:6.2f} ms  p99 {f['p99']:6.2f} "
+                      f"ms{sync}", flush=True)  # fmt: skip
+            print(f"round {round_} load {' '.join(load)} at {time.strftime('%H:%M:%S')}",
+                  flush=True)  # fmt: skip
         subprocess.run(["uptime"], check=False)
 
 
