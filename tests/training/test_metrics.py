@@ -35,7 +35,6 @@ class TestPopularity:
         assert scores.tolist() == [[0.0, 2.0, 0.0]] * 2
 
 
-
 class TestBlockedValidation:
     def test_ranking_rows_in_blocks_is_ranking_them_at_once(self, monkeypatch) -> None:
         from videorec.training import metrics
