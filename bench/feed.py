@@ -20,6 +20,7 @@ epoch each, `videorec train`'s own code path), and drives `uvicorn videorec.main
   against exact search on the model's own post vectors.
 
     nice -n 10 python bench/feed.py --sizes 10000 100000 --seconds 8 --model
+    nice -n 10 python bench/feed.py --sizes 1000000 --seconds 8 --model --no-extras
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import socket
 import subprocess
 import sys
 import tempfile
@@ -67,8 +69,12 @@ end
 """
 
 
-def train_model(url: str, var_dir: Path) -> str:
-    """Train a small model on the database at `url`, register and activate it; its version."""
+def train_model(url: str, var_dir: Path, extras: bool = True) -> str:
+    """Train a small model on the database at `url`, register and activate it; its version.
+
+    `extras=False` skips the serving extras (`[serving_extras] enabled = false`: no neighbour
+    lists, the serve config's weights), whose tuning takes tens of minutes from 100k posts.
+    """
     from videorec.settings import Settings
     from videorec.training.config import TrainConfig
     from videorec.training.service import train_and_register
@@ -76,6 +82,7 @@ def train_model(url: str, var_dir: Path) -> str:
     config = TrainConfig.model_validate({
         "threads": 1, "split": {"max_validation_users": 200},
         "two_tower": {"epochs": 1}, "ranker": {"epochs": 1, "max_pairs": 50_000},
+        "serving_extras": {"enabled": extras},
     })  # fmt: skip
     engine = make_engine(url)
     try:
@@ -114,6 +121,7 @@ def start_server(
     its loading does not share the cores with the measurements that follow; `text_model_s`
     of the returned process says when that was.
     """
+    _check_port_free(PORT)
     env = server_env(url, var_dir)
     if workers > 1:  # as `videorec serve --workers N` does
         shared = var_dir / "prometheus"
@@ -140,6 +148,15 @@ def start_server(
         time.sleep(0.02)
     server.kill()
     raise RuntimeError("server did not become ready")
+
+
+def _check_port_free(port: int) -> None:
+    """Fail loudly when another server holds the port: its `/ready` would pass for ours."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise RuntimeError(f"port {port} is in use (another bench?): pass --port") from exc
 
 
 def stop_server(server: subprocess.Popen[bytes]) -> None:
@@ -190,7 +207,9 @@ def ann_recall(url: str, k: int = 500, queries: int = 200) -> dict[str, float]:
     engine.dispose()
     index = model.index  # type: ignore[attr-defined]
     post_vectors = np.asarray(model.post_vectors)  # type: ignore[attr-defined]
-    exact = np.argpartition(-(vectors @ post_vectors.T), k, axis=1)[:, :k]
+    blocks = np.array_split(vectors, max(1, queries // 20))  # 20 x 1M scores at a time
+    exact = np.concatenate([np.argpartition(-(b @ post_vectors.T), k, axis=1)[:, :k]
+                            for b in blocks])  # fmt: skip
     faiss.omp_set_num_threads(1)
     rows = np.arange(post_vectors.shape[0], dtype=np.int64)
     started = time.perf_counter()
@@ -220,27 +239,32 @@ def flood_command(seconds: int, script: Path) -> list[str]:
             f"http://127.0.0.1:{PORT}/feed"]  # fmt: skip
 
 
-def health_during_sync(url: str, var_dir: Path, tmp: Path, seconds: int) -> dict[str, float]:
-    """`/health` p50/p99 (1 connection) while `videorec sync` writes to the server's database."""
+def health_during_sync(
+    url: str, var_dir: Path, tmp: Path, seconds: int, sync_nice: int | None = None
+) -> dict[str, float]:
+    """`/health` p50/p99 (1 connection) while `videorec sync` writes to the server's database
+    (at `VIDEOREC_SYNC_NICE` = `sync_nice`; None: the setting's default)."""
     data = tmp / "sync-data"
     cli = [sys.executable, "-c", "from videorec.cli import main; main()"]
     env = {**server_env(url, var_dir), "FLIC_TOKEN": "bench", "VIDEOREC_RESONANCE_KEY": "bench"}
+    if sync_nice is not None:
+        env["VIDEOREC_SYNC_NICE"] = str(sync_nice)
     if not data.exists():
         subprocess.run([*cli, "generate", "--users", "2000", "--posts", "5000",
                         "--interactions", "100000", "--seed", "3", "--out", str(data)],
                        env=env, check=True, capture_output=True)  # fmt: skip
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     replay = subprocess.Popen(
-        [*cli, "replay-server", "--data", str(data), "--port", "18402"], env=env, **quiet
+        [*cli, "replay-server", "--data", str(data), "--port", str(PORT + 1)], env=env, **quiet
     )
     try:
         for _ in range(300):
             try:
-                httpx.get("http://127.0.0.1:18402/", timeout=1)
+                httpx.get(f"http://127.0.0.1:{PORT + 1}/", timeout=1)
                 break
             except httpx.HTTPError:
                 time.sleep(0.1)
-        sync_env = {**env, "VIDEOREC_API_BASE_URL": "http://127.0.0.1:18402"}
+        sync_env = {**env, "VIDEOREC_API_BASE_URL": f"http://127.0.0.1:{PORT + 1}"}
         started = time.perf_counter()
         sync = subprocess.Popen([*cli, "sync", "--full", "--page-size", "500"], env=sync_env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
@@ -266,7 +290,7 @@ def line(name: str, one: dict[str, float], many: dict[str, float] | None = None)
 
 
 def run_size(n_posts: int, seconds: int, tmp: Path, model: bool = False, ann: bool = True,
-             workers: int = 2, start_only: bool = False) -> None:  # fmt: skip
+             workers: int = 2, start_only: bool = False, extras: bool = True) -> None:  # fmt: skip
     url = f"sqlite:///{tmp / f'bench-{n_posts}.db'}"
     var_dir = tmp / f"var-{n_posts}"
     started = time.perf_counter()
@@ -281,7 +305,8 @@ def run_size(n_posts: int, seconds: int, tmp: Path, model: bool = False, ann: bo
         version = active_version(url) if reused else None
         how = "reused from --workdir"
         if version is None:
-            version, how = train_model(url, var_dir), "trained and activated"
+            version = train_model(url, var_dir, extras)
+            how = "trained and activated" + ("" if extras else " without serving extras")
         onnx = (var_dir / "models" / version / "onnx" / "meta.json").is_file()
         served = "ONNX Runtime (exported)" if onnx else "PyTorch (no ONNX export)"
         print(f"model {version} {how} in {time.perf_counter() - started:.0f} s, "
@@ -353,22 +378,29 @@ def run_size(n_posts: int, seconds: int, tmp: Path, model: bool = False, ann: bo
 
 
 def main() -> None:
+    global PORT
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--model", action="store_true", help="train and activate a small model")
     parser.add_argument("--no-ann", action="store_true", help="skip the ANN recall measurement")
+    parser.add_argument("--extras", action=argparse.BooleanOptionalAction, default=True,
+                        help="--no-extras: train without the serving extras (neighbour lists, "
+                        "learned weights; `[serving_extras] enabled = false`), whose tuning "
+                        "takes tens of minutes from 100k posts")  # fmt: skip
     parser.add_argument("--workers", type=int, default=2, help="also run with N workers (1: no)")
     parser.add_argument("--start-only", action="store_true", help="only time start to ready")
     parser.add_argument("--workdir", type=Path, help="keep databases and models here and reuse "
                         "them on the next run (default: a temporary folder)")  # fmt: skip
+    parser.add_argument("--port", type=int, default=PORT, help="the server's port")
     args = parser.parse_args()
+    PORT = args.port
     with tempfile.TemporaryDirectory(prefix="videorec-bench-") as tmp:
         work = args.workdir or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         for n_posts in args.sizes:
             run_size(n_posts, args.seconds, work, args.model, not args.no_ann, args.workers,
-                     args.start_only)  # fmt: skip
+                     args.start_only, args.extras)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -33,6 +33,8 @@ SKIP_PREFIX = "needs "
 # A first /feed builds the feed state (text encoding): on a busy shared box that took over the
 # 30 s default request timeout. Tests that check the timeout set their own.
 os.environ.setdefault("VIDEOREC_REQUEST_TIMEOUT_S", "600")
+# `videorec sync` lowers its own CPU priority; run in-process by a test it would renice the runner.
+os.environ.setdefault("VIDEOREC_SYNC_NICE", "0")
 _found: dict[str, servers.Server] = {}
 
 

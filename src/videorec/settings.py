@@ -88,6 +88,11 @@ class Settings(BaseSettings):
     request_timeout_s: float = Field(default=30.0, gt=0)
     """A request still running after this long is answered 504 (`timeout`)."""
 
+    sync_nice: int = Field(default=10, ge=0, le=19)
+    """Niceness `videorec sync` adds to its own CPU priority as it starts (0: none). A sync on
+    the server's machine then yields the cores to the server's requests, and runs at full speed
+    when nothing else wants them."""
+
     @field_validator("log_level")
     @classmethod
     def _known_level(cls, value: str) -> str:

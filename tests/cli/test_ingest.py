@@ -22,6 +22,7 @@ def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path):
     monkeypatch.setenv("VIDEOREC_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("FLIC_TOKEN", TOKEN)
     monkeypatch.setenv("VIDEOREC_RESONANCE_KEY", KEY)
+    monkeypatch.setenv("VIDEOREC_SYNC_NICE", "0")  # in-process: never renice the test runner
     get_settings.cache_clear()
     yield monkeypatch
     get_settings.cache_clear()
@@ -55,6 +56,18 @@ class TestSyncCommand:
         assert stats["interactions"] == {k: SAMPLE_COUNTS[k] for k in stats["interactions"]}
         assert stats["orphan_interactions"] == 4144
         assert set(stats["sync"]) == set(SAMPLE_COUNTS)
+
+    def test_lowers_its_cpu_priority_by_the_setting(self, cli_env, replay_url) -> None:
+        import videorec.cli.ingest as ingest
+
+        asked: list[int] = []
+        cli_env.setattr(ingest, "lower_priority", asked.append)
+        point_at(cli_env, replay_url)
+        cli_env.setenv("VIDEOREC_SYNC_NICE", "7")
+        get_settings.cache_clear()
+        result = CliRunner().invoke(app, ["sync", "--only", "users"])
+        assert result.exit_code == 0, result.output
+        assert asked == [7]
 
     def test_only_syncs_the_named_resources(self, cli_env, replay_url) -> None:
         point_at(cli_env, replay_url)

@@ -95,6 +95,20 @@ class TestTrainCommand:
         activated = runner.invoke(app, ["models", "activate", version])
         assert activated.exit_code == 0, activated.output
 
+    def test_serving_extras_off_trains_a_servable_model_without_them(self, small_db) -> None:
+        tmp_path, engine = small_db
+        config = tmp_path / "no-extras.toml"
+        config.write_text(TINY + "[serving_extras]\nenabled = false\n")
+        result = CliRunner().invoke(app, ["train", "--config", str(config), "--force"])
+        assert result.exit_code == 0, result.output
+        with make_sessionmaker(engine)() as session:
+            (row,) = model_versions.list_all(session)
+        folder = tmp_path / "var" / "models" / row.version
+        assert (folder / "index.faiss").exists()
+        assert (folder / "post_vectors.npy").exists()
+        assert load_extras(folder) is None  # the feed serves the config's weights
+        assert "serving" not in row.metrics
+
     def test_activating_an_unknown_version_fails(self, small_db) -> None:
         result = CliRunner().invoke(app, ["models", "activate", "nope"])
         assert result.exit_code != 0

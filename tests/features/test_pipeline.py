@@ -46,6 +46,13 @@ class TestPostTable:
         assert table.text.shape == (3, 384)
         assert (table.dense[0] == 0).all()
 
+    def test_text_rows_follow_the_sorted_post_ids_below_a_zero_row(self, pipeline) -> None:
+        text = np.random.default_rng(0).normal(size=(2, 384))  # float64: stored as float32
+        table = pipeline.post_table(_catalog(post_ids=np.array([20, 10], np.int64)), text)
+        assert table.text.dtype == np.float32
+        np.testing.assert_array_equal(table.text[0], 0)
+        np.testing.assert_allclose(table.text[1:], text[[1, 0]].astype(np.float32))
+
     def test_unseen_posts_categories_creators_and_moods_go_to_oov(self, pipeline) -> None:
         unseen = _catalog(
             post_ids=np.array([30], np.int64), category_ids=np.array([-1], np.int64),

@@ -210,3 +210,30 @@ class TestSequentialUserTower:
         model = fit(train, catalog, config)
         ours, popular, _ = _ndcg_against_popularity(model, train, test)
         assert ours > popular
+
+
+class TestText:
+    def test_chunks_fill_one_array_in_catalogue_order(self, monkeypatch) -> None:
+        from videorec.features.log import PostCatalog
+        from videorec.training import stages
+        from videorec.training.config import TrainConfig
+        from videorec.training.observer import SilentObserver
+
+        monkeypatch.setattr(stages, "TEXT_CHUNK", 2)
+        texts = [f"t{i}" for i in range(5)]
+        catalog = PostCatalog(
+            post_ids=np.arange(5, dtype=np.int64), category_ids=np.ones(5, np.int64),
+            creators=["c"] * 5, created_at=np.zeros(5, np.int64), texts=texts,
+            mood_terms=[[]] * 5, counters={},
+        )  # fmt: skip
+        calls: list[list[str]] = []
+
+        def encode(chunk: list[str]) -> np.ndarray:
+            calls.append(chunk)
+            return np.array([[float(t[1:]), 1.0] for t in chunk], np.float32)
+
+        out = stages._text(catalog, TrainConfig(), encode, SilentObserver())
+        assert out is not None
+        assert calls == [["t0", "t1"], ["t2", "t3"], ["t4"]]
+        np.testing.assert_array_equal(out[:, 0], np.arange(5))
+        assert out.dtype == np.float32

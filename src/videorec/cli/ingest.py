@@ -14,6 +14,7 @@ from videorec.ingestion.resources import BY_NAME, RESOURCES, Resource
 from videorec.ingestion.retry import RetryPolicy
 from videorec.ingestion.sync import ResourceReport, Syncer
 from videorec.kit.db import make_engine, make_sessionmaker
+from videorec.kit.priority import lower_priority
 from videorec.logging import configure_logging
 from videorec.settings import get_settings
 from videorec.storage import migrate
@@ -35,6 +36,7 @@ def sync(
     """Pull users, posts and the four interaction logs from the upstream API (resumable)."""
     settings = get_settings()
     configure_logging("WARNING", json=settings.log_json)
+    lower_priority(settings.sync_nice)  # a server on this machine keeps the cores it needs
     resources = _parse_only(only)
     settings.ensure_dirs()
     engine = make_engine(settings.database_url)

@@ -155,7 +155,6 @@ class FeaturePipeline:
         """
         order = np.argsort(catalog.post_ids, kind="stable")
         m = len(catalog)
-        text = np.zeros((m, DIM), np.float32) if text is None else text
         moods = np.zeros((m, self.max_moods), dtype=np.int64)
         for i, terms in enumerate(catalog.mood_terms):
             rows = self.moods.lookup(terms[: self.max_moods])
@@ -172,7 +171,7 @@ class FeaturePipeline:
             category_rows=padded(self.categories.lookup(catalog.category_ids)),
             mood_rows=padded(moods),
             dense=padded(dense),
-            text=padded(text.astype(np.float32)),
+            text=_padded_text(text, order),
         )
 
     def histories(self, table: PostTable, logs: list[InteractionLog]) -> Histories:
@@ -252,3 +251,13 @@ def _raw_dense(catalog: PostCatalog, reference_time: int) -> FloatArray:
     age = np.where(created < 0, np.nan, np.maximum(reference_time - created, 0) / DAY)
     columns.append(age.astype(np.float32))
     return np.stack(columns, axis=1) if m else np.zeros((0, len(COUNTERS) + 1), np.float32)
+
+
+def _padded_text(text: npt.NDArray[Any] | None, order: IntArray) -> FloatArray:
+    """Text rows in `order` below a zero row, written straight into the one (m + 1, 384) array:
+    at 1M posts a column is 1.5 GB, and each intermediate copy would be another."""
+    out = np.zeros((order.shape[0] + 1, DIM), np.float32)
+    if text is not None and order.shape[0]:
+        # mode "clip": `order` is a permutation (always in range), and "raise" buffers `out`
+        np.take(np.asarray(text, np.float32), order, axis=0, out=out[1:], mode="clip")
+    return out

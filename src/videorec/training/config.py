@@ -201,6 +201,15 @@ class IndexConfig(_Section):
     ef_search: int = 128
 
 
+class ServingExtrasConfig(_Section):
+    enabled: bool = True
+    """Fit the feed's neighbour lists and learn its blend weights after training
+    (`training/serving_extras.py`). Off: the artifact has none, and `/feed` ranks with the serve
+    config's weights and without the `ease`/`rp3beta`/`item_knn` sources. For catalogues where
+    that tuning costs more than training (tens of minutes at 100,000 users x 10,000 posts on 2
+    cores), and for the serving benchmarks."""
+
+
 class TrainConfig(_Section):
     seed: int = 42
     threads: int = 1
@@ -212,6 +221,7 @@ class TrainConfig(_Section):
     ranker: RankerConfig = RankerConfig()
     blend: BlendConfig = BlendConfig()
     index: IndexConfig = IndexConfig()
+    serving_extras: ServingExtrasConfig = ServingExtrasConfig()
 
 
 def load_config(path: Path | None) -> TrainConfig:

@@ -77,7 +77,8 @@ def train_and_register(
     """Fit both models on every stored interaction, save the artifact, register it.
 
     Beside the model the artifact holds the feed's neighbour lists and the blend weights learned
-    on the validation part (`training/serving_extras.py`). Post counters are computed from the
+    on the validation part (`training/serving_extras.py`), unless `[serving_extras] enabled` is
+    off. Post counters are computed from the
     training part (`features/counters.py`): upstream totals would carry the validation future.
 
     Raises:
@@ -96,13 +97,16 @@ def train_and_register(
                 text_encoder=cache.encode, observer=observer)  # fmt: skip
     cache.save()
     model.metrics["trained_on"] = {"interactions": len(interactions), "posts": len(catalog)}
-    extras = fit_serving_extras(train, validation, catalog, model,
-                                load_feed_config(settings.feed_config), cache.encode,
-                                seed=config.seed)  # fmt: skip
-    cache.save()
-    model.metrics["serving"] = {"weights": extras.weights, **extras.info}
+    extras = None
+    if config.serving_extras.enabled:
+        extras = fit_serving_extras(train, validation, catalog, model,
+                                    load_feed_config(settings.feed_config), cache.encode,
+                                    seed=config.seed)  # fmt: skip
+        cache.save()
+        model.metrics["serving"] = {"weights": extras.weights, **extras.info}
     folder = save_artifact(model, settings.models_dir)
-    save_extras(folder, extras)
+    if extras is not None:
+        save_extras(folder, extras)
     _export_onnx(folder, model)
     activate = should_activate(model.metrics, force=force)
     with make_sessionmaker(engine).begin() as session:
