@@ -3,6 +3,8 @@ of `training/config.py` were chosen.
 
     python bench/two_tower_variants.py movielens-100k random-811 0 '{"two_tower": {"epochs": 5}}'
     python bench/two_tower_variants.py demo temporal 0 '{}' --data var/demo
+    python bench/two_tower_variants.py demo temporal 0 '{"features": {"use_text": true}}' \
+        --data var/demo --text-cache var/embeddings.npz   # texts embedded once, then read
 
 The validation line also gives the cold slices (`split.cold_events`: the validation users cut to
 their first 1 and 2 events, folded in) beside popularity's.
@@ -27,6 +29,7 @@ from videorec.evaluation.matrix import to_matrices
 from videorec.evaluation.scoring import measure
 from videorec.evaluation.splits import split
 from videorec.evaluation.two_tower import TwoTowerSource
+from videorec.features.text import EmbeddingCache
 from videorec.training.config import TrainConfig
 from videorec.training.fit import fit
 from videorec.training.observer import SilentObserver
@@ -54,6 +57,8 @@ def main() -> None:
     parser.add_argument("seed", type=int)
     parser.add_argument("overrides", help="JSON merged into the quick config")
     parser.add_argument("--data", type=Path, default=None)
+    parser.add_argument("--text-cache", type=Path, default=None,
+                        help="embeddings.npz of text vectors to read (and add to)")  # fmt: skip
     args = parser.parse_args()
     overrides = json.loads(args.overrides)
     config = TrainConfig.model_validate(merged({**QUICK, "seed": args.seed}, overrides))
@@ -64,7 +69,11 @@ def main() -> None:
     started = time.perf_counter()
     source = TwoTowerSource(logs.train, logs.valid, catalog, m.user_ids, m.item_ids,
                             seed=args.seed, config=config)  # fmt: skip
-    source.model = fit(logs.train, catalog, config, validation=logs.valid, observer=EpochPrinter())
+    cache = EmbeddingCache(args.text_cache) if args.text_cache else None
+    source.model = fit(logs.train, catalog, config, validation=logs.valid, observer=EpochPrinter(),
+                       text_encoder=cache.encode if cache else None)  # fmt: skip
+    if cache:
+        cache.save()
     ordered = logs.train.sorted_by_time()
     source.histories = [ordered.select(ordered.user_ids == u) for u in m.user_ids]
     source.columns = np.searchsorted(m.item_ids, np.asarray(source.model.post_ids))
