@@ -9,9 +9,12 @@ of `training/config.py` were chosen.
 The validation line also gives the cold slices (`split.cold_events`: the validation users cut to
 their first 1 and 2 events, folded in) beside popularity's.
 
-Trains `fit` on the split's training part, early-stops on its validation part (printing each
-epoch), then ranks every item for the test users exactly as `videorec evaluate` does. Text
-embeddings and the ranker are off unless the overrides turn them on, to keep one run short.
+Post counters are computed as of the split's cut (`as_of_cut`), as `videorec evaluate` does
+(before 2026-11-27 (d) this script used the catalogue's lifetime counters: on `temporal` they
+leak the validation and test periods). Trains `fit` on the split's training part, early-stops
+on its validation part (printing each epoch), then ranks every item for the test users exactly
+as `videorec evaluate` does. Text embeddings and the ranker are off unless the overrides turn
+them on, to keep one run short.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import numpy as np
 
 from videorec.evaluation.datasets import implicit_positives, load_dataset, min_positive_rating
 from videorec.evaluation.matrix import to_matrices
+from videorec.evaluation.offline import as_of_cut
 from videorec.evaluation.scoring import measure
 from videorec.evaluation.splits import split
 from videorec.evaluation.two_tower import TwoTowerSource
@@ -65,6 +69,7 @@ def main() -> None:
     events, catalog = load_dataset(args.dataset, args.data)
     logs = split(implicit_positives(events, min_positive_rating(args.dataset)), args.protocol,
                  args.seed)  # fmt: skip
+    catalog = as_of_cut(catalog, events, logs, args.protocol)  # counters as evaluate has them
     m = to_matrices(logs, catalog)
     started = time.perf_counter()
     source = TwoTowerSource(logs.train, logs.valid, catalog, m.user_ids, m.item_ids,
