@@ -121,14 +121,17 @@ def short_history(
     cold_events = p.config.split.cold_events
     if not s.enabled or not cold_events or len(p.valid) == 0:
         return trained
-    base = cold_metrics(assemble_model(p, trained.two_tower, None), p.valid, cold_events)
+    model = assemble_model(p, trained.two_tower, None)  # one for every epoch: the post side
+    base = cold_metrics(model, p.valid, cold_events)  # and its vectors stay as they are
+
+    def validate_short(short: ShortHistoryTower) -> dict[str, float]:
+        model.short_tower = short
+        return _cold_only(model, p.valid, cold_events)
+
     short, trained.short_history_epochs = train_short_history(
         trained.two_tower, p.events, s, temperature=p.config.two_tower.temperature,
-        n_rows=len(p.table.id_rows), observer=observer, seed=p.config.seed, device=p.device,
-        max_steps=max_steps,
-        validate=lambda m: _cold_only(
-            assemble_model(p, trained.two_tower, None, short_tower=m), p.valid, cold_events
-        ),
+        n_rows=len(p.table.id_rows), validate=validate_short, observer=observer,
+        seed=p.config.seed, device=p.device, max_steps=max_steps,
     )  # fmt: skip
     best = max(trained.short_history_epochs, key=lambda e: e["ndcg@10"])
     events = dispatch_threshold(base, best, cold_events, s.min_gain)
