@@ -29,5 +29,9 @@ class TestShortHistoryVerdict:
         text = _printed({"short_history": {**SHORT, "kept": False, "max_events": 0}})
         assert "dropped (every history uses the two-tower)" in text
 
+    def test_skipped_says_why(self) -> None:
+        text = _printed({"short_history": {"kept": False, "max_events": 0, "skipped": "why"}})
+        assert "short-history tower: skipped (why)" in text
+
     def test_nothing_without_the_stage(self) -> None:
         assert _printed({}) == ""

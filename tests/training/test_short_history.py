@@ -154,3 +154,15 @@ def test_the_stage_is_skipped_when_disabled(tiny_data) -> None:
     assert model.short_tower is None
     assert "short_history" not in model.metrics["selection"]
     assert model.metrics["short_history_epochs"] == []
+
+
+def test_the_stage_is_skipped_above_the_full_softmax_size(tiny_data) -> None:
+    """Its softmax runs over every post; large catalogues skip it and say so."""
+    log, catalog = tiny_data
+    config = tiny_config(epochs=2, full_softmax_up_to=10)
+    config.ranker.enabled = False
+    model = fit(log, catalog, config)
+    assert model.short_tower is None
+    assert model.metrics["selection"]["short_history"] == {
+        "kept": False, "max_events": 0, "skipped": "catalogue above full_softmax_up_to",
+    }  # fmt: skip

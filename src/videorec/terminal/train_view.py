@@ -105,6 +105,9 @@ def _print_selection(console: Console, selection: dict[str, Any]) -> None:
 def _print_short_history(console: Console, short: dict[str, Any] | None) -> None:
     if short is None:
         return
+    if "skipped" in short:
+        console.print(f"short-history tower: skipped ({short['skipped']})")
+        return
     slices = ", ".join(
         f"{key.removesuffix('_ndcg@10')} {value:.4f} vs {short['two_tower'].get(key, 0.0):.4f}"
         for key, value in short["short_tower"].items()

@@ -30,7 +30,7 @@ from videorec.training.model import LoadedModel
 from videorec.training.observer import Observer
 from videorec.training.recipes.ranker import train_ranker
 from videorec.training.recipes.short_history import dispatch_threshold, train_short_history
-from videorec.training.recipes.two_tower import train_two_tower
+from videorec.training.recipes.two_tower import full_softmax, train_two_tower
 from videorec.training.split import ValidationSet, validation_set
 
 TextEncoder = Callable[[list[str]], npt.NDArray[np.float32]]
@@ -120,6 +120,11 @@ def short_history(
     p, s = prepared, prepared.config.short_history
     cold_events = p.config.split.cold_events
     if not s.enabled or not cold_events or len(p.valid) == 0:
+        return trained
+    if not full_softmax(len(p.table.id_rows), p.config.two_tower):
+        # its softmax runs over every post: above `full_softmax_up_to` that is not affordable
+        skipped = "catalogue above full_softmax_up_to"
+        trained.selection["short_history"] = {"kept": False, "max_events": 0, "skipped": skipped}
         return trained
     model = assemble_model(p, trained.two_tower, None)  # one for every epoch: the post side
     base = cold_metrics(model, p.valid, cold_events)  # and its vectors stay as they are
