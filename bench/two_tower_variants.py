@@ -3,13 +3,18 @@ of `training/config.py` were chosen.
 
     python bench/two_tower_variants.py movielens-100k random-811 0 '{"two_tower": {"epochs": 5}}'
     python bench/two_tower_variants.py demo temporal 0 '{}' --data var/demo
+    python bench/two_tower_variants.py demo temporal 0 '{"features": {"use_text": true}}' \
+        --data var/demo --text-cache var/embeddings.npz   # texts embedded once, then read
 
 The validation line also gives the cold slices (`split.cold_events`: the validation users cut to
 their first 1 and 2 events, folded in) beside popularity's.
 
-Trains `fit` on the split's training part, early-stops on its validation part (printing each
-epoch), then ranks every item for the test users exactly as `videorec evaluate` does. Text
-embeddings and the ranker are off unless the overrides turn them on, to keep one run short.
+Post counters are computed as of the split's cut (`as_of_cut`), as `videorec evaluate` does
+(before 2026-11-27 (d) this script used the catalogue's lifetime counters: on `temporal` they
+leak the validation and test periods). Trains `fit` on the split's training part, early-stops
+on its validation part (printing each epoch), then ranks every item for the test users exactly
+as `videorec evaluate` does. Text embeddings and the ranker are off unless the overrides turn
+them on, to keep one run short.
 """
 
 from __future__ import annotations
@@ -24,9 +29,11 @@ import numpy as np
 
 from videorec.evaluation.datasets import implicit_positives, load_dataset, min_positive_rating
 from videorec.evaluation.matrix import to_matrices
+from videorec.evaluation.offline import as_of_cut
 from videorec.evaluation.scoring import measure
 from videorec.evaluation.splits import split
 from videorec.evaluation.two_tower import TwoTowerSource
+from videorec.features.text import EmbeddingCache
 from videorec.training.config import TrainConfig
 from videorec.training.fit import fit
 from videorec.training.observer import SilentObserver
@@ -54,17 +61,24 @@ def main() -> None:
     parser.add_argument("seed", type=int)
     parser.add_argument("overrides", help="JSON merged into the quick config")
     parser.add_argument("--data", type=Path, default=None)
+    parser.add_argument("--text-cache", type=Path, default=None,
+                        help="embeddings.npz of text vectors to read (and add to)")  # fmt: skip
     args = parser.parse_args()
     overrides = json.loads(args.overrides)
     config = TrainConfig.model_validate(merged({**QUICK, "seed": args.seed}, overrides))
     events, catalog = load_dataset(args.dataset, args.data)
     logs = split(implicit_positives(events, min_positive_rating(args.dataset)), args.protocol,
                  args.seed)  # fmt: skip
+    catalog = as_of_cut(catalog, events, logs, args.protocol)  # counters as evaluate has them
     m = to_matrices(logs, catalog)
     started = time.perf_counter()
     source = TwoTowerSource(logs.train, logs.valid, catalog, m.user_ids, m.item_ids,
                             seed=args.seed, config=config)  # fmt: skip
-    source.model = fit(logs.train, catalog, config, validation=logs.valid, observer=EpochPrinter())
+    cache = EmbeddingCache(args.text_cache) if args.text_cache else None
+    source.model = fit(logs.train, catalog, config, validation=logs.valid, observer=EpochPrinter(),
+                       text_encoder=cache.encode if cache else None)  # fmt: skip
+    if cache:
+        cache.save()
     ordered = logs.train.sorted_by_time()
     source.histories = [ordered.select(ordered.user_ids == u) for u in m.user_ids]
     source.columns = np.searchsorted(m.item_ids, np.asarray(source.model.post_ids))

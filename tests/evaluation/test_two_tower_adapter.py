@@ -117,3 +117,5 @@ def test_describe_reports_the_fits_own_validation() -> None:
     assert described["validation_ndcg@10"] == round(source.model.metrics["model"]["ndcg@10"], 5)
     cold = source.model.metrics["model"]["cold_ndcg@10"]
     assert described["validation_cold_ndcg@10"] == round(cold, 5)
+    short = source.model.metrics["selection"]["short_history"]
+    assert described["short_history_events"] == short["max_events"]

@@ -103,10 +103,12 @@ class TwoTowerSource:
 
     def describe(self) -> dict[str, Any]:
         """The fit's own validation figures, for the report's params: how the user towers are
-        compared on validation (never on the test users)."""
+        compared on validation (never on the test users), and up to how many events the
+        short-history tower serves (0: dropped or off)."""
         epochs: list[dict[str, float]] = self.model.metrics["two_tower_epochs"]
         best: dict[str, float] = max(epochs, key=lambda e: e["ndcg@10"], default={})
         valid: dict[str, float] = self.model.metrics["model"]
+        short: dict[str, Any] = self.model.metrics.get("selection", {}).get("short_history", {})
         return {
             "validation_ndcg@10": round(float(valid["ndcg@10"]), 5),
             **{
@@ -116,6 +118,7 @@ class TwoTowerSource:
             },
             "best_epoch": int(best.get("epoch", 0)),
             "epochs": len(epochs),
+            "short_history_events": int(short.get("max_events", 0)),
         }
 
     def scores(self, users: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:

@@ -97,12 +97,20 @@ class TwoTower(nn.Module):
         Returns:
             shape (b, out_dim), unit norm.
         """
+        return self._unit(self.user_mlp(self.user_inputs(users, history, weights)))
+
+    def user_inputs(
+        self, users: torch.Tensor, history: torch.Tensor, weights: torch.Tensor
+    ) -> torch.Tensor:
+        """What the user MLP reads: the history's summary (and the user id embedding), shape
+        (b, in width of `user_mlp`). A second user MLP on the same inputs (the short-history
+        tower, `models.short_history`) shares this part."""
         if self.sequence is not None:
             summary = self.sequence(self.encoder(history), weights)
         else:
             summary = self.encoder.pool(history, weights)
         parts = [summary] if self.users is None else [self.users(users), summary]
-        return self._unit(self.user_mlp(torch.cat(parts, -1)))
+        return torch.cat(parts, -1)
 
     def every_slot_user_vectors(
         self, users: torch.Tensor, history: torch.Tensor, weights: torch.Tensor

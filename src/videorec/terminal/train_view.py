@@ -18,7 +18,8 @@ from videorec.training.config import TrainConfig
 from videorec.training.service import TrainResult, count_interactions, train_and_register
 
 METRICS = ("ndcg@10", "recall@10", "recall@50", "hr@10", "ndcg@50")
-STAGE_LABELS = {"text": "post texts", "two_tower": "retrieval", "ranker": "ranker"}
+STAGE_LABELS = {"text": "post texts", "two_tower": "retrieval",
+                "short_history": "short histories", "ranker": "ranker"}  # fmt: skip
 """Progress bar labels of the training stages (`text`: the first-time text encoding)."""
 
 
@@ -91,6 +92,7 @@ def _print_metrics(console: Console, metrics: dict[str, Any]) -> None:
 
 
 def _print_selection(console: Console, selection: dict[str, Any]) -> None:
+    _print_short_history(console, selection.get("short_history"))
     if selection.get("ranker_ndcg@10") is None:
         return
     verdict = "kept" if selection["ranker_kept"] else "dropped (serving uses retrieval alone)"
@@ -98,3 +100,22 @@ def _print_selection(console: Console, selection: dict[str, Any]) -> None:
         f"ranker: validation NDCG@10 {selection['ranker_ndcg@10']:.4f} vs retrieval alone "
         f"{selection['retrieval_ndcg@10']:.4f}: {verdict}"
     )
+
+
+def _print_short_history(console: Console, short: dict[str, Any] | None) -> None:
+    if short is None:
+        return
+    if "skipped" in short:
+        console.print(f"short-history tower: skipped ({short['skipped']})")
+        return
+    slices = ", ".join(
+        f"{key.removesuffix('_ndcg@10')} {value:.4f} vs {short['two_tower'].get(key, 0.0):.4f}"
+        for key, value in short["short_tower"].items()
+        if key != "cold_ndcg@10"
+    )
+    verdict = (
+        f"kept for histories of 1-{short['max_events']} events"
+        if short["kept"]
+        else "dropped (every history uses the two-tower)"
+    )
+    console.print(f"short-history tower: validation NDCG@10 {slices} (two-tower): {verdict}")

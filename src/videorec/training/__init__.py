@@ -35,7 +35,9 @@ observer=None, max_steps=None) -> LoadedModel`:
       and lifted above the rest. It does NOT remove seen posts: mask them yourself.
     - `metrics`: validation metrics of the model ("model") and of popularity ("popularity"), and
       `select`'s decision ("selection": the ranker is kept only when it beats retrieval alone;
-      otherwise `ranker` is None and scores are the retrieval similarities).
+      otherwise `ranker` is None and scores are the retrieval similarities), and the
+      short-history tower's ("selection"."short_history": kept for histories of 1..`max_events`
+      events, else `short_tower` is None and every user vector is the two-tower's).
     `user_ids` may hold ids the model never saw (or None): they use the OOV embedding. Each
     history is that user's `InteractionLog`, oldest first (may be empty); only its last
     `config.features.history_length` events are used. `training.split.split_by_user(log)` gives

@@ -10,6 +10,9 @@ Layout:
     two_tower.pt       two-tower weights (state dict)
     ranker.pt          ranker weights (absent when the ranker is disabled, or when it did not
                        beat retrieval alone on validation: metrics.json's "selection" says which)
+    short_tower.pt     the short-history user tower's weights and the history length up to which
+                       it serves (absent when disabled or dropped by validation: metrics.json's
+                       "selection" "short_history" says which)
     post_vectors.npy   the post tower's vectors, rows in `post_ids` order
     index.faiss        the ANN index over `post_vectors` (exact or HNSW)
     encodings/         (newer artifacts) `two_tower.npy` / `ranker.npy`: each post encoder's
@@ -34,6 +37,7 @@ import torch
 from videorec.errors import NotFound
 from videorec.features.pipeline import FeaturePipeline, PostTable
 from videorec.models import builders
+from videorec.models.short_history import ShortHistoryTower
 from videorec.training.config import TrainConfig
 from videorec.training.model import LoadedModel
 from videorec.training.stages import ranker_args, tower_args
@@ -61,6 +65,8 @@ def save_artifact(model: LoadedModel, root: Path, version: str | None = None) ->
     torch.save(model.two_tower.state_dict(), folder / "two_tower.pt")
     if model.ranker is not None:
         torch.save(model.ranker.state_dict(), folder / "ranker.pt")
+    if model.short_tower is not None:
+        torch.save(model.short_tower.state_dict(), folder / "short_tower.pt")
     np.save(folder / "post_vectors.npy", model.post_vectors)
     faiss.write_index(model.index, str(folder / "index.faiss"))
     encodings = model.frozen_encodings()
@@ -95,6 +101,10 @@ def load_artifact(path: Path, *, device: str = "cpu") -> LoadedModel:
     sizes: dict[str, Any] = config_doc["sizes"]
     two_tower = builders.two_tower(tensors, **sizes, **tower_args(config)).to(device)
     two_tower.load_state_dict(_weights(path / "two_tower.pt", device))
+    short_tower = None
+    if (path / "short_tower.pt").exists():
+        short_tower = ShortHistoryTower(two_tower, 0).to(device)
+        short_tower.load_state_dict(_weights(path / "short_tower.pt", device))
     ranker = None
     if (path / "ranker.pt").exists():
         ranker = builders.ranker(tensors, **sizes, **ranker_args(config))
@@ -104,7 +114,7 @@ def load_artifact(path: Path, *, device: str = "cpu") -> LoadedModel:
         two_tower=two_tower, ranker=ranker, index=faiss.read_index(str(path / "index.faiss")),
         post_vectors=np.load(path / "post_vectors.npy", mmap_mode="c"),
         metrics=json.loads((path / "metrics.json").read_text()),
-        encodings=_encodings(path / "encodings"),
+        encodings=_encodings(path / "encodings"), short_tower=short_tower,
     )  # fmt: skip
 
 

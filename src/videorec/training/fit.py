@@ -1,8 +1,8 @@
 """`fit`: from an interaction log and a catalogue to a `LoadedModel`, with no database.
 
-It runs the stages of `training.stages` in order: prepare features -> retrieval -> ranker ->
-select -> assemble. Validation metrics of the model and of the popularity baseline, and what
-`select` decided, go into `model.metrics`.
+It runs the stages of `training.stages` in order: prepare features -> retrieval -> short
+histories -> ranker -> select -> assemble. Validation metrics of the model and of the popularity
+baseline, and what the short-history stage and `select` decided, go into `model.metrics`.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ def fit(
         prepared = stages.prepare(train, validation, catalog, config, device=_device(device),
                                   text_encoder=text_encoder, observer=observer)  # fmt: skip
         trained = stages.retrieval(prepared, observer, max_steps)
+        trained = stages.short_history(prepared, trained, observer, max_steps)
         trained = stages.ranker(prepared, trained, observer, max_steps)
         trained = stages.select(trained, config.ranker.min_gain)
         model = stages.assemble(prepared, trained)

@@ -18,6 +18,8 @@ from videorec.features.log import InteractionLog
 from videorec.features.pipeline import FeaturePipeline, PostTable
 from videorec.kit.ann import mips_to_l2, nearest
 from videorec.models.ranker import Ranker
+from videorec.models.short_history import ShortHistoryTower
+from videorec.models.short_history import user_vectors as tower_user_vectors
 from videorec.models.two_tower import TwoTower
 from videorec.training.config import IndexConfig, TrainConfig
 
@@ -71,6 +73,7 @@ class LoadedModel:
         post_vectors: FloatArray | None = None,
         metrics: dict[str, Any] | None = None,
         encodings: dict[str, FloatArray] | None = None,
+        short_tower: ShortHistoryTower | None = None,
     ) -> None:
         self.version = version
         self.config = config
@@ -78,6 +81,7 @@ class LoadedModel:
         self.table = table
         self.two_tower = two_tower.eval()
         self.ranker = ranker.eval() if ranker is not None else None
+        self.short_tower = short_tower.eval() if short_tower is not None else None
         self.metrics: dict[str, Any] = metrics or {}
         self.post_ids = table.post_ids
         self._device = next(two_tower.parameters()).device
@@ -117,10 +121,16 @@ class LoadedModel:
     def user_vectors(
         self, user_ids: Sequence[int | None], histories: Sequence[InteractionLog]
     ) -> FloatArray:
-        """User-tower vectors, shape (n, d), for n users and their chronological histories."""
+        """User-tower vectors, shape (n, d), for n users and their chronological histories
+        (the short-history tower's for histories of 1..its `max_events` events, when kept)."""
         users, rows, weights = self._inputs(user_ids, histories)
-        vectors: FloatArray = self.two_tower.user_vectors(users, rows, weights).cpu().numpy()
+        vectors: FloatArray = self._user_tower(users, rows, weights).cpu().numpy()
         return vectors
+
+    def _user_tower(
+        self, users: torch.Tensor, rows: torch.Tensor, weights: torch.Tensor
+    ) -> torch.Tensor:
+        return tower_user_vectors(self.two_tower, self.short_tower, users, rows, weights)
 
     def user_vector(self, user_id: int | None, history: InteractionLog) -> FloatArray:
         """`FeedModel.user_vector`: shape (d,).
@@ -203,7 +213,7 @@ class LoadedModel:
             user = self.user_vector(user_ids[0], histories[0])[None, :]
             vectors = torch.from_numpy(np.ascontiguousarray(user)).to(self._device)
         else:
-            vectors = self.two_tower.user_vectors(users, rows, weights)
+            vectors = self._user_tower(users, rows, weights)
         post_vectors = torch.from_numpy(self._post_vectors_of(table_rows)).to(self._device)
         similarity = (post_vectors @ vectors.unsqueeze(-1)).squeeze(-1)
         if self.ranker is None:

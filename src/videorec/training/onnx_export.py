@@ -3,15 +3,18 @@
 `export_onnx(folder, model)` writes `onnx/` into a model artifact:
 
     user_tower.onnx   (users (b,), history (b, L), weights (b, L)) -> user vectors (b, d)
+                      (with the short-history tower, when kept, dispatched inside the graph)
     ranker.onnx       (users, history, weights, posts (b, c)) -> the ranker's blended score
                       (b, c) (absent when the artifact has no ranker)
     oov_vector.npy    the post tower's vector of an unknown post (table row 0), shape (d,)
-    meta.json         the retrieval blend weight, the history length, the measured difference
+    meta.json         the retrieval blend weight, the history length, the measured difference,
+                      `short_history_events` (histories of 1..n events use the short tower)
 
-Both graphs are traced from the public forward methods (`TwoTower.user_vectors`, `Ranker` and
-`Ranker.blend`) with torch's `torch.export`-based exporter, then run by ONNX Runtime on
-random inputs and compared with PyTorch: an export whose outputs differ by more than
-`TOLERANCE` is refused (nothing is written). `serving/onnx_model.py` loads these files.
+Both graphs are traced from the public forward methods (`TwoTower.user_vectors` or
+`models.short_history.UserTowers`, `Ranker` and `Ranker.blend`) with torch's
+`torch.export`-based exporter, then run by ONNX Runtime on random inputs and compared with
+PyTorch: an export whose outputs differ by more than `TOLERANCE` is refused (nothing is
+written). `serving/onnx_model.py` loads these files.
 
 Each graph keeps its weights in a side file (`user_tower.onnx.data`, `ranker.onnx.data`: ONNX
 external data, which ONNX Runtime reads from beside the graph): the post table or the post
@@ -34,7 +37,7 @@ from torch import nn
 
 from videorec.errors import InvalidInput
 from videorec.models.ranker import Ranker
-from videorec.models.two_tower import TwoTower
+from videorec.models.short_history import UserTowers
 from videorec.training.model import LoadedModel
 
 TOLERANCE = 1e-4
@@ -42,17 +45,7 @@ TOLERANCE = 1e-4
 FOLDER = "onnx"
 CHECK_USERS = 8
 CHECK_CANDIDATES = 64
-
-
-class _UserTower(nn.Module):
-    def __init__(self, two_tower: TwoTower) -> None:
-        super().__init__()
-        self.two_tower = two_tower
-
-    def forward(
-        self, users: torch.Tensor, history: torch.Tensor, weights: torch.Tensor
-    ) -> torch.Tensor:
-        return self.two_tower.user_vectors(users, history, weights)
+SHORT_CHECKS = 3
 
 
 class _BlendedRanker(nn.Module):
@@ -78,8 +71,8 @@ def export_onnx(folder: Path, model: LoadedModel, *, seed: int = 0) -> dict[str,
     inputs = _check_inputs(model, np.random.default_rng(seed))
     with tempfile.TemporaryDirectory(dir=folder) as tmp:
         work = Path(tmp)
-        diffs = {"user_tower": _export(_UserTower(model.two_tower), inputs[:3],
-                                       work / "user_tower.onnx")}  # fmt: skip
+        towers = UserTowers(model.two_tower, model.short_tower)
+        diffs = {"user_tower": _export(towers, inputs[:3], work / "user_tower.onnx")}
         if model.ranker is not None:
             blend = torch.tensor(model.config.blend.head_weights(), dtype=torch.float32)
             ranker = _BlendedRanker(model.ranker, blend).eval()
@@ -92,6 +85,7 @@ def export_onnx(folder: Path, model: LoadedModel, *, seed: int = 0) -> dict[str,
         np.save(work / "oov_vector.npy", oov.astype(np.float32), allow_pickle=False)
         meta = {"retrieval": float(model.config.blend.retrieval),
                 "history_length": int(model.pipeline.history_length),
+                "short_history_events": _short_history_events(model),
                 "max_abs_diff": diffs, "tolerance": TOLERANCE}  # fmt: skip
         (work / "meta.json").write_text(json.dumps(meta, indent=2))
         target = folder / FOLDER
@@ -104,7 +98,8 @@ def export_onnx(folder: Path, model: LoadedModel, *, seed: int = 0) -> dict[str,
 
 def _check_inputs(model: LoadedModel, rng: np.random.Generator) -> tuple[torch.Tensor, ...]:
     """Random users, padded histories and candidates (two or more of each: sizes 0 and 1 would
-    be baked into the graph by the tracer)."""
+    be baked into the graph by the tracer). The first histories hold 1, 2 and 3 events, so both
+    user towers are compared when a short-history tower is kept."""
     length = model.pipeline.history_length
     n_users = len(model.pipeline.users)
     n_rows = int(model.post_ids.shape[0]) + 1
@@ -113,9 +108,18 @@ def _check_inputs(model: LoadedModel, rng: np.random.Generator) -> tuple[torch.T
     weights = rng.uniform(-0.5, 1.5, (CHECK_USERS, length)).astype(np.float32)
     for i in range(CHECK_USERS):  # left padding of varied lengths, as `histories` makes
         pad = int(rng.integers(0, length))
+        if i < SHORT_CHECKS:  # i + 1 events of known posts (row > 0: they count as events)
+            pad = max(0, length - 1 - i)
+            history[i, pad:] = np.maximum(history[i, pad:], 1)
         history[i, :pad], weights[i, :pad] = 0, 0.0
     posts = rng.integers(0, n_rows, (CHECK_USERS, CHECK_CANDIDATES))
     return tuple(torch.from_numpy(np.asarray(a)) for a in (users, history, weights, posts))
+
+
+def _short_history_events(model: LoadedModel) -> int:
+    """Histories of 1..this many events use the short-history tower (0: none)."""
+    short = model.short_tower
+    return 0 if short is None else int(short.get_buffer("max_events"))
 
 
 def _export(module: nn.Module, inputs: tuple[torch.Tensor, ...], path: Path) -> float:

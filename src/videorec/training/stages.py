@@ -1,8 +1,8 @@
 """The stages of `fit`, in the order it runs them.
 
-prepare features -> retrieval -> ranker -> select -> assemble. Each stage takes what the earlier
-ones produced and reports progress through the `Observer` (the first-time text encoding too, the
-slowest step of a fresh install).
+prepare features -> retrieval -> short histories -> ranker -> select -> assemble. Each stage
+takes what the earlier ones produced and reports progress through the `Observer` (the first-time
+text encoding too, the slowest step of a fresh install).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from videorec.features.pipeline import FeaturePipeline, PostTable
 from videorec.features.text import EmbeddingCache
 from videorec.models import builders
 from videorec.models.ranker import Ranker
+from videorec.models.short_history import ShortHistoryTower
 from videorec.models.two_tower import TwoTower
 from videorec.training.config import TrainConfig
 from videorec.training.data import EventArrays
@@ -34,7 +35,8 @@ from videorec.training.metrics import (
 from videorec.training.model import LoadedModel
 from videorec.training.observer import Observer
 from videorec.training.recipes.ranker import train_ranker
-from videorec.training.recipes.two_tower import train_two_tower
+from videorec.training.recipes.short_history import dispatch_threshold, train_short_history
+from videorec.training.recipes.two_tower import full_softmax, train_two_tower
 from videorec.training.split import ValidationSet, validation_set
 
 TextEncoder = Callable[[list[str]], npt.NDArray[np.float32]]
@@ -61,11 +63,14 @@ class Prepared:
 
 @dataclass
 class Trained:
-    """The retrieval model, the ranker (None when disabled or dropped) and how they did."""
+    """The retrieval model, the short-history tower and the ranker (None when disabled or
+    dropped) and how they did."""
 
     two_tower: TwoTower
     ranker: Ranker | None = None
+    short_tower: ShortHistoryTower | None = None
     retrieval_epochs: list[dict[str, float]] = field(default_factory=list)
+    short_history_epochs: list[dict[str, float]] = field(default_factory=list)
     ranker_epochs: list[dict[str, float]] = field(default_factory=list)
     selection: dict[str, Any] = field(default_factory=dict)
 
@@ -112,6 +117,53 @@ def retrieval(prepared: Prepared, observer: Observer, max_steps: int | None) -> 
     return Trained(two_tower, retrieval_epochs=epochs)
 
 
+def short_history(
+    prepared: Prepared, trained: Trained, observer: Observer, max_steps: int | None
+) -> Trained:
+    """Fine-tune the short-history user tower (when enabled and there are cold validation
+    slices) and keep it for histories of 1..n events, n chosen on those slices
+    (`dispatch_threshold`; 0: dropped). Its figures go to `selection`."""
+    p, s = prepared, prepared.config.short_history
+    cold_events = p.config.split.cold_events
+    if not s.enabled or not cold_events or len(p.valid) == 0:
+        return trained
+    if not full_softmax(len(p.table.id_rows), p.config.two_tower):
+        # its softmax runs over every post: above `full_softmax_up_to` that is not affordable
+        skipped = "catalogue above full_softmax_up_to"
+        trained.selection["short_history"] = {"kept": False, "max_events": 0, "skipped": skipped}
+        return trained
+    model = assemble_model(p, trained.two_tower, None)  # one for every epoch: the post side
+    base = cold_metrics(model, p.valid, cold_events)  # and its vectors stay as they are
+
+    def validate_short(short: ShortHistoryTower) -> dict[str, float]:
+        model.short_tower = short
+        return _cold_only(model, p.valid, cold_events)
+
+    short, trained.short_history_epochs = train_short_history(
+        trained.two_tower, p.events, s, temperature=p.config.two_tower.temperature,
+        n_rows=len(p.table.id_rows), validate=validate_short, observer=observer,
+        seed=p.config.seed, device=p.device, max_steps=max_steps,
+    )  # fmt: skip
+    best = max(trained.short_history_epochs, key=lambda e: e["ndcg@10"])
+    events = dispatch_threshold(base, best, cold_events, s.min_gain)
+    short.set_max_events(events)
+    trained.short_tower = short if events > 0 else None
+    trained.selection["short_history"] = {
+        "kept": events > 0, "max_events": events,
+        "two_tower": {k: v for k, v in base.items() if k.startswith("cold")},
+        "short_tower": {k: v for k, v in best.items() if k.startswith("cold")},
+    }  # fmt: skip
+    return trained
+
+
+def _cold_only(
+    model: LoadedModel, valid: ValidationSet, cold_events: list[int]
+) -> dict[str, float]:
+    """The cold slices' metrics, their mean as "ndcg@10" (what early stopping reads)."""
+    cold = cold_metrics(model, valid, cold_events)
+    return {"ndcg@10": cold.get("cold_ndcg@10", 0.0), **cold}
+
+
 def ranker(
     prepared: Prepared, trained: Trained, observer: Observer, max_steps: int | None
 ) -> Trained:
@@ -124,7 +176,9 @@ def ranker(
     trained.ranker_epochs = train_ranker(
         model, trained.two_tower, p.events, p.pipeline, r,
         history=p.config.two_tower.history, n_rows=len(p.table.id_rows),
-        validate=lambda m: validate(assemble_model(p, trained.two_tower, m), p.valid),
+        validate=lambda m: validate(
+            assemble_model(p, trained.two_tower, m, short_tower=trained.short_tower), p.valid
+        ),
         observer=observer, seed=p.config.seed, device=p.device, max_steps=max_steps,
     )  # fmt: skip
     trained.ranker = model
@@ -138,6 +192,7 @@ def select(trained: Trained, min_gain: float) -> Trained:
     with_ranker = _best(trained.ranker_epochs)
     keep = trained.ranker is not None and with_ranker > alone and with_ranker - alone >= min_gain
     trained.selection = {
+        **trained.selection,
         "retrieval_ndcg@10": alone,
         "ranker_ndcg@10": with_ranker if trained.ranker is not None else None,
         "ranker_kept": keep,
@@ -149,11 +204,13 @@ def select(trained: Trained, min_gain: float) -> Trained:
 
 def assemble(prepared: Prepared, trained: Trained) -> LoadedModel:
     """The servable model with its ANN index and its validation metrics."""
-    model = assemble_model(prepared, trained.two_tower, trained.ranker, with_index=True)
+    model = assemble_model(prepared, trained.two_tower, trained.ranker, with_index=True,
+                           short_tower=trained.short_tower)  # fmt: skip
     model.metrics = {
         "model": validate(model, prepared.valid),
         "popularity": prepared.popularity,
         "two_tower_epochs": trained.retrieval_epochs,
+        "short_history_epochs": trained.short_history_epochs,
         "ranker_epochs": trained.ranker_epochs,
         "selection": trained.selection,
         "validation_users": len(prepared.valid),
@@ -163,13 +220,19 @@ def assemble(prepared: Prepared, trained: Trained) -> LoadedModel:
 
 
 def assemble_model(
-    prepared: Prepared, two_tower: TwoTower, ranker: Ranker | None, *, with_index: bool = False
+    prepared: Prepared,
+    two_tower: TwoTower,
+    ranker: Ranker | None,
+    *,
+    with_index: bool = False,
+    short_tower: ShortHistoryTower | None = None,
 ) -> LoadedModel:
     """A `LoadedModel` around the given modules (no ANN index while training)."""
     p = prepared
     return LoadedModel(
         version="unsaved", config=p.config, pipeline=p.pipeline, table=p.table,
         two_tower=two_tower, ranker=ranker, index=None if with_index else _NO_INDEX,
+        short_tower=short_tower,
     )  # fmt: skip
 
 

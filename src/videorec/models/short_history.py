@@ -1,0 +1,90 @@
+"""The short-history user tower: a second user MLP for users with only a few events.
+
+The two-tower's user tower learns from whole histories (dozens of events on the demo data), and
+its vector for a user with one or two events ranks worse than popularity. Training it on cut
+histories too lifts those users but lowers the warm ones (bench/results/2026-11-27-cold-dnn.md).
+So users with at most `max_events` known events get their vector from a copy of the user MLP
+fine-tuned on short histories (`training.recipes.short_history`), reading the same inputs (the
+history's summary from the shared post encoder); everyone else keeps the two-tower's vector,
+bit for bit. The post tower is untouched, so post vectors and the ANN index stay as they are.
+
+`user_vectors(two_tower, short, ...)` is the one place that dispatches: `LoadedModel`, the cold
+validation slices and the ONNX export (`UserTowers`, one graph) all go through it.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from videorec.models.two_tower import TwoTower
+
+
+class ShortHistoryTower(nn.Module):
+    """A user MLP for short histories on top of a trained `TwoTower`'s user inputs.
+
+    Holds only its own weights (a copy of the two-tower's user MLP, then fine-tuned) and the
+    dispatch threshold; the post encoder (and the user id table, if any) are the two-tower's.
+
+    Args:
+        two_tower: the trained model whose user MLP is copied.
+        max_events: histories with 1..max_events known events (post table row > 0) use this
+            tower; 0: none do.
+    """
+
+    def __init__(self, two_tower: TwoTower, max_events: int) -> None:
+        super().__init__()
+        self.user_mlp = copy.deepcopy(two_tower.user_mlp)
+        self.normalize = two_tower.normalize
+        self.register_buffer("max_events", torch.tensor(max_events, dtype=torch.long))
+
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        """User vectors from `TwoTower.user_inputs`, shape (b, out_dim)."""
+        vectors = self.user_mlp(inputs)
+        return F.normalize(vectors, dim=-1) if self.normalize else vectors
+
+    def set_max_events(self, n: int) -> None:
+        """Dispatch histories of 1..n known events to this tower (0: none)."""
+        self.get_buffer("max_events").fill_(n)
+
+    def takes(self, history: torch.Tensor) -> torch.Tensor:
+        """Which histories this tower serves: shape (b, L) post rows -> (b, 1) bool. Padding and
+        unknown posts (row 0) are not events here; an empty history stays with the two-tower
+        (no validation slice covers it)."""
+        events = (history > 0).sum(-1, keepdim=True)
+        return (events >= 1) & (events <= self.get_buffer("max_events"))
+
+
+def user_vectors(
+    two_tower: TwoTower,
+    short: ShortHistoryTower | None,
+    users: torch.Tensor,
+    history: torch.Tensor,
+    weights: torch.Tensor,
+) -> torch.Tensor:
+    """User vectors, shape (b, out_dim): the short tower's for short histories, the two-tower's
+    for the rest (exactly `two_tower.user_vectors`; the inputs are computed once for both)."""
+    if short is None:
+        return two_tower.user_vectors(users, history, weights)
+    inputs = two_tower.user_inputs(users, history, weights)
+    warm = two_tower.user_mlp(inputs)
+    warm = F.normalize(warm, dim=-1) if two_tower.normalize else warm
+    return torch.where(short.takes(history), short(inputs), warm)
+
+
+class UserTowers(nn.Module):
+    """Both user towers as one module (the ONNX export traces it into one graph, so serving
+    dispatches exactly as PyTorch does)."""
+
+    def __init__(self, two_tower: TwoTower, short: ShortHistoryTower | None) -> None:
+        super().__init__()
+        self.two_tower = two_tower
+        self.short = short
+
+    def forward(
+        self, users: torch.Tensor, history: torch.Tensor, weights: torch.Tensor
+    ) -> torch.Tensor:
+        return user_vectors(self.two_tower, self.short, users, history, weights)
