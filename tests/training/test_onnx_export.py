@@ -101,3 +101,16 @@ class TestOnnxExport:
             export_onnx(folder, load_artifact(folder))
         assert not has_onnx(folder)
         assert not any(p.name.startswith("tmp") for p in folder.iterdir())
+
+
+def test_a_model_off_the_cpu_is_exported_from_its_saved_artifact(trained, tmp_path) -> None:
+    """After `videorec train --device cuda` the trained model's weights are on the GPU; the
+    export traces on the CPU, so it must export the artifact loaded there (the H100 run of
+    2026-11-27 failed on mixed devices). A model moved to the `meta` device stands in for it:
+    it has no data at all, so anything exported from it directly would fail."""
+    folder = save_artifact(trained, tmp_path, version="v-device")
+    elsewhere = load_artifact(folder)
+    elsewhere.two_tower.to("meta")
+    meta = export_onnx(folder, elsewhere)
+    assert has_onnx(folder)
+    assert meta["max_abs_diff"]["user_tower"] <= TOLERANCE

@@ -38,6 +38,7 @@ from torch import nn
 from videorec.errors import InvalidInput
 from videorec.models.ranker import Ranker
 from videorec.models.short_history import UserTowers
+from videorec.training.artifact import load_artifact
 from videorec.training.model import LoadedModel
 
 TOLERANCE = 1e-4
@@ -68,6 +69,7 @@ def export_onnx(folder: Path, model: LoadedModel, *, seed: int = 0) -> dict[str,
     Raises:
         InvalidInput: ONNX Runtime's outputs differ from PyTorch's by more than `TOLERANCE`.
     """
+    model = _on_cpu(folder, model)
     inputs = _check_inputs(model, np.random.default_rng(seed))
     with tempfile.TemporaryDirectory(dir=folder) as tmp:
         work = Path(tmp)
@@ -94,6 +96,16 @@ def export_onnx(folder: Path, model: LoadedModel, *, seed: int = 0) -> dict[str,
         work.rename(target)  # whole or nothing: serving never sees half an export
         target.chmod(0o755)
     return meta
+
+
+def _on_cpu(folder: Path, model: LoadedModel) -> LoadedModel:
+    """`model`, or its saved artifact loaded on the CPU when it lives elsewhere: the exporter
+    traces with CPU inputs, and a model trained with `--device cuda` still holds its weights and
+    tables on the GPU (the trace then fails on mixed devices)."""
+    tensors = [*model.two_tower.parameters(), *model.two_tower.buffers()]
+    if all(t.device.type == "cpu" for t in tensors):
+        return model
+    return load_artifact(folder)
 
 
 def _check_inputs(model: LoadedModel, rng: np.random.Generator) -> tuple[torch.Tensor, ...]:
