@@ -11,6 +11,7 @@ from tests.contracts import CandidateSourceContract
 from tests.serving.toy_model import ToyModel
 from videorec.features.log import KIND_CODES, InteractionLog
 from videorec.serving.candidates import ContentSource, NeighbourSource, TwoTowerSource
+from videorec.serving.candidates.base import FeedContext
 from videorec.serving.config import FeedConfig
 from videorec.serving.extras import ServingExtras, load_extras, save_extras
 from videorec.serving.ranking import MODEL, gather, rank
@@ -89,6 +90,26 @@ class TestColdPath:
         lists = [feed_world_source(feed_world, cold, "trending")]
         assert MODEL not in gather(cold, lists).columns
         assert MODEL in gather(warm, lists).columns
+
+    def test_two_tower_on_the_cold_path_only_for_histories_the_short_tower_serves(
+        self, feed_world
+    ) -> None:
+        """A cold user with 1..n known events, where the model's short-history tower serves n,
+        gets the model's nearest posts; more events than n, no events, or no short tower: none."""
+        warm = feed_world.context(50_001)
+        rows = warm.history_rows
+
+        def cold(n_events: int, short: int) -> FeedContext:
+            model = ToyModel(feed_world.index.post_ids, short=short)
+            return replace(warm, cold=True, model=model, history_rows=rows[:n_events],
+                           excluded_rows=np.unique(rows[:n_events]))  # fmt: skip
+
+        assert TwoTowerSource().fetch(cold(1, short=2), 10)
+        assert TwoTowerSource().fetch(cold(2, short=2), 10)
+        assert TwoTowerSource().fetch(cold(3, short=2), 10) == []
+        assert TwoTowerSource().fetch(cold(1, short=0), 10) == []
+        assert TwoTowerSource().fetch(cold(0, short=2), 10) == []
+        assert MODEL not in gather(cold(1, short=2), []).columns  # the ranker stays off
 
     def test_mood_leads_a_cold_feed(self, feed_world) -> None:
         ctx = feed_world.context(None, mood="funny", cold=True)

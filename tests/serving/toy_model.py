@@ -11,8 +11,11 @@ from videorec.features.log import InteractionLog
 class ToyModel:
     """Satisfies `videorec.serving.scorer.FeedModel`; users are the mean of their posts' vectors."""
 
-    def __init__(self, post_ids: npt.NDArray[np.int64], dim: int = 16, seed: int = 3) -> None:
+    def __init__(
+        self, post_ids: npt.NDArray[np.int64], dim: int = 16, seed: int = 3, short: int = 0
+    ) -> None:
         self.version = "toy-1"
+        self.short_history_events = short
         self.post_ids = np.asarray(post_ids, dtype=np.int64)
         rng = np.random.default_rng(seed)
         self.post_vectors = rng.standard_normal((len(post_ids), dim)).astype(np.float32)

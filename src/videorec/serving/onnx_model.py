@@ -64,6 +64,7 @@ class OnnxModel:
         self.index = faiss.read_index(str(path / "index.faiss"))
         self._faiss = faiss
         self.retrieval = float(meta["retrieval"])
+        self.short_history_events = int(meta.get("short_history_events", 0))  # older exports: 0
         self._oov_vector: FloatArray = np.load(path / FOLDER / "oov_vector.npy")
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1  # batch-1 work: a second thread only waits for a core

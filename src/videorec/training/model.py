@@ -93,6 +93,12 @@ class LoadedModel:
             self._freeze_encoders(encodings)
         self._last_user: tuple[tuple[Any, ...], FloatArray] | None = None
 
+    @property
+    def short_history_events(self) -> int:
+        """Histories of 1..this many known events use the short-history tower (0: none)."""
+        short = self.short_tower
+        return 0 if short is None else int(short.get_buffer("max_events"))
+
     @torch.no_grad()
     def _post_vectors(self, batch: int = 65_536) -> FloatArray:
         rows = torch.arange(1, self.post_ids.shape[0] + 1, device=self._device)

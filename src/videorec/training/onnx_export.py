@@ -87,7 +87,7 @@ def export_onnx(folder: Path, model: LoadedModel, *, seed: int = 0) -> dict[str,
         np.save(work / "oov_vector.npy", oov.astype(np.float32), allow_pickle=False)
         meta = {"retrieval": float(model.config.blend.retrieval),
                 "history_length": int(model.pipeline.history_length),
-                "short_history_events": _short_history_events(model),
+                "short_history_events": model.short_history_events,
                 "max_abs_diff": diffs, "tolerance": TOLERANCE}  # fmt: skip
         (work / "meta.json").write_text(json.dumps(meta, indent=2))
         target = folder / FOLDER
@@ -126,12 +126,6 @@ def _check_inputs(model: LoadedModel, rng: np.random.Generator) -> tuple[torch.T
         history[i, :pad], weights[i, :pad] = 0, 0.0
     posts = rng.integers(0, n_rows, (CHECK_USERS, CHECK_CANDIDATES))
     return tuple(torch.from_numpy(np.asarray(a)) for a in (users, history, weights, posts))
-
-
-def _short_history_events(model: LoadedModel) -> int:
-    """Histories of 1..this many events use the short-history tower (0: none)."""
-    short = model.short_tower
-    return 0 if short is None else int(short.get_buffer("max_events"))
 
 
 def _export(module: nn.Module, inputs: tuple[torch.Tensor, ...], path: Path) -> float:

@@ -10,13 +10,15 @@ from videorec.serving.candidates.base import Candidate, FeedContext
 
 
 class TwoTowerSource:
-    """Nearest posts by the model's user and post towers; nothing when no model is active or on
-    the cold path (an out-of-vocabulary user vector must not fill a cold feed)."""
+    """Nearest posts by the model's user and post towers; nothing when no model is active. On
+    the cold path only for users whose few known events the model's short-history tower serves
+    (kept on validation for exactly them): an out-of-vocabulary user vector must not fill a cold
+    feed."""
 
     name = "two_tower"
 
     def fetch(self, ctx: FeedContext, limit: int) -> Sequence[Candidate]:
-        if ctx.model is None or ctx.cold or limit <= 0:
+        if ctx.model is None or limit <= 0 or (ctx.cold and not _short_history(ctx)):
             return []
         want = limit + int(ctx.excluded_rows.shape[0])
         post_ids, sims = ctx.model.retrieve(ctx.user_id, ctx.history, want)
@@ -26,3 +28,9 @@ class TwoTowerSource:
         keep = ctx.admissible(rows)
         rows, sims = rows[keep][:limit], sims[keep][:limit]
         return ctx.candidates(rows, sims, self.name, "picked for you")
+
+
+def _short_history(ctx: FeedContext) -> bool:
+    """A cold user with 1..n known events, where the model's short-history tower serves n."""
+    assert ctx.model is not None
+    return 0 < int(ctx.history_rows.shape[0]) <= ctx.model.short_history_events
