@@ -53,13 +53,18 @@ request = function()
 end
 """
 SCROLL_LUA = """
-math.randomseed(11)
+-- a cursor names its user, and a wrk thread's connections share `cursor`: one user per thread
+local threads = 0
+setup = function(thread)
+  threads = threads + 1
+  thread:set("user", "u" .. (threads * 7919 %% %d + 1))
+end
 local cursor = nil
 request = function()
   if cursor then
-    return wrk.format("GET", "/feed?username=u1&cursor=" .. cursor)
+    return wrk.format("GET", "/feed?username=" .. user .. "&cursor=" .. cursor)
   end
-  return wrk.format("GET", "/feed?username=u" .. math.random(1, %d))
+  return wrk.format("GET", "/feed?username=" .. user)
 end
 response = function(status, headers, body)
   cursor = string.match(body, '"next_cursor":"([^"]+)"')

@@ -120,6 +120,19 @@ class TestPagination:
         response = populated.get("/feed", params={"username": "x", "cursor": forged})
         assert response.status_code == 400
 
+    def test_a_cursor_of_another_username_is_a_400(self, populated) -> None:
+        """User B cannot read user A's session with A's cursor (nor A's held pages)."""
+        first = populated.get("/feed", params={"username": "fan4", "page_size": 5}).json()
+        second = populated.get("/feed", params={"username": "fan4",
+                                                "cursor": first["next_cursor"]}).json()  # fmt: skip
+        for cursor in (first["next_cursor"], second["next_cursor"]):  # computed, then held
+            response = populated.get("/feed", params={"username": "fan6", "cursor": cursor})
+            assert response.status_code == 400
+            assert response.json()["code"] == "invalid_cursor"
+            assert "another username" in response.json()["message"]
+        mine = populated.get("/feed", params={"username": "fan4", "cursor": second["next_cursor"]})
+        assert mine.status_code == 200
+
     @pytest.mark.parametrize("number", [100, 5_000_000])
     def test_a_forged_page_past_the_pool_is_empty_and_computes_nothing(
         self, populated, number: int
@@ -130,7 +143,8 @@ class TestPagination:
         first = populated.get("/feed", params={"username": "fan5", "page_size": 20}).json()
         service = populated.app.state.feed
         session_id = decode_cursor(first["next_cursor"], secret=service.secret)["s"]
-        forged = encode_cursor({"s": session_id, "p": number}, secret=service.secret, ttl_s=60)
+        forged = encode_cursor({"s": session_id, "p": number, "u": "fan5"}, secret=service.secret,
+                               ttl_s=60)  # fmt: skip
         body = populated.get("/feed", params={"username": "fan5", "cursor": forged}).json()
         assert body["post"] == []
         assert body["next_cursor"] is None

@@ -78,12 +78,12 @@ class FeedService:
             return self._past_the_end(number, request, state)
         if session_id is None:  # a new session is written with its first pages already in it
             session_id, snapshot = self._open(db, store, state, request, number)
-            return self._render(snapshot, session_id, number)
+            return self._render(snapshot, session_id, number, request.username)
         loaded = store.load(session_id)
         if loaded is None:
             raise InvalidCursor("feed session has expired; start again without a cursor")
         snapshot = self._ensure_page(store, state, session_id, loaded, number)
-        return self._render(snapshot, session_id, number)
+        return self._render(snapshot, session_id, number, request.username)
 
     def page_in_memory(self, recent: RecentSessions, request: FeedRequest) -> FeedPage | None:
         """The page, when this process holds it already computed: a cursor into a session of
@@ -96,14 +96,14 @@ class FeedService:
         """
         if request.cursor is None:
             return None
-        session_id, number = self._locate_cursor(request.cursor)
+        session_id, number = self._locate_cursor(request.cursor, request.username)
         cached = recent.get(session_id)
         if cached is None or number > self._most_pages(request):
             return None
         snapshot = cached[1]
         if len(snapshot["pages"]) < number <= last_page(snapshot):
             return None  # still to be computed and written
-        return self._render(snapshot, session_id, number)
+        return self._render(snapshot, session_id, number, request.username)
 
     def _most_pages(self, request: FeedRequest) -> int:
         """Pages a full pool can fill (a cursor's page size is in its session: assume 1)."""
@@ -118,16 +118,21 @@ class FeedService:
     def _locate(self, store: SessionStore, request: FeedRequest) -> tuple[str | None, int]:
         """(existing session or None, page number) of a request."""
         if request.cursor is not None:
-            return self._locate_cursor(request.cursor)
+            return self._locate_cursor(request.cursor, request.username)
         number = request.page or 1
         return (store.latest(request.key) if number > 1 else None), number
 
-    def _locate_cursor(self, cursor: str) -> tuple[str, int]:
+    def _locate_cursor(self, cursor: str, username: str) -> tuple[str, int]:
+        """(session, page) of a cursor issued to `username` (a cursor names its user: another
+        user's cursor would read that user's session)."""
         payload = decode_cursor(cursor, secret=self.secret)
         try:
-            return str(payload["s"]), int(payload["p"])
+            session_id, number, owner = str(payload["s"]), int(payload["p"]), payload["u"]
         except (KeyError, TypeError, ValueError) as exc:
             raise InvalidCursor("cursor is malformed; start again without a cursor") from exc
+        if owner != username:
+            raise InvalidCursor("cursor belongs to another username; start again without a cursor")
+        return session_id, number
 
     def _open(
         self,
@@ -201,14 +206,16 @@ class FeedService:
             pages.append(pick.positions)
         return {**snapshot, "pages": pages, "reasons": reasons}
 
-    def _render(self, snapshot: Snapshot, session_id: str, number: int) -> FeedPage:
+    def _render(
+        self, snapshot: Snapshot, session_id: str, number: int, username: str
+    ) -> FeedPage:
         pages = snapshot["pages"]
         positions = pages[number - 1] if number <= len(pages) else []  # past the pool: empty
         served = sum(len(p) for p in snapshot["pages"][:number])
         more = len(snapshot["pages"]) > number or served < len(snapshot["ids"])
         cursor = (
             encode_cursor(
-                {"s": session_id, "p": number + 1},
+                {"s": session_id, "p": number + 1, "u": username},
                 secret=self.secret,
                 ttl_s=self.config.session_ttl_s,
             )  # fmt: skip
