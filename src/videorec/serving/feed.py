@@ -206,9 +206,7 @@ class FeedService:
             pages.append(pick.positions)
         return {**snapshot, "pages": pages, "reasons": reasons}
 
-    def _render(
-        self, snapshot: Snapshot, session_id: str, number: int, username: str
-    ) -> FeedPage:
+    def _render(self, snapshot: Snapshot, session_id: str, number: int, username: str) -> FeedPage:
         pages = snapshot["pages"]
         positions = pages[number - 1] if number <= len(pages) else []  # past the pool: empty
         served = sum(len(p) for p in snapshot["pages"][:number])
