@@ -46,6 +46,10 @@ class FeedPage:
     ahead_ids: list[int] = field(default_factory=list)
     """Post ids of the session's pages stored after this one (`pages_ahead`), which a caller may
     present in advance."""
+    session_id: str | None = None
+    refill: bool = False
+    """Fewer than `pages_ahead` pages are stored after this one: a caller may call
+    `FeedService.refill` once the page is answered, so that the next pages are held."""
 
 
 class FeedService:
@@ -82,7 +86,8 @@ class FeedService:
         loaded = store.load(session_id)
         if loaded is None:
             raise InvalidCursor("feed session has expired; start again without a cursor")
-        snapshot = self._ensure_page(store, state, session_id, loaded, number)
+        upto = number + self.config.pages_ahead
+        snapshot = self._ensure_page(store, state, session_id, loaded, number, upto)
         return self._render(snapshot, session_id, number, request.username)
 
     def page_in_memory(self, recent: RecentSessions, request: FeedRequest) -> FeedPage | None:
@@ -104,6 +109,33 @@ class FeedService:
         if len(snapshot["pages"]) < number <= last_page(snapshot):
             return None  # still to be computed and written
         return self._render(snapshot, session_id, number, request.username)
+
+    def cursor_session(self, request: FeedRequest) -> str | None:
+        """The session a request's cursor points into (None without a cursor).
+
+        Raises:
+            InvalidCursor: the cursor is malformed, forged, expired or another user's.
+        """
+        if request.cursor is None:
+            return None
+        return self._locate_cursor(request.cursor, request.username)[0]
+
+    def refill(self, db: Session, store: SessionStore, session_id: str, number: int) -> list[int]:
+        """After page `number` of a session was answered, off the request path: store the pages
+        up to `number + 1 + pages_ahead` (compare-and-set, as a page does) unless `pages_ahead`
+        pages after it are stored already; the post ids of the stored pages after `number`.
+
+        The pages are the ones the session would compute one at a time (`_extend` is the same).
+        """
+        loaded = store.load(session_id)
+        if loaded is None:
+            return []
+        snapshot, ahead = loaded[1], self.config.pages_ahead
+        if len(snapshot["pages"]) < number + ahead:
+            upto = min(number + 1 + ahead, last_page(snapshot))
+            state = self.registry.state(db)
+            snapshot = self._ensure_page(store, state, session_id, loaded, upto)
+        return [snapshot["ids"][p] for later in snapshot["pages"][number:] for p in later]
 
     def _most_pages(self, request: FeedRequest) -> int:
         """Pages a full pool can fill (a cursor's page size is in its session: assume 1)."""
@@ -172,13 +204,15 @@ class FeedService:
         session_id: str,
         loaded: tuple[int, Snapshot],
         number: int,
+        upto: int | None = None,
     ) -> Snapshot:
-        """The snapshot with pages up to `number` computed, written once whoever wins the race."""
+        """The snapshot with pages up to `number` computed (and on to `upto` when any is
+        computed), written once whoever wins the race."""
         for _ in range(CAS_ATTEMPTS):
             version, snapshot = loaded
             if len(snapshot["pages"]) >= number or number > last_page(snapshot):
                 return snapshot  # served already, or past the pool (rendered empty)
-            extended = self._extend(state, snapshot, number + self.config.pages_ahead)
+            extended = self._extend(state, snapshot, max(number, upto or number))
             if store.compare_and_set(session_id, version, extended):
                 return extended
             again = store.load(session_id)
@@ -230,6 +264,10 @@ class FeedService:
             cold_start=bool(snapshot["cold_start"]),
             model_version=snapshot["model_version"],
             ahead_ids=[snapshot["ids"][p] for later in pages[number:] for p in later],
+            session_id=session_id,
+            refill=bool(positions)
+            and len(pages) - number < self.config.pages_ahead
+            and len(pages) < last_page(snapshot),
         )
 
 

@@ -4,18 +4,22 @@ The route validates on the event loop and answers there a scroll page this proce
 already (in memory: no I/O); otherwise it does all of a page's work (database, Redis,
 ranking) in one worker thread, under the app's `feed_limiter`: a slow database (SQLite busy
 behind a `videorec sync`) or a slow page never holds the loop, so `/health` and the other
-routes keep answering, and at most `FEED_THREADS` pages are computed at once.
+routes keep answering, and at most `FEED_THREADS` pages are computed at once. After answering a
+page whose session holds fewer than `pages_ahead` pages after it, it starts a refill of the
+next pages off the request path (`api/page_refills.py`), so scrolling finds them held.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from videorec.api.deps import request_session, session_store
+from videorec.api.deps import get_session, request_session, session_store
+from videorec.api.page_refills import PageRefills
 from videorec.api.post_cache import PresentedPosts
 from videorec.api.responses import JSONBytesResponse
 from videorec.api.schemas import ErrorBody
@@ -61,17 +65,24 @@ async def get_feed(
     if size > service.config.max_page_size:
         raise InvalidInput(f"page_size must be at most {service.config.max_page_size}")
     request = FeedRequest(username, category_id, project_code, mood, size, cursor, page)
+    refills: PageRefills = http.app.state.page_refills
     ready = _page_in_memory(http, service, presented, request)
-    if ready is not None:
-        return JSONBytesResponse(ready)
-    limiter = http.app.state.feed_limiter
-    body = await anyio.to_thread.run_sync(_page, http, service, presented, request, limiter=limiter)
+    if ready is None and await refills.wait(service.cursor_session(request)):
+        ready = _page_in_memory(http, service, presented, request)  # the refill held it
+    if ready is None:
+        limiter = http.app.state.feed_limiter
+        ready = await anyio.to_thread.run_sync(_page, http, service, presented, request,
+                                               limiter=limiter)  # fmt: skip
+    result, body = ready
+    if result.refill and result.session_id is not None and _may_refill(http):
+        work = partial(_refill, http, service, presented, result.session_id, result.page)
+        refills.start(result.session_id, work)
     return JSONBytesResponse(body)
 
 
 def _page_in_memory(
     http: Request, service: FeedService, presented: PresentedPosts, request: FeedRequest
-) -> dict[str, Any] | None:
+) -> tuple[FeedPage, dict[str, Any]] | None:
     """A scroll page this process computed already, with its posts presented: answered on the
     event loop (no I/O, ~0.1 ms) instead of a worker thread; None when the page needs work."""
     state = service.registry.current
@@ -79,18 +90,35 @@ def _page_in_memory(
     if found is None or state is None:
         return None
     rows = presented.cached(found.post_ids, state)
-    return None if rows is None else _body(found, rows)
+    return None if rows is None else (found, _body(found, rows))
 
 
 def _page(
     http: Request, service: FeedService, presented: PresentedPosts, request: FeedRequest
-) -> dict[str, Any]:
+) -> tuple[FeedPage, dict[str, Any]]:
     """One page's work, in a worker thread: state, session, ranking, presentation, commit."""
     with request_session(http) as db:
         result = service.page(db, session_store(http, db), request)
         generation = service.registry.state(db)
         rows = presented.get_many(db, [*result.post_ids, *result.ahead_ids], generation)
-        return _body(result, rows)  # the pages ahead presented too: served from memory next
+        return result, _body(result, rows)  # the pages ahead presented too: held for next
+
+
+def _refill(
+    http: Request, service: FeedService, presented: PresentedPosts, session_id: str, number: int
+) -> None:
+    """A session's next pages stored and their posts presented, after page `number` was
+    answered (in a worker thread of `PageRefills`, with a database session of its own)."""
+    with request_session(http) as db:
+        ahead = service.refill(db, session_store(http, db), session_id, number)
+        if ahead:
+            presented.get_many(db, ahead, service.registry.state(db))
+
+
+def _may_refill(http: Request) -> bool:
+    """Refills need a database session of their own: not under a test's shared session, which
+    two threads must not use at once."""
+    return get_session not in http.app.dependency_overrides
 
 
 def _body(result: FeedPage, rows: dict[int, Any]) -> dict[str, Any]:
