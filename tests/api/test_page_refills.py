@@ -34,24 +34,31 @@ def _scroll(client: TestClient, username: str, settle: bool) -> list[list[int]]:
     return pages
 
 
-def test_after_the_first_page_every_page_is_held(
+def test_after_the_second_page_every_page_is_held(
     committed_engine: Engine,  # noqa: F811
     tmp_path,
     text_cache: EmbeddingCache,
 ) -> None:
+    """Page 1 starts no refill (a first page may be the only one); page 2 computes pages 2-4
+    and starts a refill, and from then on each page is answered from memory."""
     with TestClient(_app(committed_engine, tmp_path, text_cache)) as client:
         service = client.app.state.feed  # type: ignore[attr-defined]
         refills = client.app.state.page_refills  # type: ignore[attr-defined]
-        first = client.get("/feed", params={"username": "fan1", "page_size": 6}).json()
-        _settle(refills)  # page 1 started a refill of pages 2-4
+        params = {"username": "fan1", "page_size": 6}
+        pages: list[list[int]] = []
+        for _ in range(2):
+            body = client.get("/feed", params=params).json()
+            assert refills.started == len(pages)  # a refill after page 2, none after page 1
+            pages.append([p["id"] for p in body["post"]])
+            params = {"username": "fan1", "cursor": body["next_cursor"]}
+            _settle(refills)
         real_page, service.page = service.page, None  # any page on the request path would fail
         try:
-            pages, cursor = [[p["id"] for p in first["post"]]], first["next_cursor"]
-            for _ in range(8):
-                response = client.get("/feed", params={"username": "fan1", "cursor": cursor})
+            for _ in range(7):
+                response = client.get("/feed", params=params)
                 assert response.status_code == 200
                 pages.append([p["id"] for p in response.json()["post"]])
-                cursor = response.json()["next_cursor"]
+                params = {"username": "fan1", "cursor": response.json()["next_cursor"]}
                 _settle(refills)
         finally:
             service.page = real_page

@@ -34,6 +34,8 @@ class PageRefills:
         self._running: dict[str, anyio.Event] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._limiter = anyio.CapacityLimiter(threads)
+        self.started = 0
+        """Refills started since the process began."""
 
     def start(self, session_id: str, work: Callable[[], None]) -> bool:
         """Run `work` (blocking: it runs in a worker thread) as `session_id`'s refill; False when
@@ -44,6 +46,7 @@ class PageRefills:
         task = asyncio.get_running_loop().create_task(self._run(session_id, work, done))
         self._tasks.add(task)  # held until done: the loop keeps only weak references to tasks
         task.add_done_callback(self._tasks.discard)
+        self.started += 1
         return True
 
     async def wait(self, session_id: str | None) -> bool:

@@ -48,8 +48,8 @@ class FeedPage:
     present in advance."""
     session_id: str | None = None
     refill: bool = False
-    """Fewer than `pages_ahead` pages are stored after this one: a caller may call
-    `FeedService.refill` once the page is answered, so that the next pages are held."""
+    """A scroll page (not a first page) with at most `pages_ahead` pages stored after it: a
+    caller may call `FeedService.refill` once it is answered, so the next pages are held."""
 
 
 class FeedService:
@@ -121,9 +121,9 @@ class FeedService:
         return self._locate_cursor(request.cursor, request.username)[0]
 
     def refill(self, db: Session, store: SessionStore, session_id: str, number: int) -> list[int]:
-        """After page `number` of a session was answered, off the request path: store the pages
-        up to `number + 1 + pages_ahead` (compare-and-set, as a page does) unless `pages_ahead`
-        pages after it are stored already; the post ids of the stored pages after `number`.
+        """After page `number` of a session was answered, off the request path: when at most
+        `pages_ahead` pages are stored after it, store the pages up to `number + 2 x pages_ahead`
+        (compare-and-set, as a page does); the post ids of the stored pages after `number`.
 
         The pages are the ones the session would compute one at a time (`_extend` is the same).
         """
@@ -131,8 +131,8 @@ class FeedService:
         if loaded is None:
             return []
         snapshot, ahead = loaded[1], self.config.pages_ahead
-        if len(snapshot["pages"]) < number + ahead:
-            upto = min(number + 1 + ahead, last_page(snapshot))
+        if len(snapshot["pages"]) <= number + ahead:
+            upto = min(number + 2 * ahead, last_page(snapshot))
             state = self.registry.state(db)
             snapshot = self._ensure_page(store, state, session_id, loaded, upto)
         return [snapshot["ids"][p] for later in snapshot["pages"][number:] for p in later]
@@ -266,7 +266,8 @@ class FeedService:
             ahead_ids=[snapshot["ids"][p] for later in pages[number:] for p in later],
             session_id=session_id,
             refill=bool(positions)
-            and len(pages) - number < self.config.pages_ahead
+            and number > 1  # a first page may be the only one: page 2 computes pages ahead
+            and 0 < self.config.pages_ahead >= len(pages) - number
             and len(pages) < last_page(snapshot),
         )
 
