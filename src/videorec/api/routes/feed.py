@@ -74,7 +74,7 @@ async def get_feed(
         ready = await anyio.to_thread.run_sync(_page, http, service, presented, request,
                                                limiter=limiter)  # fmt: skip
     result, body = ready
-    if result.refill and result.session_id is not None and _may_refill(http):
+    if result.refill and result.session_id is not None and _own_session(http):
         work = partial(_refill, http, service, presented, result.session_id, result.page)
         refills.start(result.session_id, work)
     return JSONBytesResponse(body)
@@ -96,9 +96,15 @@ def _page_in_memory(
 def _page(
     http: Request, service: FeedService, presented: PresentedPosts, request: FeedRequest
 ) -> tuple[FeedPage, dict[str, Any]]:
-    """One page's work, in a worker thread: state, session, ranking, presentation, commit."""
+    """One page's work, in a worker thread: state, session, ranking, commit, presentation.
+
+    The commit comes before the presentation (which may read posts): on SQLite a write holds
+    the database's one write lock until its commit, and every other writer sleeps meanwhile.
+    """
     with request_session(http) as db:
         result = service.page(db, session_store(http, db), request)
+        if _own_session(http):  # a test's shared session is the test's to commit
+            db.commit()
         generation = service.registry.state(db)
         rows = presented.get_many(db, [*result.post_ids, *result.ahead_ids], generation)
         return result, _body(result, rows)  # the pages ahead presented too: held for next
@@ -111,13 +117,14 @@ def _refill(
     answered (in a worker thread of `PageRefills`, with a database session of its own)."""
     with request_session(http) as db:
         ahead = service.refill(db, session_store(http, db), session_id, number)
+        db.commit()  # before presenting: see `_page` (refills run only with their own session)
         if ahead:
             presented.get_many(db, ahead, service.registry.state(db))
 
 
-def _may_refill(http: Request) -> bool:
-    """Refills need a database session of their own: not under a test's shared session, which
-    two threads must not use at once."""
+def _own_session(http: Request) -> bool:
+    """Whether pages get database sessions of their own (not a test's shared session, which two
+    threads must not use at once and which the test commits or rolls back): refills need one."""
     return get_session not in http.app.dependency_overrides
 
 
