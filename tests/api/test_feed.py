@@ -178,6 +178,26 @@ class TestPagination:
         seen = _ids(first) + _ids(second) + _ids(third.json())
         assert len(seen) == len(set(seen)) == 18
 
+    def test_a_held_page_joined_from_cached_json_is_the_computed_page(self, populated) -> None:
+        """A held page's body is joined from the posts' cached JSON (`encode_body`); read from
+        the store in a process that holds nothing, the same page is serialised whole."""
+        from videorec.serving.sessions import RecentSessions
+
+        first = populated.get("/feed", params={"username": "fan8", "page_size": 6}).json()
+        second = populated.get("/feed", params={"username": "fan8",
+                                                "cursor": first["next_cursor"]}).json()  # fmt: skip
+        params = {"username": "fan8", "cursor": second["next_cursor"]}
+        held = populated.get("/feed", params=params)
+        populated.app.state.recent_sessions = RecentSessions()  # as another process would
+        computed = populated.get("/feed", params=params)
+        assert held.status_code == computed.status_code == 200
+        assert held.headers["content-type"] == computed.headers["content-type"]
+        assert held.json() == computed.json()
+        assert [set(post) for post in held.json()["post"]] == [
+            set(post) for post in computed.json()["post"]
+        ]
+        assert len(held.json()["post"]) == 6
+
     def test_a_huge_page_number_is_empty(self, populated) -> None:
         body = populated.get("/feed", params={"username": "fan5", "page": 10_000}).json()
         assert body["post"] == []

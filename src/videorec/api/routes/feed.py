@@ -15,13 +15,13 @@ from functools import partial
 from typing import Annotated, Any
 
 import anyio
+import orjson
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from videorec.api.deps import get_session, request_session, session_store
 from videorec.api.page_refills import PageRefills
 from videorec.api.post_cache import PresentedPosts
-from videorec.api.responses import JSONBytesResponse
 from videorec.api.schemas import ErrorBody
 from videorec.api.schemas import FeedPage as FeedPageBody
 from videorec.errors import InvalidInput
@@ -77,25 +77,25 @@ async def get_feed(
     if result.refill and result.session_id is not None and _own_session(http):
         work = partial(_refill, http, service, presented, result.session_id, result.page)
         refills.start(result.session_id, work)
-    return JSONBytesResponse(body)
+    return Response(body, media_type="application/json")
 
 
 def _page_in_memory(
     http: Request, service: FeedService, presented: PresentedPosts, request: FeedRequest
-) -> tuple[FeedPage, dict[str, Any]] | None:
+) -> tuple[FeedPage, bytes] | None:
     """A scroll page this process computed already, with its posts presented: answered on the
     event loop (no I/O, ~0.1 ms) instead of a worker thread; None when the page needs work."""
     state = service.registry.current
     found = service.page_in_memory(http.app.state.recent_sessions, request)
     if found is None or state is None:
         return None
-    rows = presented.cached(found.post_ids, state)
-    return None if rows is None else (found, _body(found, rows))
+    posts = presented.encoded(found.post_ids, state)
+    return None if posts is None else (found, encode_body(found, posts))
 
 
 def _page(
     http: Request, service: FeedService, presented: PresentedPosts, request: FeedRequest
-) -> tuple[FeedPage, dict[str, Any]]:
+) -> tuple[FeedPage, bytes]:
     """One page's work, in a worker thread: state, session, ranking, commit, presentation.
 
     The commit comes before the presentation (which may read posts): on SQLite a write holds
@@ -107,7 +107,8 @@ def _page(
             db.commit()
         generation = service.registry.state(db)
         rows = presented.get_many(db, [*result.post_ids, *result.ahead_ids], generation)
-        return result, _body(result, rows)  # the pages ahead presented too: held for next
+        body = orjson.dumps(_body(result, rows), option=orjson.OPT_NON_STR_KEYS)
+        return result, body  # the pages ahead were presented too: held for the next requests
 
 
 def _refill(
@@ -126,6 +127,19 @@ def _own_session(http: Request) -> bool:
     """Whether pages get database sessions of their own (not a test's shared session, which two
     threads must not use at once and which the test commits or rolls back): refills need one."""
     return get_session not in http.app.dependency_overrides
+
+
+def encode_body(result: FeedPage, posts: list[bytes]) -> bytes:
+    """`_body` as JSON, from the posts' cached JSON objects (one per post id of the page): each
+    gets its score and reason appended, and the page is joined around them."""
+    items = [
+        post[:-1] + b',"score":' + orjson.dumps(score) + b',"reason":' + orjson.dumps(reason) + b"}"
+        for post, score, reason in zip(posts, result.scores, result.reasons, strict=True)
+    ]
+    tail = orjson.dumps({"page": result.page, "page_size": result.page_size,
+                         "next_cursor": result.next_cursor, "cold_start": result.cold_start,
+                         "model_version": result.model_version})  # fmt: skip
+    return b'{"status":"success","post":[' + b",".join(items) + b"]," + tail[1:]
 
 
 def _body(result: FeedPage, rows: dict[int, Any]) -> dict[str, Any]:
