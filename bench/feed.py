@@ -297,6 +297,7 @@ def run_size(n_posts: int, seconds: int, tmp: Path, model: bool = False, ann: bo
     script.write_text(LUA % USERS)
     scroll.write_text(SCROLL_LUA % USERS)
     (tmp / "paced.lua").write_text(PACED_LUA % USERS)
+    (tmp / "paced_health.lua").write_text("delay = function() return 50 end\n")
     server, cold = start_server(url, var_dir)
     stop_server(server)
     server, warm = start_server(url, var_dir)
@@ -317,6 +318,8 @@ def run_size(n_posts: int, seconds: int, tmp: Path, model: bool = False, ann: bo
         line("/feed scroll (cursor)", *scrolled)
         paced = wrk("/feed", 1, seconds, tmp / "paced.lua")
         line("/feed scroll, 50 ms between pages", paced)
+        paced_health = wrk("/health", 1, seconds, tmp / "paced_health.lua")
+        line("/health, 50 ms between requests", paced_health)
         first = httpx.get(f"http://127.0.0.1:{PORT}/feed?username=u3", timeout=60).json()
         again = f"/feed?username=u3&cursor={first['next_cursor']}"
         httpx.get(f"http://127.0.0.1:{PORT}{again}", timeout=60)  # computes pages 2..2+ahead
@@ -329,7 +332,7 @@ def run_size(n_posts: int, seconds: int, tmp: Path, model: bool = False, ann: bo
         print(f"ratios: new-session p50 {new[0]['p50'] / health[0]['p50']:.1f}x /health, "
               f"scroll p50 {scrolled[0]['p50'] / health[0]['p50']:.1f}x, "
               f"held page p50 {held['p50'] / health[0]['p50']:.1f}x, "
-              f"paced scroll p50 {paced['p50'] / health[0]['p50']:.1f}x, "
+              f"paced scroll p50 {paced['p50'] / paced_health['p50']:.1f}x paced /health, "
               f"page=10000 p50 {forged['p50'] / new[0]['p50']:.2f}x a new session's",
               flush=True)  # fmt: skip
     finally:
