@@ -1,9 +1,10 @@
 """Pages computed off the request path, so that a scrolling user almost always gets a held page.
 
-After `/feed` answers a page whose session has fewer than `pages_ahead` pages stored after it
+After `/feed` answers a scroll page with at most `pages_ahead` pages stored after it
 (`FeedPage.refill`), the route starts a refill: in a worker thread, after the response, it
-stores the next pages (`FeedService.refill`, compare-and-set as a page does) and presents their
-posts, so the next cursors are answered on the event loop from memory (`page_in_memory`).
+stores the next pages, up to 2 x `pages_ahead` ahead (`FeedService.refill`, compare-and-set
+as a page does), and presents their posts, so the next cursors are answered on the event loop
+from memory (`page_in_memory`).
 
 Bounded: one refill at a time per session, at most `MAX_REFILLS` pending per process (past
 that none starts, and the page is computed on the request path when asked for, as before), and

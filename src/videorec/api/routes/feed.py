@@ -5,8 +5,8 @@ already (in memory: no I/O); otherwise it does all of a page's work (database, R
 ranking) in one worker thread, under the app's `feed_limiter`: a slow database (SQLite busy
 behind a `videorec sync`) or a slow page never holds the loop, so `/health` and the other
 routes keep answering, and at most `FEED_THREADS` pages are computed at once. After answering a
-page whose session holds fewer than `pages_ahead` pages after it, it starts a refill of the
-next pages off the request path (`api/page_refills.py`), so scrolling finds them held.
+scroll page with at most `pages_ahead` pages held after it, it starts a refill of the next
+pages off the request path (`api/page_refills.py`), so scrolling finds them held.
 """
 
 from __future__ import annotations
