@@ -85,3 +85,33 @@ def test_refilled_pages_are_the_pages_computed_one_at_a_time(
         service.config = service.config.model_copy(update={"pages_ahead": pages_ahead})
         assert _scroll(client, "fan3", settle=settle) == one_at_a_time
     assert len({p for page in one_at_a_time for p in page}) == 54
+
+
+def test_one_refill_per_session_and_at_most_max_pending() -> None:
+    import threading
+
+    import anyio
+
+    release = threading.Event()
+    ran: list[str] = []
+
+    def work(name: str) -> None:
+        release.wait(10)
+        ran.append(name)
+
+    async def main() -> None:
+        refills = PageRefills(max_pending=2)
+        assert refills.start("a", lambda: work("a"))
+        assert not refills.start("a", lambda: work("a again"))  # a's refill is running
+        assert refills.start("b", lambda: work("b"))
+        assert not refills.start("c", lambda: work("c"))  # two pending already
+        assert refills.pending() == 2
+        release.set()
+        assert await refills.wait("a")
+        assert not await refills.wait("nothing running")
+        await refills.close()
+        assert refills.pending() == 0
+        assert not refills.start("d", lambda: work("d"))  # closed: no more refills
+
+    anyio.run(main)
+    assert sorted(ran) == ["a", "b"]
