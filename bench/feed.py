@@ -9,7 +9,7 @@ epoch each, `videorec train`'s own code path), and drives `uvicorn videorec.main
   then snapshotted) and on a restart (the state comes from the snapshot);
 - `/health`, `/feed` new sessions (a random known user per request) and `/feed` scroll (follow
   `next_cursor` to the end of the session, as the app does): p50/p99 with 1 connection and
-  req/s with 8, and the ratios to `/health`;
+  req/s with 8, and the ratios to `/health`; scroll also paced, 50 ms between pages (a reader);
 - a scroll page this process holds in memory already (a cursor served before; a computed
   scroll page also computes the next `pages_ahead`), answered on the event loop;
 - a page past the session pool (`page=10000`) against a new session;
@@ -55,18 +55,25 @@ request = function()
 end
 """
 SCROLL_LUA = """
-math.randomseed(11)
+-- a cursor names its user, and a wrk thread's connections share `cursor`: one user per thread
+local threads = 0
+setup = function(thread)
+  threads = threads + 1
+  thread:set("user", "u" .. (threads * 7919 %% %d + 1))
+end
 local cursor = nil
 request = function()
   if cursor then
-    return wrk.format("GET", "/feed?username=u1&cursor=" .. cursor)
+    return wrk.format("GET", "/feed?username=" .. user .. "&cursor=" .. cursor)
   end
-  return wrk.format("GET", "/feed?username=u" .. math.random(1, %d))
+  return wrk.format("GET", "/feed?username=" .. user)
 end
 response = function(status, headers, body)
   cursor = string.match(body, '"next_cursor":"([^"]+)"')
 end
 """
+PACED_LUA = SCROLL_LUA + "delay = function() return 50 end\n"
+"""The scroll script with 50 ms between a page and the next request, as a reader leaves time."""
 
 
 def train_model(url: str, var_dir: Path, extras: bool = True) -> str:
@@ -314,6 +321,8 @@ def run_size(n_posts: int, seconds: int, tmp: Path, model: bool = False, ann: bo
     script, scroll = tmp / "feed.lua", tmp / "scroll.lua"
     script.write_text(LUA % USERS)
     scroll.write_text(SCROLL_LUA % USERS)
+    (tmp / "paced.lua").write_text(PACED_LUA % USERS)
+    (tmp / "paced_health.lua").write_text("delay = function() return 50 end\n")
     server, cold = start_server(url, var_dir)
     stop_server(server)
     server, warm = start_server(url, var_dir)
@@ -332,6 +341,10 @@ def run_size(n_posts: int, seconds: int, tmp: Path, model: bool = False, ann: bo
         line("/feed new session", *new)
         scrolled = wrk("/feed", 1, seconds, scroll), wrk("/feed", 8, seconds, scroll)
         line("/feed scroll (cursor)", *scrolled)
+        paced = wrk("/feed", 1, seconds, tmp / "paced.lua")
+        line("/feed scroll, 50 ms between pages", paced)
+        paced_health = wrk("/health", 1, seconds, tmp / "paced_health.lua")
+        line("/health, 50 ms between requests", paced_health)
         first = httpx.get(f"http://127.0.0.1:{PORT}/feed?username=u3", timeout=60).json()
         again = f"/feed?username=u3&cursor={first['next_cursor']}"
         httpx.get(f"http://127.0.0.1:{PORT}{again}", timeout=60)  # computes pages 2..2+ahead
@@ -344,6 +357,7 @@ def run_size(n_posts: int, seconds: int, tmp: Path, model: bool = False, ann: bo
         print(f"ratios: new-session p50 {new[0]['p50'] / health[0]['p50']:.1f}x /health, "
               f"scroll p50 {scrolled[0]['p50'] / health[0]['p50']:.1f}x, "
               f"held page p50 {held['p50'] / health[0]['p50']:.1f}x, "
+              f"paced scroll p50 {paced['p50'] / paced_health['p50']:.1f}x paced /health, "
               f"page=10000 p50 {forged['p50'] / new[0]['p50']:.2f}x a new session's",
               flush=True)  # fmt: skip
     finally:

@@ -3,7 +3,8 @@
 A feed cursor is a token the server signs (HMAC); no fuzzer can forge one, so any other string
 of the right shape is rightly refused with 400 `invalid_cursor`. In schema-valid (positive)
 cases the generated cursor is therefore replaced by a genuine one the server issued, given in
-VIDEOREC_FUZZ_CURSOR; invalid (negative) cases keep whatever was generated.
+VIDEOREC_FUZZ_CURSOR, and the username by the one it was issued to (a cursor names its user:
+VIDEOREC_FUZZ_CURSOR_USER); invalid (negative) cases keep whatever was generated.
 
 Likewise, what a schema cannot state about `POST /events` items: that `post_id` names a stored
 post (VIDEOREC_FUZZ_POST is one) and that `at` lies between 1970 and now. Positive cases get a
@@ -26,6 +27,7 @@ def map_case(context: Any, case: Any) -> Any:
     positive = meta is not None and meta.generation.mode.is_positive
     if positive and isinstance(query, dict) and "cursor" in query:
         query["cursor"] = os.environ["VIDEOREC_FUZZ_CURSOR"]
+        query["username"] = os.environ["VIDEOREC_FUZZ_CURSOR_USER"]
     body = case.body
     if positive and isinstance(body, dict) and isinstance(body.get("events"), list):
         for item in body["events"]:

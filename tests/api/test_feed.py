@@ -120,6 +120,19 @@ class TestPagination:
         response = populated.get("/feed", params={"username": "x", "cursor": forged})
         assert response.status_code == 400
 
+    def test_a_cursor_of_another_username_is_a_400(self, populated) -> None:
+        """User B cannot read user A's session with A's cursor (nor A's held pages)."""
+        first = populated.get("/feed", params={"username": "fan4", "page_size": 5}).json()
+        second = populated.get("/feed", params={"username": "fan4",
+                                                "cursor": first["next_cursor"]}).json()  # fmt: skip
+        for cursor in (first["next_cursor"], second["next_cursor"]):  # computed, then held
+            response = populated.get("/feed", params={"username": "fan6", "cursor": cursor})
+            assert response.status_code == 400
+            assert response.json()["code"] == "invalid_cursor"
+            assert "another username" in response.json()["message"]
+        mine = populated.get("/feed", params={"username": "fan4", "cursor": second["next_cursor"]})
+        assert mine.status_code == 200
+
     @pytest.mark.parametrize("number", [100, 5_000_000])
     def test_a_forged_page_past_the_pool_is_empty_and_computes_nothing(
         self, populated, number: int
@@ -130,7 +143,8 @@ class TestPagination:
         first = populated.get("/feed", params={"username": "fan5", "page_size": 20}).json()
         service = populated.app.state.feed
         session_id = decode_cursor(first["next_cursor"], secret=service.secret)["s"]
-        forged = encode_cursor({"s": session_id, "p": number}, secret=service.secret, ttl_s=60)
+        forged = encode_cursor({"s": session_id, "p": number, "u": "fan5"}, secret=service.secret,
+                               ttl_s=60)  # fmt: skip
         body = populated.get("/feed", params={"username": "fan5", "cursor": forged}).json()
         assert body["post"] == []
         assert body["next_cursor"] is None
@@ -163,6 +177,30 @@ class TestPagination:
         assert third.json()["page"] == 3
         seen = _ids(first) + _ids(second) + _ids(third.json())
         assert len(seen) == len(set(seen)) == 18
+
+    def test_a_held_page_joined_from_cached_json_is_the_computed_page(self, populated) -> None:
+        """A held page's body is joined from the posts' cached JSON (`encode_body`); read from
+        the store in a process that holds nothing, the same page is serialised whole."""
+        from videorec.kit.cursor import decode_cursor
+        from videorec.serving.sessions import RecentSessions
+
+        first = populated.get("/feed", params={"username": "fan8", "page_size": 6}).json()
+        second = populated.get("/feed", params={"username": "fan8",
+                                                "cursor": first["next_cursor"]}).json()  # fmt: skip
+        params = {"username": "fan8", "cursor": second["next_cursor"]}
+        held = populated.get("/feed", params=params)
+        populated.app.state.recent_sessions = RecentSessions()  # as another process would
+        computed = populated.get("/feed", params=params)
+        assert held.status_code == computed.status_code == 200
+        assert held.headers["content-type"] == computed.headers["content-type"]
+        one, two = held.json(), computed.json()
+        cursors = (one.pop("next_cursor"), two.pop("next_cursor"))  # expiries may differ by 1 s
+        assert one == two
+        assert [set(post) for post in one["post"]] == [set(post) for post in two["post"]]
+        secret = populated.app.state.feed.secret
+        payloads = [decode_cursor(c, secret=secret) for c in cursors]
+        assert [(p["s"], p["p"], p["u"]) for p in payloads] == [(payloads[0]["s"], 4, "fan8")] * 2
+        assert len(one["post"]) == 6
 
     def test_a_huge_page_number_is_empty(self, populated) -> None:
         body = populated.get("/feed", params={"username": "fan5", "page": 10_000}).json()

@@ -113,7 +113,7 @@ def test_schemathesis_finds_nothing(server, database) -> None:
     for name, value in headers.items():
         command += ["--header", f"{name}: {value}"]
     env = _environment(database[0], SCHEMATHESIS_HOOKS="tests.fuzz_hooks",
-                       VIDEOREC_FUZZ_CURSOR=first["next_cursor"],
+                       VIDEOREC_FUZZ_CURSOR=first["next_cursor"], VIDEOREC_FUZZ_CURSOR_USER="fan0",
                        VIDEOREC_FUZZ_POST=str(first["post"][0]["id"]))  # fmt: skip
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=540,
                             cwd=database[0])  # fmt: skip

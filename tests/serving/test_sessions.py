@@ -240,9 +240,9 @@ class TestPagesAhead:
             second = service.page(db, store, FeedRequest("fan3", cursor=first.next_cursor))
             db.commit()
         third = FeedRequest("fan3", cursor=second.next_cursor)
+        session_id = decode_cursor(first.next_cursor, secret=service.secret)["s"]
         fifth = FeedRequest("fan3", cursor=encode_cursor(
-            {"s": decode_cursor(first.next_cursor, secret=service.secret)["s"], "p": 5},
-            secret=service.secret, ttl_s=60))  # fmt: skip
+            {"s": session_id, "p": 5, "u": "fan3"}, secret=service.secret, ttl_s=60))  # fmt: skip
         in_memory = service.page_in_memory(recent, third)
         assert service.page_in_memory(recent, fifth) is None  # not computed yet
         assert service.page_in_memory(RecentSessions(), third) is None  # another process

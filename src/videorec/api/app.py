@@ -70,6 +70,7 @@ def create_app(
         try:
             yield
         finally:
+            await app.state.page_refills.close()
             stop_feed(app)
             if limiter_redis is not None:
                 limiter_redis.close()

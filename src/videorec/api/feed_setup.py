@@ -10,6 +10,7 @@ from redis import Redis
 from sqlalchemy import Engine
 from threadpoolctl import threadpool_limits
 
+from videorec.api.page_refills import PageRefills
 from videorec.api.post_cache import PresentedPosts
 from videorec.features.text import EmbeddingCache, Matrix, encode
 from videorec.kit.db import make_sessionmaker
@@ -31,8 +32,8 @@ its turn within ~1 ms while page threads compute."""
 def start_feed(
     app: FastAPI, settings: Settings, registry: PipelineRegistry | None, engine: Engine | None
 ) -> None:
-    """Put `feed` (a FeedService), `feed_limiter`, `recent_sessions` and `redis` (a client or
-    None) on `app.state`.
+    """Put `feed` (a FeedService), `feed_limiter`, `recent_sessions`, `page_refills` and `redis`
+    (a client or None) on `app.state`.
 
     Args:
         registry: an injected registry, else one over an on-disk embedding cache.
@@ -62,6 +63,7 @@ def start_feed(
     app.state.feed = FeedService(registry, config, secret)
     app.state.presented = PresentedPosts()
     app.state.recent_sessions = RecentSessions()
+    app.state.page_refills = PageRefills()
     app.state.feed_limiter = anyio.CapacityLimiter(FEED_THREADS)
     app.state.redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
 

@@ -2,6 +2,8 @@
 
 Rendering a post from its ORM row costs ~0.1 ms (JSON columns, relationships); a feed page
 shows 20. Counters in the cache are as fresh as the feed state (rebuilt when the log grows).
+Each post is kept with its JSON as well (`encoded`), so a page held in memory is rendered by
+joining bytes instead of serialising 20 posts again.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
 from sqlalchemy.orm import Session
 
 from videorec.api.presenters import present_post
@@ -23,6 +26,7 @@ class PresentedPosts:
     def __init__(self, maxsize: int = 50_000) -> None:
         self.maxsize = maxsize
         self._items: OrderedDict[int, dict[str, Any]] = OrderedDict()
+        self._encoded: dict[int, bytes] = {}  # the JSON of each post in `_items`
         self._generation: object = None
         self._lock = threading.Lock()
 
@@ -36,19 +40,35 @@ class PresentedPosts:
                 return None
             return {i: items[i] for i in ids}
 
+    def encoded(self, ids: Sequence[int], generation: object) -> list[bytes] | None:
+        """The JSON objects of the posts, in order, when every one is cached for `generation`
+        (no I/O), else None."""
+        with self._lock:
+            if generation is not self._generation:
+                return None
+            encoded = self._encoded
+            if not all(i in encoded for i in ids):
+                return None
+            return [encoded[i] for i in ids]
+
     def get_many(self, db: Session, ids: Sequence[int], generation: object) -> dict[int, Any]:
         """Presented posts by id (missing ids are absent); loads only the uncached ones."""
         with self._lock:
             if generation is not self._generation:
                 self._items.clear()
+                self._encoded.clear()
                 self._generation = generation
             found = {i: self._items[i] for i in ids if i in self._items}
         missing = [i for i in ids if i not in found]
         if missing:
             loaded = {i: present_post(p) for i, p in posts.get_many(db, missing).items()}
             found.update(loaded)
+            encoded = {i: orjson.dumps(row, option=orjson.OPT_NON_STR_KEYS)
+                       for i, row in loaded.items()}  # fmt: skip
             with self._lock:
-                self._items.update(loaded)
+                if generation is self._generation:  # not cleared meanwhile by a newer state
+                    self._items.update(loaded)
+                    self._encoded.update(encoded)
                 while len(self._items) > self.maxsize:
-                    self._items.popitem(last=False)
+                    self._encoded.pop(self._items.popitem(last=False)[0], None)
         return found

@@ -46,6 +46,10 @@ class FeedPage:
     ahead_ids: list[int] = field(default_factory=list)
     """Post ids of the session's pages stored after this one (`pages_ahead`), which a caller may
     present in advance."""
+    session_id: str | None = None
+    refill: bool = False
+    """A scroll page (not a first page) with at most `pages_ahead` pages stored after it: a
+    caller may call `FeedService.refill` once it is answered, so the next pages are held."""
 
 
 class FeedService:
@@ -78,12 +82,13 @@ class FeedService:
             return self._past_the_end(number, request, state)
         if session_id is None:  # a new session is written with its first pages already in it
             session_id, snapshot = self._open(db, store, state, request, number)
-            return self._render(snapshot, session_id, number)
+            return self._render(snapshot, session_id, number, request.username)
         loaded = store.load(session_id)
         if loaded is None:
             raise InvalidCursor("feed session has expired; start again without a cursor")
-        snapshot = self._ensure_page(store, state, session_id, loaded, number)
-        return self._render(snapshot, session_id, number)
+        upto = number + self.config.pages_ahead
+        snapshot = self._ensure_page(store, state, session_id, loaded, number, upto)
+        return self._render(snapshot, session_id, number, request.username)
 
     def page_in_memory(self, recent: RecentSessions, request: FeedRequest) -> FeedPage | None:
         """The page, when this process holds it already computed: a cursor into a session of
@@ -96,14 +101,41 @@ class FeedService:
         """
         if request.cursor is None:
             return None
-        session_id, number = self._locate_cursor(request.cursor)
+        session_id, number = self._locate_cursor(request.cursor, request.username)
         cached = recent.get(session_id)
         if cached is None or number > self._most_pages(request):
             return None
         snapshot = cached[1]
         if len(snapshot["pages"]) < number <= last_page(snapshot):
             return None  # still to be computed and written
-        return self._render(snapshot, session_id, number)
+        return self._render(snapshot, session_id, number, request.username)
+
+    def cursor_session(self, request: FeedRequest) -> str | None:
+        """The session a request's cursor points into (None without a cursor).
+
+        Raises:
+            InvalidCursor: the cursor is malformed, forged, expired or another user's.
+        """
+        if request.cursor is None:
+            return None
+        return self._locate_cursor(request.cursor, request.username)[0]
+
+    def refill(self, db: Session, store: SessionStore, session_id: str, number: int) -> list[int]:
+        """After page `number` of a session was answered, off the request path: when at most
+        `pages_ahead` pages are stored after it, store the pages up to `number + 2 x pages_ahead`
+        (compare-and-set, as a page does); the post ids of the stored pages after `number`.
+
+        The pages are the ones the session would compute one at a time (`_extend` is the same).
+        """
+        loaded = store.load(session_id)
+        if loaded is None:
+            return []
+        snapshot, ahead = loaded[1], self.config.pages_ahead
+        if len(snapshot["pages"]) <= number + ahead:
+            upto = min(number + 2 * ahead, last_page(snapshot))
+            state = self.registry.state(db)
+            snapshot = self._ensure_page(store, state, session_id, loaded, upto)
+        return [snapshot["ids"][p] for later in snapshot["pages"][number:] for p in later]
 
     def _most_pages(self, request: FeedRequest) -> int:
         """Pages a full pool can fill (a cursor's page size is in its session: assume 1)."""
@@ -118,16 +150,21 @@ class FeedService:
     def _locate(self, store: SessionStore, request: FeedRequest) -> tuple[str | None, int]:
         """(existing session or None, page number) of a request."""
         if request.cursor is not None:
-            return self._locate_cursor(request.cursor)
+            return self._locate_cursor(request.cursor, request.username)
         number = request.page or 1
         return (store.latest(request.key) if number > 1 else None), number
 
-    def _locate_cursor(self, cursor: str) -> tuple[str, int]:
+    def _locate_cursor(self, cursor: str, username: str) -> tuple[str, int]:
+        """(session, page) of a cursor issued to `username` (a cursor names its user: another
+        user's cursor would read that user's session)."""
         payload = decode_cursor(cursor, secret=self.secret)
         try:
-            return str(payload["s"]), int(payload["p"])
+            session_id, number, owner = str(payload["s"]), int(payload["p"]), payload["u"]
         except (KeyError, TypeError, ValueError) as exc:
             raise InvalidCursor("cursor is malformed; start again without a cursor") from exc
+        if owner != username:
+            raise InvalidCursor("cursor belongs to another username; start again without a cursor")
+        return session_id, number
 
     def _open(
         self,
@@ -167,13 +204,15 @@ class FeedService:
         session_id: str,
         loaded: tuple[int, Snapshot],
         number: int,
+        upto: int | None = None,
     ) -> Snapshot:
-        """The snapshot with pages up to `number` computed, written once whoever wins the race."""
+        """The snapshot with pages up to `number` computed (and on to `upto` when any is
+        computed), written once whoever wins the race."""
         for _ in range(CAS_ATTEMPTS):
             version, snapshot = loaded
             if len(snapshot["pages"]) >= number or number > last_page(snapshot):
                 return snapshot  # served already, or past the pool (rendered empty)
-            extended = self._extend(state, snapshot, number + self.config.pages_ahead)
+            extended = self._extend(state, snapshot, max(number, upto or number))
             if store.compare_and_set(session_id, version, extended):
                 return extended
             again = store.load(session_id)
@@ -201,14 +240,14 @@ class FeedService:
             pages.append(pick.positions)
         return {**snapshot, "pages": pages, "reasons": reasons}
 
-    def _render(self, snapshot: Snapshot, session_id: str, number: int) -> FeedPage:
+    def _render(self, snapshot: Snapshot, session_id: str, number: int, username: str) -> FeedPage:
         pages = snapshot["pages"]
         positions = pages[number - 1] if number <= len(pages) else []  # past the pool: empty
         served = sum(len(p) for p in snapshot["pages"][:number])
         more = len(snapshot["pages"]) > number or served < len(snapshot["ids"])
         cursor = (
             encode_cursor(
-                {"s": session_id, "p": number + 1},
+                {"s": session_id, "p": number + 1, "u": username},
                 secret=self.secret,
                 ttl_s=self.config.session_ttl_s,
             )  # fmt: skip
@@ -225,6 +264,11 @@ class FeedService:
             cold_start=bool(snapshot["cold_start"]),
             model_version=snapshot["model_version"],
             ahead_ids=[snapshot["ids"][p] for later in pages[number:] for p in later],
+            session_id=session_id,
+            refill=bool(positions)
+            and number > 1  # a first page may be the only one: page 2 computes pages ahead
+            and 0 < self.config.pages_ahead >= len(pages) - number
+            and len(pages) < last_page(snapshot),
         )
 
 

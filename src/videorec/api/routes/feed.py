@@ -4,20 +4,24 @@ The route validates on the event loop and answers there a scroll page this proce
 already (in memory: no I/O); otherwise it does all of a page's work (database, Redis,
 ranking) in one worker thread, under the app's `feed_limiter`: a slow database (SQLite busy
 behind a `videorec sync`) or a slow page never holds the loop, so `/health` and the other
-routes keep answering, and at most `FEED_THREADS` pages are computed at once.
+routes keep answering, and at most `FEED_THREADS` pages are computed at once. After answering a
+scroll page with at most `pages_ahead` pages held after it, it starts a refill of the next
+pages off the request path (`api/page_refills.py`), so scrolling finds them held.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 import anyio
+import orjson
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from videorec.api.deps import request_session, session_store
+from videorec.api.deps import get_session, request_session, session_store
+from videorec.api.page_refills import PageRefills
 from videorec.api.post_cache import PresentedPosts
-from videorec.api.responses import JSONBytesResponse
 from videorec.api.schemas import ErrorBody
 from videorec.api.schemas import FeedPage as FeedPageBody
 from videorec.errors import InvalidInput
@@ -61,36 +65,81 @@ async def get_feed(
     if size > service.config.max_page_size:
         raise InvalidInput(f"page_size must be at most {service.config.max_page_size}")
     request = FeedRequest(username, category_id, project_code, mood, size, cursor, page)
+    refills: PageRefills = http.app.state.page_refills
     ready = _page_in_memory(http, service, presented, request)
-    if ready is not None:
-        return JSONBytesResponse(ready)
-    limiter = http.app.state.feed_limiter
-    body = await anyio.to_thread.run_sync(_page, http, service, presented, request, limiter=limiter)
-    return JSONBytesResponse(body)
+    if ready is None and await refills.wait(service.cursor_session(request)):
+        ready = _page_in_memory(http, service, presented, request)  # the refill held it
+    if ready is None:
+        limiter = http.app.state.feed_limiter
+        ready = await anyio.to_thread.run_sync(_page, http, service, presented, request,
+                                               limiter=limiter)  # fmt: skip
+    result, body = ready
+    if result.refill and result.session_id is not None and _own_session(http):
+        work = partial(_refill, http, service, presented, result.session_id, result.page)
+        refills.start(result.session_id, work)
+    return Response(body, media_type="application/json")
 
 
 def _page_in_memory(
     http: Request, service: FeedService, presented: PresentedPosts, request: FeedRequest
-) -> dict[str, Any] | None:
+) -> tuple[FeedPage, bytes] | None:
     """A scroll page this process computed already, with its posts presented: answered on the
     event loop (no I/O, ~0.1 ms) instead of a worker thread; None when the page needs work."""
     state = service.registry.current
     found = service.page_in_memory(http.app.state.recent_sessions, request)
     if found is None or state is None:
         return None
-    rows = presented.cached(found.post_ids, state)
-    return None if rows is None else _body(found, rows)
+    posts = presented.encoded(found.post_ids, state)
+    return None if posts is None else (found, encode_body(found, posts))
 
 
 def _page(
     http: Request, service: FeedService, presented: PresentedPosts, request: FeedRequest
-) -> dict[str, Any]:
-    """One page's work, in a worker thread: state, session, ranking, presentation, commit."""
+) -> tuple[FeedPage, bytes]:
+    """One page's work, in a worker thread: state, session, ranking, commit, presentation.
+
+    The commit comes before the presentation (which may read posts): on SQLite a write holds
+    the database's one write lock until its commit, and every other writer sleeps meanwhile.
+    """
     with request_session(http) as db:
         result = service.page(db, session_store(http, db), request)
+        if _own_session(http):  # a test's shared session is the test's to commit
+            db.commit()
         generation = service.registry.state(db)
         rows = presented.get_many(db, [*result.post_ids, *result.ahead_ids], generation)
-        return _body(result, rows)  # the pages ahead presented too: served from memory next
+        body = orjson.dumps(_body(result, rows), option=orjson.OPT_NON_STR_KEYS)
+        return result, body  # the pages ahead were presented too: held for the next requests
+
+
+def _refill(
+    http: Request, service: FeedService, presented: PresentedPosts, session_id: str, number: int
+) -> None:
+    """A session's next pages stored and their posts presented, after page `number` was
+    answered (in a worker thread of `PageRefills`, with a database session of its own)."""
+    with request_session(http) as db:
+        ahead = service.refill(db, session_store(http, db), session_id, number)
+        db.commit()  # before presenting: see `_page` (refills run only with their own session)
+        if ahead:
+            presented.get_many(db, ahead, service.registry.state(db))
+
+
+def _own_session(http: Request) -> bool:
+    """Whether pages get database sessions of their own (not a test's shared session, which two
+    threads must not use at once and which the test commits or rolls back): refills need one."""
+    return get_session not in http.app.dependency_overrides
+
+
+def encode_body(result: FeedPage, posts: list[bytes]) -> bytes:
+    """`_body` as JSON, from the posts' cached JSON objects (one per post id of the page): each
+    gets its score and reason appended, and the page is joined around them."""
+    items = [
+        post[:-1] + b',"score":' + orjson.dumps(score) + b',"reason":' + orjson.dumps(reason) + b"}"
+        for post, score, reason in zip(posts, result.scores, result.reasons, strict=True)
+    ]
+    tail = orjson.dumps({"page": result.page, "page_size": result.page_size,
+                         "next_cursor": result.next_cursor, "cold_start": result.cold_start,
+                         "model_version": result.model_version})  # fmt: skip
+    return b'{"status":"success","post":[' + b",".join(items) + b"]," + tail[1:]
 
 
 def _body(result: FeedPage, rows: dict[int, Any]) -> dict[str, Any]:

@@ -1,0 +1,117 @@
+"""Scroll pages computed off the request path (`api/page_refills.py`), with the production
+request session: after each answered page the next ones are stored and held in memory."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from tests.api.test_request_session import _app, committed_engine  # noqa: F401 (a fixture)
+from videorec.api.page_refills import PageRefills
+from videorec.features.text import EmbeddingCache
+
+
+def _settle(refills: PageRefills) -> None:
+    """Wait until no refill is pending (generous: this only waits, it asserts no speed)."""
+    deadline = time.monotonic() + 60
+    while refills.pending() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert refills.pending() == 0
+
+
+def _scroll(client: TestClient, username: str, settle: bool) -> list[list[int]]:
+    refills = client.app.state.page_refills  # type: ignore[attr-defined]
+    pages, params = [], {"username": username, "page_size": 6}
+    for _ in range(9):
+        body = client.get("/feed", params=params).json()
+        pages.append([post["id"] for post in body["post"]])
+        if settle:
+            _settle(refills)
+        params = {"username": username, "cursor": body["next_cursor"]}
+    return pages
+
+
+def test_after_the_second_page_every_page_is_held(
+    committed_engine: Engine,  # noqa: F811
+    tmp_path,
+    text_cache: EmbeddingCache,
+) -> None:
+    """Page 1 starts no refill (a first page may be the only one); page 2 computes pages 2-4
+    and starts a refill, and from then on each page is answered from memory."""
+    with TestClient(_app(committed_engine, tmp_path, text_cache)) as client:
+        service = client.app.state.feed  # type: ignore[attr-defined]
+        refills = client.app.state.page_refills  # type: ignore[attr-defined]
+        params = {"username": "fan1", "page_size": 6}
+        pages: list[list[int]] = []
+        for _ in range(2):
+            body = client.get("/feed", params=params).json()
+            assert refills.started == len(pages)  # a refill after page 2, none after page 1
+            pages.append([p["id"] for p in body["post"]])
+            params = {"username": "fan1", "cursor": body["next_cursor"]}
+            _settle(refills)
+        real_page, service.page = service.page, None  # any page on the request path would fail
+        try:
+            for _ in range(7):
+                response = client.get("/feed", params=params)
+                assert response.status_code == 200
+                pages.append([p["id"] for p in response.json()["post"]])
+                params = {"username": "fan1", "cursor": response.json()["next_cursor"]}
+                _settle(refills)
+        finally:
+            service.page = real_page
+    flat = [p for page in pages for p in page]
+    assert len(flat) == len(set(flat)) == 54
+
+
+@pytest.mark.parametrize(("pages_ahead", "settle"), [(2, True), (2, False), (5, True)])
+def test_refilled_pages_are_the_pages_computed_one_at_a_time(
+    committed_engine: Engine,  # noqa: F811
+    tmp_path,
+    text_cache: EmbeddingCache,
+    pages_ahead: int,
+    settle: bool,
+) -> None:
+    """Refills let each page wait for them (`settle`) or race them (the next cursor comes at
+    once, as a fast client's does): the same pages either way."""
+    with TestClient(_app(committed_engine, tmp_path, text_cache)) as client:
+        service = client.app.state.feed  # type: ignore[attr-defined]
+        service.config = service.config.model_copy(update={"pages_ahead": 0})  # no refills
+        one_at_a_time = _scroll(client, "fan3", settle=False)
+    with TestClient(_app(committed_engine, tmp_path, text_cache)) as client:
+        service = client.app.state.feed  # type: ignore[attr-defined]
+        service.config = service.config.model_copy(update={"pages_ahead": pages_ahead})
+        assert _scroll(client, "fan3", settle=settle) == one_at_a_time
+    assert len({p for page in one_at_a_time for p in page}) == 54
+
+
+def test_one_refill_per_session_and_at_most_max_pending() -> None:
+    import threading
+
+    import anyio
+
+    release = threading.Event()
+    ran: list[str] = []
+
+    def work(name: str) -> None:
+        release.wait(10)
+        ran.append(name)
+
+    async def main() -> None:
+        refills = PageRefills(max_pending=2)
+        assert refills.start("a", lambda: work("a"))
+        assert not refills.start("a", lambda: work("a again"))  # a's refill is running
+        assert refills.start("b", lambda: work("b"))
+        assert not refills.start("c", lambda: work("c"))  # two pending already
+        assert refills.pending() == 2
+        release.set()
+        assert await refills.wait("a")
+        assert not await refills.wait("nothing running")
+        await refills.close()
+        assert refills.pending() == 0
+        assert not refills.start("d", lambda: work("d"))  # closed: no more refills
+
+    anyio.run(main)
+    assert sorted(ran) == ["a", "b"]
