@@ -94,21 +94,25 @@ class TestColdPath:
     def test_two_tower_on_the_cold_path_only_for_histories_the_short_tower_serves(
         self, feed_world
     ) -> None:
-        """A cold user with 1..n known events, where the model's short-history tower serves n,
-        gets the model's nearest posts; more events than n, no events, or no short tower: none."""
+        """A cold user with 1..n events the model knows, where its short-history tower serves
+        n, gets the model's nearest posts; more events than n, no events, no short tower, or
+        only posts newer than the model (in the feed's index, unknown to the model): none."""
         warm = feed_world.context(50_001)
-        rows = warm.history_rows
+        all_posts = feed_world.index.post_ids
 
-        def cold(n_events: int, short: int) -> FeedContext:
-            model = ToyModel(feed_world.index.post_ids, short=short)
-            return replace(warm, cold=True, model=model, history_rows=rows[:n_events],
-                           excluded_rows=np.unique(rows[:n_events]))  # fmt: skip
+        def cold(n_events: int, short: int, posts: np.ndarray = all_posts) -> FeedContext:
+            history = warm.history.select(np.arange(n_events))
+            rows = feed_world.index.rows_of(history.post_ids)
+            return replace(warm, cold=True, model=ToyModel(posts, short=short), history=history,
+                           history_rows=rows, excluded_rows=np.unique(rows))  # fmt: skip
 
         assert TwoTowerSource().fetch(cold(1, short=2), 10)
         assert TwoTowerSource().fetch(cold(2, short=2), 10)
         assert TwoTowerSource().fetch(cold(3, short=2), 10) == []
         assert TwoTowerSource().fetch(cold(1, short=0), 10) == []
         assert TwoTowerSource().fetch(cold(0, short=2), 10) == []
+        newer = np.setdiff1d(all_posts, warm.history.post_ids[:1])  # the model lacks that post
+        assert TwoTowerSource().fetch(cold(1, short=2, posts=newer), 10) == []
         assert MODEL not in gather(cold(1, short=2), []).columns  # the ranker stays off
 
     def test_mood_leads_a_cold_feed(self, feed_world) -> None:

@@ -21,6 +21,10 @@ class ToyModel:
         self.post_vectors = rng.standard_normal((len(post_ids), dim)).astype(np.float32)
         self._row = {int(p): i for i, p in enumerate(self.post_ids)}
 
+    def serves_short_history(self, history: InteractionLog) -> bool:
+        known = sum(int(p) in self._row for p in history.post_ids)
+        return 0 < known <= self.short_history_events
+
     def user_vector(self, user_id: int | None, history: InteractionLog) -> npt.NDArray[np.float32]:
         rows = [self._row[int(p)] for p in history.post_ids if int(p) in self._row]
         if not rows:

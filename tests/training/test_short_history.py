@@ -110,6 +110,19 @@ class TestStage:
         assert not np.allclose(got[:2], warm[:2])
         np.testing.assert_array_equal(got[2:], warm[2:])
 
+    def test_the_model_says_which_histories_its_short_tower_serves(self, fitted, tiny_data) -> None:
+        """What the feed's cold path asks: 1..2 events on posts the model knows."""
+        kept, dropped = fitted
+        log, _ = tiny_data
+        user = int(log.user_ids[0])
+        served = [kept.serves_short_history(_history(log, user, n)) for n in (0, 1, 2, 3)]
+        assert served == [False, True, True, False]
+        assert not dropped.serves_short_history(_history(log, user, 1))
+        unknown = _history(log, user, 1)
+        unknown = InteractionLog(unknown.user_ids, np.array([10**12]), unknown.kinds,
+                                 unknown.ratings, unknown.timestamps)  # fmt: skip
+        assert not kept.serves_short_history(unknown)  # a post newer than the model
+
     def test_the_artifact_keeps_the_tower_only_when_kept(self, fitted, tiny_data, tmp_path) -> None:
         kept, dropped = fitted
         log, _ = tiny_data
@@ -138,6 +151,7 @@ class TestStage:
         for user in np.unique(log.user_ids)[:5].tolist():
             for n in (1, 2, 3, None):
                 history = _history(log, user, n)
+                assert onnx.serves_short_history(history) == model.serves_short_history(history)
                 for uid in (None, user):
                     np.testing.assert_allclose(
                         onnx.user_vector(uid, history), model.user_vector(uid, history),

@@ -193,6 +193,12 @@ class FeaturePipeline:
             weights[i, size - len(tail) :] = w * self.decay(tail.timestamps, tail.timestamps[-1])
         return Histories(rows, weights)
 
+    def known_events(self, table: PostTable, history: InteractionLog) -> int:
+        """How many of the user tower's history events (the last `history_length`) are posts
+        of `table`: what the short-history tower's dispatch counts."""
+        tail = history.post_ids[max(0, len(history) - self.history_length) :]
+        return int((table.rows_of(tail) > 0).sum())
+
     def event_features(self, table: PostTable, log: InteractionLog) -> tuple[IntArray, FloatArray]:
         """Post table row and signed signal weight of each event (unknown posts weigh 0)."""
         rows = table.rows_of(log.post_ids)

@@ -82,6 +82,11 @@ class OnnxModel:
         self._last_user: tuple[tuple[Any, ...], FloatArray] | None = None
         self._lock = threading.Lock()
 
+    def serves_short_history(self, history: InteractionLog) -> bool:
+        """`FeedModel.serves_short_history` (the export's `short_history_events`)."""
+        known = self.pipeline.known_events(self.table, history)
+        return 0 < known <= self.short_history_events
+
     def _inputs(self, user_id: int | None, history: InteractionLog) -> dict[str, Any]:
         users = self.pipeline.users.lookup(np.asarray([-1 if user_id is None else user_id]))
         windows = self.pipeline.histories(self.table, [history])

@@ -27,11 +27,11 @@ class FeedModel(Protocol):
     post_vectors: npt.NDArray[np.float32]
     """shape (n, d): the post tower's output, the vectors the ANN index holds."""
 
-    @property
-    def short_history_events(self) -> int:
-        """Users with 1..this many known events get their vector from the short-history user
-        tower, trained and kept on validation for them (0: none); the feed's cold path
-        retrieves with the model for exactly these users."""
+    def serves_short_history(self, history: InteractionLog) -> bool:
+        """Whether this history gets its vector from the short-history user tower: 1..n events
+        on posts the model knows, within its history window, where the tower was trained and
+        kept on validation for n (False when none was kept). The feed's cold path retrieves
+        with the model for exactly these users."""
         ...
 
     def user_vector(self, user_id: int | None, history: InteractionLog) -> npt.NDArray[np.float32]:

@@ -99,6 +99,11 @@ class LoadedModel:
         short = self.short_tower
         return 0 if short is None else int(short.get_buffer("max_events"))
 
+    def serves_short_history(self, history: InteractionLog) -> bool:
+        """`FeedModel.serves_short_history`."""
+        known = self.pipeline.known_events(self.table, history)
+        return 0 < known <= self.short_history_events
+
     @torch.no_grad()
     def _post_vectors(self, batch: int = 65_536) -> FloatArray:
         rows = torch.arange(1, self.post_ids.shape[0] + 1, device=self._device)

@@ -31,6 +31,7 @@ class TwoTowerSource:
 
 
 def _short_history(ctx: FeedContext) -> bool:
-    """A cold user with 1..n known events, where the model's short-history tower serves n."""
+    """A cold user whose few events the model's short-history tower serves (the model counts
+    them: a post newer than the model is in the feed's index but unknown to the model)."""
     assert ctx.model is not None
-    return 0 < int(ctx.history_rows.shape[0]) <= ctx.model.short_history_events
+    return ctx.model.serves_short_history(ctx.history)
