@@ -88,30 +88,67 @@ def test_refilled_pages_are_the_pages_computed_one_at_a_time(
 
 
 def test_one_refill_per_session_and_at_most_max_pending() -> None:
+    """Bounds, and who waits for whom: a request waits for its session's refill only once that
+    refill's thread runs; one still queued behind another session's is cancelled (the request
+    computes its page itself); shutdown cancels the queued ones and waits for the running one."""
     import threading
 
     import anyio
 
-    release = threading.Event()
+    release, began = threading.Event(), threading.Event()
     ran: list[str] = []
 
     def work(name: str) -> None:
+        began.set()
         release.wait(10)
         ran.append(name)
 
     async def main() -> None:
-        refills = PageRefills(max_pending=2)
+        refills = PageRefills(max_pending=3)  # one worker thread
         assert refills.start("a", lambda: work("a"))
-        assert not refills.start("a", lambda: work("a again"))  # a's refill is running
+        assert not refills.start("a", lambda: work("a again"))  # a's refill is pending
         assert refills.start("b", lambda: work("b"))
-        assert not refills.start("c", lambda: work("c"))  # two pending already
-        assert refills.pending() == 2
-        release.set()
-        assert await refills.wait("a")
-        assert not await refills.wait("nothing running")
-        await refills.close()
+        assert refills.start("c", lambda: work("c"))
+        assert not refills.start("d", lambda: work("d"))  # three pending already
+        assert refills.pending() == 3
+        with anyio.fail_after(10):
+            while not began.is_set():  # a's thread runs; b and c wait for the one thread
+                await anyio.sleep(0.01)
+        assert not await refills.wait("b")  # queued: cancelled, not waited for
+        assert not await refills.wait("nothing pending")
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(refills.close)  # cancels c, then waits for a
+            await anyio.sleep(0.05)
+            assert refills.pending() == 1
+            release.set()
         assert refills.pending() == 0
-        assert not refills.start("d", lambda: work("d"))  # closed: no more refills
+        assert not refills.start("e", lambda: work("e"))  # closed: no more refills
 
     anyio.run(main)
-    assert sorted(ran) == ["a", "b"]
+    assert ran == ["a"]
+
+
+def test_a_request_waits_for_its_sessions_running_refill() -> None:
+    import threading
+
+    import anyio
+
+    release, began = threading.Event(), threading.Event()
+    ran: list[str] = []
+
+    def work() -> None:
+        began.set()
+        release.wait(10)
+        ran.append("a")
+
+    async def main() -> None:
+        refills = PageRefills()
+        refills.start("a", work)
+        with anyio.fail_after(10):
+            while not began.is_set():
+                await anyio.sleep(0.01)
+        threading.Timer(0.05, release.set).start()
+        assert await refills.wait("a")
+        assert ran == ["a"]  # waited until the refill ended
+
+    anyio.run(main)

@@ -70,12 +70,14 @@ def create_app(
         try:
             yield
         finally:
-            await app.state.page_refills.close()
-            stop_feed(app)
-            if limiter_redis is not None:
-                limiter_redis.close()
-            if engine is None:
-                own_engine.dispose()
+            try:
+                await app.state.page_refills.close()
+            finally:  # the rest of the shutdown runs even if a refill's wait fails
+                stop_feed(app)
+                if limiter_redis is not None:
+                    limiter_redis.close()
+                if engine is None:
+                    own_engine.dispose()
 
     app = FastAPI(
         title="videorec",

@@ -8,14 +8,18 @@ from memory (`page_in_memory`).
 
 Bounded: one refill at a time per session, at most `MAX_REFILLS` pending per process (past
 that none starts, and the page is computed on the request path when asked for, as before), and
-`REFILL_THREADS` worker thread(s) for all of them. A request for a page that a running refill
-of its session is computing waits for that refill instead of computing the page a second time.
+`REFILL_THREADS` worker thread(s) for all of them. A request for a page that a refill of its
+session is computing (its thread has started) waits for that refill instead of computing the
+page a second time; a refill still queued behind other sessions' is cancelled instead, and the
+request computes its page (it never waits behind other users' work). Shutdown cancels the
+queued refills and waits only for the running ones.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import anyio
 import structlog
@@ -27,12 +31,20 @@ REFILL_THREADS = 1
 """Worker threads computing refills (beside the `FEED_THREADS` of pages asked for)."""
 
 
+@dataclass
+class _Refill:
+    done: anyio.Event = field(default_factory=anyio.Event)
+    started: bool = False
+    """Set in the worker thread as `work` begins: from then on it cannot be cancelled."""
+    task: asyncio.Task[None] | None = None
+
+
 class PageRefills:
-    """The refills of this process: session id -> an event set when its refill ends."""
+    """The refills of this process, by session id."""
 
     def __init__(self, max_pending: int = MAX_REFILLS, threads: int = REFILL_THREADS) -> None:
         self.max_pending = max_pending
-        self._running: dict[str, anyio.Event] = {}
+        self._refills: dict[str, _Refill] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._limiter = anyio.CapacityLimiter(threads)
         self.started = 0
@@ -40,39 +52,55 @@ class PageRefills:
 
     def start(self, session_id: str, work: Callable[[], None]) -> bool:
         """Run `work` (blocking: it runs in a worker thread) as `session_id`'s refill; False when
-        that session has one running already or `max_pending` are. Call on the event loop."""
-        if session_id in self._running or len(self._running) >= self.max_pending:
+        that session has one pending already or `max_pending` are. Call on the event loop."""
+        if session_id in self._refills or len(self._refills) >= self.max_pending:
             return False
-        done = self._running[session_id] = anyio.Event()
-        task = asyncio.get_running_loop().create_task(self._run(session_id, work, done))
-        self._tasks.add(task)  # held until done: the loop keeps only weak references to tasks
-        task.add_done_callback(self._tasks.discard)
+        refill = self._refills[session_id] = _Refill()
+        refill.task = asyncio.get_running_loop().create_task(self._run(session_id, work, refill))
+        self._tasks.add(refill.task)  # held until done: the loop keeps only weak references
+        refill.task.add_done_callback(self._tasks.discard)
         self.started += 1
         return True
 
     async def wait(self, session_id: str | None) -> bool:
-        """Wait for `session_id`'s running refill, if any; True when there was one."""
-        done = self._running.get(session_id) if session_id is not None else None
-        if done is None:
+        """Wait for `session_id`'s refill if its thread has started; True when there was one.
+        A refill still queued is cancelled instead (the caller computes the page itself)."""
+        refill = self._refills.get(session_id) if session_id is not None else None
+        if refill is None:
             return False
-        await done.wait()
+        if not refill.started:
+            self._cancel(refill)
+            return False
+        await refill.done.wait()
         return True
 
     async def close(self) -> None:
-        """Start no more refills and wait for the running ones (before the engine goes)."""
+        """Start no more refills, cancel the queued ones and wait for the running ones (before
+        the engine goes)."""
         self.max_pending = 0
-        for done in list(self._running.values()):
-            await done.wait()
+        for refill in list(self._refills.values()):
+            if not refill.started:
+                self._cancel(refill)
+        for refill in list(self._refills.values()):
+            await refill.done.wait()
 
     def pending(self) -> int:
-        """Refills pending or running now."""
-        return len(self._running)
+        """Refills queued or running now."""
+        return len(self._refills)
 
-    async def _run(self, session_id: str, work: Callable[[], None], done: anyio.Event) -> None:
+    def _cancel(self, refill: _Refill) -> None:
+        if refill.task is not None:
+            refill.task.cancel()  # before its thread starts: anyio gives up the limiter wait
+
+    async def _run(self, session_id: str, work: Callable[[], None], refill: _Refill) -> None:
+        def begin() -> None:
+            refill.started = True
+            work()
+
         try:
-            await anyio.to_thread.run_sync(work, limiter=self._limiter)
+            await anyio.to_thread.run_sync(begin, limiter=self._limiter)
         except Exception as exc:  # a failed refill costs nothing: the page is computed when asked
             log.warning("page_refill_failed", error=f"{type(exc).__name__}: {exc}")
-        finally:
-            del self._running[session_id]
-            done.set()
+        finally:  # also when cancelled while queued (CancelledError is not an Exception)
+            del self._refills[session_id]
+            refill.done.set()
