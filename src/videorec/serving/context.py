@@ -78,7 +78,8 @@ def make_context(
 
     A user who is unknown or has fewer than `cold_start_min_events` events takes the cold path
     (`FeedContext.cold`): mood when given, then neighbours and content of the few events, then
-    time-decayed popularity, ranked with `cold_weights` and without the model.
+    time-decayed popularity, ranked with `cold_weights` and without the ranker (the two-tower
+    retrieves only for few events its short-history tower serves).
     """
     rows = state.index.rows_of(history.post_ids)
     return FeedContext(

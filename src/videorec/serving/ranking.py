@@ -8,7 +8,7 @@ and so does the time-decayed popularity of every candidate over the catalogue's 
 `popularity`). A post's score is the weighted sum of its columns. The weights are the ones
 learned on validation at train time (stored in the artifact, `FeedContext.weights`) unless the
 config says otherwise (`FeedConfig.weights_for`); the cold path uses `cold_weights` and no
-model. The reason of a post is that of the source that contributed most to its score.
+ranker. The reason of a post is that of the source that contributed most to its score.
 
 `gather` (the costly part: sources' lists and the model's scores) and `order` (cheap) are split
 so that train-time weight learning and the evaluation rank exactly as `/feed` does.

@@ -106,7 +106,8 @@ class FeedContext:
         mood: the free-text mood, and its unit vector shape (384,).
         model: the active model, if any.
         cold: the request takes the cold path (unknown user or under `cold_start_min_events`):
-            mood, then the few events' neighbours and content, then popularity; no model.
+            mood, then the few events' neighbours and content, then popularity; no ranker
+            (the two-tower source only where the short-history tower serves the history).
         neighbours: source name -> item-to-item lists over catalogue rows, shape (m, m) CSR
             (row i: the posts most related to i, and their weights), fitted at train time.
         weights: source name -> blend weight learned at train time (empty: the config's).
