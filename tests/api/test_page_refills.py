@@ -152,3 +152,36 @@ def test_a_request_waits_for_its_sessions_running_refill() -> None:
         assert ran == ["a"]  # waited until the refill ended
 
     anyio.run(main)
+
+
+def test_a_page_whose_commit_fails_is_not_kept_in_memory(
+    committed_engine: Engine,  # noqa: F811
+    tmp_path,
+    text_cache: EmbeddingCache,
+) -> None:
+    """The process's copy of a session takes a page's write before the commit; when the commit
+    fails, the copy is dropped, so the page the store never got is not served from memory."""
+    from sqlalchemy import event, select
+    from sqlalchemy.orm import Session
+
+    from videorec.storage.tables import FeedSession
+
+    def boom(session: Session) -> None:
+        raise RuntimeError("commit failed")
+
+    app = _app(committed_engine, tmp_path, text_cache)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        recent = client.app.state.recent_sessions  # type: ignore[attr-defined]
+        first = client.get("/feed", params={"username": "fan1", "page_size": 6}).json()
+        with Session(committed_engine) as db:
+            session_id, version = db.execute(select(FeedSession.id, FeedSession.version)).one()
+        assert recent.get(session_id) is not None
+        event.listen(Session, "before_commit", boom)
+        try:
+            params = {"username": "fan1", "cursor": first["next_cursor"]}
+            assert client.get("/feed", params=params).status_code == 500
+        finally:
+            event.remove(Session, "before_commit", boom)
+        with Session(committed_engine) as db:
+            assert db.get(FeedSession, session_id).version == version  # rolled back
+        assert recent.get(session_id) is None  # and not held here

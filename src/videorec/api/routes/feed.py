@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import anyio
 import orjson
 from fastapi import APIRouter, Query, Request
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from videorec.api.deps import get_session, request_session, session_store
@@ -104,7 +105,7 @@ def _page(
     with request_session(http) as db:
         result = service.page(db, session_store(http, db), request)
         if _own_session(http):  # a test's shared session is the test's to commit
-            db.commit()
+            _commit(http, db, result.session_id)
         generation = service.registry.state(db)
         rows = presented.get_many(db, [*result.post_ids, *result.ahead_ids], generation)
         body = orjson.dumps(_body(result, rows), option=orjson.OPT_NON_STR_KEYS)
@@ -118,9 +119,21 @@ def _refill(
     answered (in a worker thread of `PageRefills`, with a database session of its own)."""
     with request_session(http) as db:
         ahead = service.refill(db, session_store(http, db), session_id, number)
-        db.commit()  # before presenting: see `_page` (refills run only with their own session)
+        _commit(http, db, session_id)  # before presenting: see `_page` (refills: own sessions)
         if ahead:
             presented.get_many(db, ahead, service.registry.state(db))
+
+
+def _commit(http: Request, db: Session, session_id: str | None) -> None:
+    """Commit a page's writes; if the commit fails, forget this process's copy of the session,
+    which already holds the uncommitted pages (`CachedSessionStore` updates it with the write),
+    so no later request serves pages the store never got."""
+    try:
+        db.commit()
+    except Exception:
+        if session_id is not None:
+            http.app.state.recent_sessions.drop(session_id)
+        raise
 
 
 def _own_session(http: Request) -> bool:
