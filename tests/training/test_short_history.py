@@ -51,6 +51,12 @@ class TestDispatchThreshold:
         short = {"cold1_ndcg@10": 0.07, "cold2_ndcg@10": 0.06}
         assert dispatch_threshold(self.BASE, short, [2, 1], 0.0) == 1
 
+    def test_only_consecutive_validated_lengths_from_one(self) -> None:
+        base = {**self.BASE, "cold5_ndcg@10": 0.07}
+        short = {"cold1_ndcg@10": 0.07, "cold2_ndcg@10": 0.08, "cold5_ndcg@10": 0.09}
+        assert dispatch_threshold(base, short, [1, 2, 5], 0.0) == 2  # 3 and 4: not validated
+        assert dispatch_threshold(base, short, [2, 5], 0.0) == 0  # no slice of 1 event
+
     def test_no_gain_at_the_first_slice_drops_the_tower(self) -> None:
         short = {"cold1_ndcg@10": 0.05, "cold2_ndcg@10": 0.09}
         assert dispatch_threshold(self.BASE, short, [1, 2], 0.0) == 0

@@ -170,13 +170,14 @@ def dispatch_threshold(
     cold_events: list[int],
     min_gain: float,
 ) -> int:
-    """The largest n of `cold_events` such that on every slice up to n the short tower's
-    `cold{n}_ndcg@10` beats the two-tower's by more than 0 and at least `min_gain`; 0 when the
-    first slice does not (the tower is dropped)."""
+    """The largest n such that every history length 1..n is a slice of `cold_events` where the
+    short tower's `cold{n}_ndcg@10` beats the two-tower's by more than 0 and at least
+    `min_gain`; 0 when the first does not (the tower is dropped). Lengths must be consecutive
+    from 1: a length no slice validated is never dispatched to the tower."""
     chosen = 0
     for n in sorted(cold_events):
         key = f"cold{n}_ndcg@10"
-        if key not in two_tower or key not in short:
+        if n != chosen + 1 or key not in two_tower or key not in short:
             break
         gain = short[key] - two_tower[key]
         if gain <= 0 or gain < min_gain:
