@@ -114,3 +114,23 @@ def test_a_model_off_the_cpu_is_exported_from_its_saved_artifact(trained, tmp_pa
     meta = export_onnx(folder, elsewhere)
     assert has_onnx(folder)
     assert meta["max_abs_diff"]["user_tower"] <= TOLERANCE
+
+
+def test_an_unfrozen_post_encoder_exports_and_serves_as_pytorch(
+    trained, tiny_data, tmp_path, monkeypatch
+) -> None:
+    """Above `FREEZE_ENCODERS_UP_TO` posts (250k) the model encodes history posts on the fly
+    (`PostEncoder.pool`: masks and `embedding_bag` with offsets) instead of reading frozen
+    encodings; the export and ONNX Runtime must agree with PyTorch on that path too."""
+    from videorec.training import model as model_module
+
+    monkeypatch.setattr(model_module, "FREEZE_ENCODERS_UP_TO", 0)
+    folder = save_artifact(trained, tmp_path, version="v-unfrozen")
+    unfrozen = load_artifact(folder)
+    assert unfrozen.frozen_encodings() == {}  # the on-the-fly path
+    meta = export_onnx(folder, unfrozen)
+    assert meta["max_abs_diff"]["user_tower"] <= TOLERANCE
+    onnx = OnnxModel(folder)
+    for user, history in zip(USERS, _histories(tiny_data[0]), strict=True):
+        np.testing.assert_allclose(onnx.user_vector(user, history),
+                                   unfrozen.user_vector(user, history), atol=TOLERANCE)  # fmt: skip

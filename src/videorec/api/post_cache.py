@@ -30,16 +30,6 @@ class PresentedPosts:
         self._generation: object = None
         self._lock = threading.Lock()
 
-    def cached(self, ids: Sequence[int], generation: object) -> dict[int, Any] | None:
-        """Presented posts by id when every one is cached for `generation` (no I/O), else None."""
-        with self._lock:
-            if generation is not self._generation:
-                return None
-            items = self._items
-            if not all(i in items for i in ids):
-                return None
-            return {i: items[i] for i in ids}
-
     def encoded(self, ids: Sequence[int], generation: object) -> list[bytes] | None:
         """The JSON objects of the posts, in order, when every one is cached for `generation`
         (no I/O), else None."""
