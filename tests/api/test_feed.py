@@ -187,7 +187,8 @@ class TestPagination:
 
     def test_a_held_page_joined_from_cached_json_is_the_computed_page(self, populated) -> None:
         """A held page's body is joined from the posts' cached JSON (`encode_body`); read from
-        the store in a process that holds nothing, the same page is serialised whole."""
+        the store in a process that holds nothing, the same page is computed and presented
+        afresh, and both bodies agree."""
         from videorec.kit.cursor import decode_cursor
         from videorec.serving.sessions import RecentSessions
 
@@ -441,3 +442,24 @@ class TestEventLoop:
         assert health.status_code == 200
         assert still_waiting
         assert elapsed < 2.0
+
+
+def test_a_page_body_leaves_out_posts_gone_from_the_database() -> None:
+    """`encode_body` joins the posts' JSON with their score and reason, in page order, and
+    leaves out a post it has no JSON for (deleted since the page was ranked)."""
+    import orjson
+
+    from videorec.api.routes.feed import encode_body
+    from videorec.serving.feed import FeedPage
+
+    page = FeedPage(post_ids=[3, 1, 2], scores=[0.5, 0.25, 0.125], reasons=["a", "b", "c"],
+                    page=2, page_size=3, next_cursor="c3", cold_start=False,
+                    model_version=None)  # fmt: skip
+    posts = {i: orjson.dumps({"id": i, "title": f"t{i}"}) for i in (1, 3)}
+    assert orjson.loads(encode_body(page, posts)) == {
+        "status": "success",
+        "post": [{"id": 3, "title": "t3", "score": 0.5, "reason": "a"},
+                 {"id": 1, "title": "t1", "score": 0.25, "reason": "b"}],
+        "page": 2, "page_size": 3, "next_cursor": "c3", "cold_start": False,
+        "model_version": None,
+    }  # fmt: skip

@@ -30,35 +30,48 @@ class PresentedPosts:
         self._generation: object = None
         self._lock = threading.Lock()
 
-    def encoded(self, ids: Sequence[int], generation: object) -> list[bytes] | None:
-        """The JSON objects of the posts, in order, when every one is cached for `generation`
-        (no I/O), else None."""
+    def encoded(self, ids: Sequence[int], generation: object) -> dict[int, bytes] | None:
+        """The JSON objects of the posts by id when every one is cached for `generation` (no
+        I/O), else None."""
         with self._lock:
             if generation is not self._generation:
                 return None
             encoded = self._encoded
             if not all(i in encoded for i in ids):
                 return None
-            return [encoded[i] for i in ids]
+            return {i: encoded[i] for i in ids}
 
     def get_many(self, db: Session, ids: Sequence[int], generation: object) -> dict[int, Any]:
         """Presented posts by id (missing ids are absent); loads only the uncached ones."""
+        return self._fetch(db, ids, generation)[0]
+
+    def get_many_encoded(
+        self, db: Session, ids: Sequence[int], generation: object
+    ) -> dict[int, bytes]:
+        """Their JSON objects by id (missing ids are absent), each serialised once, when cached."""
+        return self._fetch(db, ids, generation)[1]
+
+    def _fetch(
+        self, db: Session, ids: Sequence[int], generation: object
+    ) -> tuple[dict[int, Any], dict[int, bytes]]:
         with self._lock:
             if generation is not self._generation:
                 self._items.clear()
                 self._encoded.clear()
                 self._generation = generation
             found = {i: self._items[i] for i in ids if i in self._items}
+            found_json = {i: self._encoded[i] for i in found}  # kept in step with `_items`
         missing = [i for i in ids if i not in found]
         if missing:
             loaded = {i: present_post(p) for i, p in posts.get_many(db, missing).items()}
-            found.update(loaded)
             encoded = {i: orjson.dumps(row, option=orjson.OPT_NON_STR_KEYS)
                        for i, row in loaded.items()}  # fmt: skip
+            found.update(loaded)
+            found_json.update(encoded)
             with self._lock:
                 if generation is self._generation:  # not cleared meanwhile by a newer state
                     self._items.update(loaded)
                     self._encoded.update(encoded)
                 while len(self._items) > self.maxsize:
                     self._encoded.pop(self._items.popitem(last=False)[0], None)
-        return found
+        return found, found_json

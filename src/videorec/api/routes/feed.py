@@ -11,8 +11,9 @@ pages off the request path (`api/page_refills.py`), so scrolling finds them held
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated
 
 import anyio
 import orjson
@@ -107,9 +108,8 @@ def _page(
         if _own_session(http):  # a test's shared session is the test's to commit
             _commit(http, db, result.session_id)
         generation = service.registry.state(db)
-        rows = presented.get_many(db, [*result.post_ids, *result.ahead_ids], generation)
-        body = orjson.dumps(_body(result, rows), option=orjson.OPT_NON_STR_KEYS)
-        return result, body  # the pages ahead were presented too: held for the next requests
+        posts = presented.get_many_encoded(db, [*result.post_ids, *result.ahead_ids], generation)
+        return result, encode_body(result, posts)  # the pages ahead presented too: held next
 
 
 def _refill(
@@ -142,30 +142,21 @@ def _own_session(http: Request) -> bool:
     return get_session not in http.app.dependency_overrides
 
 
-def encode_body(result: FeedPage, posts: list[bytes]) -> bytes:
-    """`_body` as JSON, from the posts' cached JSON objects (one per post id of the page): each
-    gets its score and reason appended, and the page is joined around them."""
+def encode_body(result: FeedPage, posts: Mapping[int, bytes]) -> bytes:
+    """The page as JSON, from its posts' JSON objects by id (a post missing from `posts`, gone
+    from the database, is left out): each gets its score and reason appended, and the page is
+    joined around them, so no post is serialised twice."""
     items = [
-        post[:-1] + b',"score":' + orjson.dumps(score) + b',"reason":' + orjson.dumps(reason) + b"}"
-        for post, score, reason in zip(posts, result.scores, result.reasons, strict=True)
+        posts[i][:-1]
+        + b',"score":'
+        + orjson.dumps(score)
+        + b',"reason":'
+        + orjson.dumps(reason)
+        + b"}"
+        for i, score, reason in zip(result.post_ids, result.scores, result.reasons, strict=True)
+        if i in posts
     ]
     tail = orjson.dumps({"page": result.page, "page_size": result.page_size,
                          "next_cursor": result.next_cursor, "cold_start": result.cold_start,
                          "model_version": result.model_version})  # fmt: skip
     return b'{"status":"success","post":[' + b",".join(items) + b"]," + tail[1:]
-
-
-def _body(result: FeedPage, rows: dict[int, Any]) -> dict[str, Any]:
-    items = []
-    for post_id, score, reason in zip(result.post_ids, result.scores, result.reasons, strict=True):
-        if post_id in rows:
-            items.append({**rows[post_id], "score": score, "reason": reason})
-    return {
-        "status": "success",
-        "post": items,
-        "page": result.page,
-        "page_size": result.page_size,
-        "next_cursor": result.next_cursor,
-        "cold_start": result.cold_start,
-        "model_version": result.model_version,
-    }
