@@ -185,6 +185,75 @@ class TestSnapshots:
         assert not np.array_equal(after.stats.trend, before.stats.trend)
 
 
+def _withdraw_upstream(db, post_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Store the post as a sync does when upstream edits it: same id (so the same post count),
+    a new title and no longer available in the public feed."""
+    from videorec.ingestion.records import prepare_page, store_prepared
+    from videorec.ingestion.resources import POSTS
+
+    item = {"id": post_id, "title": "withdrawn", "category": {"id": 2, "name": "Vible"},
+            "username": "creator0", "created_at": "2025-03-02 10:00:00",
+            "is_available_in_public_feed": False}  # fmt: skip
+    page = prepare_page(POSTS, [item])
+    assert not page.failures
+    store_prepared(db, page)
+    db.commit()
+
+
+def _feed_ids(client: TestClient) -> list[int]:
+    return [p["id"] for p in client.get("/feed", params={"username": "fan0"}).json()["post"]]
+
+
+class TestPostEdits:
+    """An upstream edit of a stored post keeps the post count and the event ids: the feed
+    state must still see it, from a restart (snapshot key) and from a refresh (watermark)."""
+
+    def test_a_restart_after_an_edit_does_not_load_the_stale_snapshot(self, tmp_path) -> None:
+        engine = make_engine(_world_database(tmp_path))
+        config = load_feed_config()
+        first = PipelineRegistry(config, EmbeddingCache().encode, snapshot_dir=tmp_path / "s")
+        with make_sessionmaker(engine)() as db:
+            before = first.build(db)
+            post = int(before.index.post_ids[before.index.public][0])
+            _withdraw_upstream(db, post)
+        restarted = PipelineRegistry(config, EmbeddingCache().encode, snapshot_dir=tmp_path / "s")
+        with make_sessionmaker(engine)() as db:
+            after = restarted.build(db)
+        engine.dispose()
+        row = int(after.index.rows_of(np.asarray([post]))[0])
+        assert not after.index.public[row]
+
+    def test_a_withdrawn_post_leaves_the_feed_after_a_restart(self, tmp_path) -> None:
+        url = _world_database(tmp_path)
+        settings = Settings(database_url=url, var_dir=tmp_path)
+        with TestClient(create_app(settings)) as client:
+            _wait_ready(client.app.state.feed.registry)  # type: ignore[attr-defined]
+            shown = _feed_ids(client)
+        engine = make_engine(url)
+        with make_sessionmaker(engine)() as db:
+            _withdraw_upstream(db, shown[0])
+        engine.dispose()
+        with TestClient(create_app(settings)) as client:  # the restart
+            _wait_ready(client.app.state.feed.registry)  # type: ignore[attr-defined]
+            again = _feed_ids(client)
+        assert shown[0] not in again
+        assert len(again) == 20
+
+    def test_a_refresh_after_an_edit_rebuilds_the_state(self, tmp_path) -> None:
+        engine = make_engine(_world_database(tmp_path))
+        config = load_feed_config().model_copy(update={"refresh_s": 0.0})
+        registry = PipelineRegistry(config, EmbeddingCache().encode)  # refreshes inline
+        with make_sessionmaker(engine)() as db:
+            before = registry.state(db)
+            post = int(before.index.post_ids[before.index.public][0])
+            _withdraw_upstream(db, post)
+            after = registry.state(db)
+        engine.dispose()
+        assert after is not before
+        row = int(after.index.rows_of(np.asarray([post]))[0])
+        assert not after.index.public[row]
+
+
 class TestModelLoading:
     def test_the_feed_searches_an_hnsw_index_with_ef_search_512(self, tmp_path) -> None:
         from tests.training.conftest import tiny_config

@@ -43,7 +43,7 @@ post vectors, over the index's L2 form (`kit.ann.mips_to_l2`), was 0.43 at the t
 bench/results/2026-11-27-feed-c.md)."""
 MOOD_CACHE = 4096
 """Mood vectors kept (least recently used dropped): any string can be a mood, so bound it."""
-Watermark = tuple[int, int, str | None]
+Watermark = feed.Watermark
 
 
 @dataclass(frozen=True)
@@ -220,7 +220,7 @@ class PipelineRegistry:
         knobs: dict[str, object] = {"half_life_s": c.trend_half_life_s,
                                     "history": c.covisit_history,
                                     "neighbours": c.covisit_neighbors}  # fmt: skip
-        key = snapshot_key(watermark[:2], knobs)  # the model version does not shape them
+        key = snapshot_key(watermark.data, knobs)  # the model version does not shape them
         if self.snapshot_dir is not None:
             loaded = load_snapshot(self.snapshot_dir, key)
             if loaded is not None:

@@ -18,7 +18,7 @@ from videorec.serving.extras import ServingExtras
 from videorec.serving.index import Encoder, Matrix, build_index
 from videorec.serving.popularity import build_stats
 from videorec.serving.ranking import Pool, gather
-from videorec.serving.registry import PipelineState
+from videorec.serving.registry import PipelineState, Watermark
 from videorec.serving.scorer import FeedModel
 
 
@@ -39,7 +39,7 @@ def build_state(
     )  # fmt: skip
     return PipelineState(
         index, stats, model, getattr(model, "version", None) if model else None,
-        watermark=(len(log), len(catalog), None),
+        watermark=Watermark(len(log), len(catalog), None, None),
         neighbours=extras.on(index) if extras is not None else {},
         weights=dict(extras.weights) if extras is not None else {},
     )  # fmt: skip

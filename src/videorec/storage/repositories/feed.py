@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from sqlalchemy import Table, bindparam, func, select
@@ -89,11 +89,32 @@ def project_post_ids(session: Session, project_code: str) -> list[int]:
     return list(session.scalars(stmt.where(Topic.project_code == project_code)))
 
 
-def watermark(session: Session) -> tuple[int, int, str | None]:
-    """(largest event id, number of posts, active model version): changes when any of them does."""
+class Watermark(NamedTuple):
+    """What the feed state was built from; a change of any field means it is stale."""
+
+    last_event: int
+    """The largest event id (events are only appended)."""
+    posts: int
+    """How many posts are stored (posts are never deleted)."""
+    posts_written: str | None
+    """The latest `ingested_at` of a post: an upstream edit of a stored post (title,
+    category, availability) keeps the count but moves this (ISO text; None: no posts)."""
+    model_version: str | None
+    """The active model version."""
+
+    @property
+    def data(self) -> tuple[int, int, str | None]:
+        """The fields that shape the catalogue and log statistics (not the model)."""
+        return self.last_event, self.posts, self.posts_written
+
+
+def watermark(session: Session) -> Watermark:
+    """The `Watermark` of the stored data: three index lookups (`ix_posts_ingested_at`)."""
     last_event = session.scalar(select(func.max(Interaction.id))) or 0
     posts = session.scalar(select(func.count()).select_from(Post)) or 0
-    return int(last_event), int(posts), active_model(session)[0]
+    written = session.scalar(select(func.max(Post.ingested_at)))
+    return Watermark(int(last_event), int(posts), None if written is None else written.isoformat(),
+                     active_model(session)[0])  # fmt: skip
 
 
 def active_model(session: Session) -> tuple[str | None, str | None]:

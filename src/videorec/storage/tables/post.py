@@ -24,6 +24,8 @@ class Post(Base):
     __table_args__ = (
         Index("ix_posts_category_id_created_at", "category_id", "created_at"),
         Index("ix_posts_public_created_at", "is_available_in_public_feed", "created_at"),
+        # The feed's watermark reads max(ingested_at) on each refresh check (every refresh_s).
+        Index("ix_posts_ingested_at", "ingested_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
