@@ -253,6 +253,32 @@ class TestPostEdits:
         row = int(after.index.rows_of(np.asarray([post]))[0])
         assert not after.index.public[row]
 
+    def test_an_open_session_stops_showing_a_post_withdrawn_since(self, tmp_path) -> None:
+        from videorec.serving.context import FeedRequest
+        from videorec.serving.feed import FeedService
+        from videorec.serving.sessions import SqlSessionStore
+
+        engine = make_engine(_world_database(tmp_path))
+        config = load_feed_config().model_copy(update={"refresh_s": 0.0})
+        registry = PipelineRegistry(config, EmbeddingCache().encode)  # refreshes inline
+        service = FeedService(registry, config, b"secret")
+        with make_sessionmaker(engine)() as db:
+            store = SqlSessionStore(db)
+            first = service.page(db, store, FeedRequest("fan0", page_size=5))
+            loaded = store.load(str(first.session_id))
+            assert loaded is not None
+            pool = loaded[1]["ids"]
+            withdrawn = next(i for i in pool if i not in first.post_ids)  # in a page to come
+            _withdraw_upstream(db, withdrawn)
+            shown, cursor = [], first.next_cursor
+            while cursor is not None:  # every later page of the session, to the pool's end
+                page = service.page(db, store, FeedRequest("fan0", page_size=5, cursor=cursor))
+                shown += page.post_ids
+                cursor = page.next_cursor
+        engine.dispose()
+        assert withdrawn not in shown
+        assert len(shown) == len(pool) - len(first.post_ids) - 1
+
 
 class TestModelLoading:
     def test_the_feed_searches_an_hnsw_index_with_ef_search_512(self, tmp_path) -> None:

@@ -228,6 +228,8 @@ class FeedService:
         pages: list[list[int]] = [list(p) for p in snapshot["pages"]]
         reasons = list(snapshot["reasons"])
         rows = state.index.rows_of(np.asarray(snapshot["ids"], dtype=np.int64))
+        known = rows >= 0  # a post withdrawn since the session opened is not picked any more
+        rows[known & ~state.index.public[np.where(known, rows, 0)]] = -1
         for served in pages:
             rows[served] = -1
         scores = np.asarray(snapshot["scores"], dtype=np.float32)
