@@ -59,6 +59,21 @@ class TestDispatch:
         short.set_max_events(1)
         assert short.takes(HISTORY).squeeze(1).tolist() == [e == 1 for e in EVENTS]
 
+    def test_the_short_tower_reads_no_user_id_as_it_was_trained(self, table) -> None:
+        # Fine-tuning feeds it the unknown user's row (0) only: a known user's trained id
+        # embedding is an input it never saw, so it must get row 0 whoever the user is.
+        two_tower, short = _towers(table, max_events=2)
+        known = torch.tensor([1, 2, 3, 4, 1, 2])
+        got = user_vectors(two_tower, short, known, HISTORY, WEIGHTS)
+        as_unknown = user_vectors(two_tower, short, USERS, HISTORY, WEIGHTS)
+        warm_own_id = two_tower.user_vectors(known, HISTORY, WEIGHTS)
+        for i, events in enumerate(EVENTS):
+            if 1 <= events <= 2:
+                assert torch.equal(got[i], as_unknown[i]), (i, events)
+            else:  # the two-tower keeps reading the id it was trained with
+                assert torch.equal(got[i], warm_own_id[i]), (i, events)
+                assert not torch.allclose(got[i], as_unknown[i]), (i, events)
+
     def test_the_module_form_is_the_same_function(self, table) -> None:
         two_tower, short = _towers(table, max_events=3)
         want = user_vectors(two_tower, short, USERS, HISTORY, WEIGHTS)

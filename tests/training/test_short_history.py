@@ -186,3 +186,27 @@ def test_the_stage_is_skipped_above_the_full_softmax_size(tiny_data) -> None:
     assert model.metrics["selection"]["short_history"] == {
         "kept": False, "max_events": 0, "skipped": "catalogue above full_softmax_up_to",
     }  # fmt: skip
+
+
+def test_with_user_ids_a_known_users_short_history_is_served_as_trained(
+    tiny_data, tmp_path
+) -> None:
+    """`two_tower.user_id = true`: the short tower was fine-tuned on the unknown user's row, so
+    a known user with 1-2 events gets the vector of that row, in PyTorch and in the ONNX
+    export; longer histories keep the two-tower's vector with the user's own id."""
+    log, catalog = tiny_data
+    config = tiny_config(epochs=2, user_id=True)
+    config.ranker.enabled = False
+    config.short_history.epochs = 1
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(stages, "dispatch_threshold", lambda *a: 2)
+        model = fit(log, catalog, config)
+    folder = save_artifact(model, tmp_path, version="ids")
+    export_onnx(folder, load_artifact(folder))
+    onnx = OnnxModel(folder)
+    user = int(log.user_ids[0])
+    for n, short in ((1, True), (2, True), (None, False)):
+        history = _history(log, user, n)
+        for served in (model, onnx):
+            own, unknown = served.user_vector(user, history), served.user_vector(None, history)
+            assert np.allclose(own, unknown, atol=TOLERANCE) is short, (n, type(served))

@@ -66,13 +66,29 @@ def user_vectors(
     weights: torch.Tensor,
 ) -> torch.Tensor:
     """User vectors, shape (b, out_dim): the short tower's for short histories, the two-tower's
-    for the rest (exactly `two_tower.user_vectors`; the inputs are computed once for both)."""
+    for the rest (exactly `two_tower.user_vectors`; the inputs are computed once for both).
+
+    With a user id embedding (`user_id = true`) the short tower reads the unknown user's row 0
+    in place of the user's own, whoever the user is: it was fine-tuned on row 0 only
+    (`training.recipes.short_history`), so a known user's trained id is an input it never saw.
+    """
     if short is None:
         return two_tower.user_vectors(users, history, weights)
     inputs = two_tower.user_inputs(users, history, weights)
     warm = two_tower.user_mlp(inputs)
     warm = F.normalize(warm, dim=-1) if two_tower.normalize else warm
-    return torch.where(short.takes(history), short(inputs), warm)
+    return torch.where(short.takes(history), short(_as_unknown_user(two_tower, inputs)), warm)
+
+
+def _as_unknown_user(two_tower: TwoTower, inputs: torch.Tensor) -> torch.Tensor:
+    """`inputs` (from `TwoTower.user_inputs`) with the id part, when there is one, replaced by
+    the unknown user's row 0: the same as `user_inputs` of user 0, without a second history
+    pass."""
+    if two_tower.users is None:
+        return inputs
+    width = two_tower.users.embedding_dim
+    unknown = two_tower.users.weight[0].expand(inputs.shape[0], width)
+    return torch.cat([unknown, inputs[:, width:]], -1)
 
 
 class UserTowers(nn.Module):
