@@ -198,7 +198,7 @@ def ann_recall(url: str, k: int = 500, queries: int = 200) -> dict[str, float]:
     """
     import faiss
 
-    from videorec.kit.ann import nearest
+    from videorec.kit.ann import PostSearch
     from videorec.kit.db import make_sessionmaker
     from videorec.serving.registry import load_artifact_model
     from videorec.storage.repositories import feed
@@ -220,7 +220,8 @@ def ann_recall(url: str, k: int = 500, queries: int = 200) -> dict[str, float]:
     faiss.omp_set_num_threads(1)
     rows = np.arange(post_vectors.shape[0], dtype=np.int64)
     started = time.perf_counter()
-    found = [nearest(index, rows, vector, k)[0] for vector in vectors]  # as the feed searches
+    search = PostSearch(index, rows)  # as the feed searches: one per loaded model
+    found = [search.nearest(vector, k)[0] for vector in vectors]
     per_query = (time.perf_counter() - started) / queries * 1e3
     recall = np.mean([len(set(a) & set(b)) / k for a, b in zip(exact, found, strict=True)])
     ef = getattr(getattr(index, "hnsw", None), "efSearch", None)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from videorec.kit.ann import mips_to_l2, nearest
+from tests.kit.counting import CountingIndex
+from videorec.kit.ann import PostSearch, mips_to_l2, nearest
 from videorec.training.config import IndexConfig
 from videorec.training.model import build_index
 
@@ -46,3 +47,20 @@ def test_an_exact_index_is_searched_as_before() -> None:
     ids, sims = nearest(index, np.arange(300, dtype=np.int64), query, 10)
     assert ids.tolist() == np.argsort(-(vectors @ query))[:10].tolist()
     np.testing.assert_allclose(sims, vectors[ids] @ query, rtol=1e-5)
+
+
+class TestPostSearch:
+    def test_reads_m_squared_once_and_not_per_query(self) -> None:
+        vectors = _vectors(2000, 7)
+        index = CountingIndex(build_index(vectors, IndexConfig(hnsw_above=1000, ef_search=256)))
+        post_ids = np.arange(2000, dtype=np.int64)
+        search = PostSearch(index, post_ids)
+        found = [search.nearest(query, 20) for query in _vectors(10, 8)]
+        assert index.reconstructed == 1
+        for (ids, sims), query in zip(found, _vectors(10, 8), strict=True):
+            np.testing.assert_allclose(sims, vectors[ids] @ query, rtol=1e-4, atol=1e-3)
+
+    def test_an_empty_index_finds_nothing(self) -> None:
+        index = build_index(np.zeros((0, 16), np.float32), IndexConfig(hnsw_above=-1))
+        ids, sims = PostSearch(index, np.zeros(0, np.int64)).nearest(_vectors(1, 9)[0], 5)
+        assert ids.shape == sims.shape == (0,)

@@ -150,3 +150,20 @@ class TestFit:
             pytest.skip("a GPU is present")
         with pytest.raises(InvalidInput):
             _device("cuda")
+
+
+class TestRetrieve:
+    def test_a_served_model_reads_m_squared_once(self, trained) -> None:
+        from tests.kit.counting import CountingIndex
+        from videorec.training.config import IndexConfig
+        from videorec.training.model import LoadedModel, build_index
+
+        index = CountingIndex(build_index(trained.post_vectors, IndexConfig(hnsw_above=10)))
+        model = LoadedModel(
+            version="counted", config=trained.config, pipeline=trained.pipeline,
+            table=trained.table, two_tower=trained.two_tower, ranker=None, index=index,
+            post_vectors=trained.post_vectors,
+        )  # fmt: skip
+        for user in (None, 1, 2, 3, 4):
+            model.retrieve(user, InteractionLog.empty(), 10)
+        assert index.reconstructed <= 1

@@ -20,7 +20,7 @@ import numpy.typing as npt
 from videorec.errors import NotFound
 from videorec.features.log import InteractionLog
 from videorec.features.pipeline import FeaturePipeline, PostTable
-from videorec.kit.ann import nearest
+from videorec.kit.ann import PostSearch
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float32]
@@ -62,6 +62,7 @@ class OnnxModel:
         self.post_ids: IntArray = self.table.post_ids
         self.post_vectors: FloatArray = np.load(path / "post_vectors.npy", mmap_mode="r")
         self.index = faiss.read_index(str(path / "index.faiss"))
+        self._search = PostSearch(self.index, self.post_ids)
         self._faiss = faiss
         self.retrieval = float(meta["retrieval"])
         self.short_history_events = int(meta.get("short_history_events", 0))  # older exports: 0
@@ -111,7 +112,7 @@ class OnnxModel:
     ) -> tuple[IntArray, FloatArray]:
         """`FeedModel.retrieve`: the k nearest posts by the index, best first."""
         self._faiss.omp_set_num_threads(1)  # per thread: see `registry.load_artifact_model`
-        return nearest(self.index, self.post_ids, self.user_vector(user_id, history), k)
+        return self._search.nearest(self.user_vector(user_id, history), k)
 
     def score(self, user_id: int | None, history: InteractionLog, post_ids: IntArray) -> FloatArray:
         """`FeedModel.score`: the ranker's blended score plus `retrieval` x the two-tower

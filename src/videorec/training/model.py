@@ -16,7 +16,7 @@ import torch
 
 from videorec.features.log import InteractionLog
 from videorec.features.pipeline import FeaturePipeline, PostTable
-from videorec.kit.ann import mips_to_l2, nearest
+from videorec.kit.ann import PostSearch, mips_to_l2
 from videorec.models.ranker import Ranker
 from videorec.models.short_history import ShortHistoryTower
 from videorec.models.short_history import user_vectors as tower_user_vectors
@@ -87,6 +87,7 @@ class LoadedModel:
         self._device = next(two_tower.parameters()).device
         self.post_vectors = self._post_vectors() if post_vectors is None else post_vectors
         self.index = index if index is not None else build_index(self.post_vectors, config.index)
+        self._search = PostSearch(self.index, self.post_ids)
         self._blend = torch.tensor(config.blend.head_weights(), device=self._device)
         self._oov_vector = self._unknown_post_vector()
         if self.post_ids.shape[0] <= FREEZE_ENCODERS_UP_TO:
@@ -203,7 +204,7 @@ class LoadedModel:
         self, user_id: int | None, history: InteractionLog, k: int
     ) -> tuple[IntArray, FloatArray]:
         """`FeedModel.retrieve`: the k nearest posts by the index, best first."""
-        return nearest(self.index, self.post_ids, self.user_vector(user_id, history), k)
+        return self._search.nearest(self.user_vector(user_id, history), k)
 
     @torch.no_grad()
     def score_pairs(
