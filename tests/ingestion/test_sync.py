@@ -145,3 +145,54 @@ def _stored_ids(session, name: str) -> set[int]:
     if name == "posts":
         return set(session.scalars(select(Post.id)))
     return set(session.scalars(select(Interaction.upstream_id).where(Interaction.kind == name)))
+
+
+def _views(ids: range) -> list[dict[str, object]]:
+    return [{"id": i, "post_id": 1 + i % 7, "user_id": 1 + i % 5,
+             "viewed_at": f"2025-01-{1 + i % 28:02d} 10:00:00"} for i in ids]  # fmt: skip
+
+
+def _stored_view_ids(engine) -> set[int]:
+    with engine.connect() as conn:
+        stmt = select(Interaction.upstream_id).where(Interaction.kind == "view")
+        return {int(i) for i in conn.scalars(stmt)}
+
+
+class TestSyncUpstreamDeletes:
+    """API.md §1.2: upstream logs are not append-only, old rows disappear. An incremental sync
+    resumes at a page number, so rows deleted before it shift new rows onto earlier pages."""
+
+    def test_rows_appended_after_deletions_upstream_are_not_skipped(
+        self, replay_server, fresh_engine
+    ) -> None:
+        engine = fresh_engine()
+        before = ReplayData.from_lists({"view": _views(range(1, 551))})  # pages 1-6 of 100
+        run_sync(engine, replay_server(before).url, resources=(VIEW,), page_size=100)
+        # 120 old rows deleted, 100 appended: 530 rows, the new ones at positions 431-530
+        after = ReplayData.from_lists({"view": _views(range(121, 651))})
+        reports = run_sync(engine, replay_server(after).url, resources=(VIEW,), page_size=100)
+        assert _stored_view_ids(engine) == set(range(1, 651))
+        assert reports[0].added == 100
+
+    def test_a_resume_page_now_past_the_end_still_finds_the_new_rows(
+        self, replay_server, fresh_engine
+    ) -> None:
+        engine = fresh_engine()
+        before = ReplayData.from_lists({"view": _views(range(1, 551))})
+        run_sync(engine, replay_server(before).url, resources=(VIEW,), page_size=100)
+        # 300 deleted, 50 appended: 300 rows, so the resume page (6) is empty now
+        after = ReplayData.from_lists({"view": _views(range(301, 601))})
+        run_sync(engine, replay_server(after).url, resources=(VIEW,), page_size=100)
+        assert _stored_view_ids(engine) == set(range(1, 601))
+
+    def test_without_deletions_the_resume_reads_one_page_as_before(
+        self, replay_server, fresh_engine
+    ) -> None:
+        engine = fresh_engine()
+        before = ReplayData.from_lists({"view": _views(range(1, 551))})
+        run_sync(engine, replay_server(before).url, resources=(VIEW,), page_size=100)
+        after = ReplayData.from_lists({"view": _views(range(1, 581))})  # 30 appended
+        reports = run_sync(engine, replay_server(after).url, resources=(VIEW,), page_size=100)
+        assert _stored_view_ids(engine) == set(range(1, 581))
+        assert reports[0].start_page == 6
+        assert reports[0].pages == 2  # page 6 (now full) and the empty page 7

@@ -11,9 +11,13 @@ every write is an idempotent upsert keyed by upstream id.
 When a resource reaches its empty page it is marked complete and its `next_page` is set back to
 the last page that held items. A later `videorec sync` therefore re-fetches that last page and
 whatever follows, which picks up rows appended upstream since (the logs and the catalogues come
-in ascending id order) at the cost of one page. Rows changed or deleted on earlier pages are only
-seen by `--full`, which restarts every selected resource from page 1 (upserts refresh what
-changed; nothing is deleted). `items_seen` is the position
+in ascending id order) at the cost of one page. Upstream also deletes old rows (API.md §1.2),
+which moves every later row to an earlier position: rows appended since could then sit on pages
+before the resume page. So a resumed run first checks that its start page begins at an id it
+has stored (or below); if not (or the page is empty now), it steps back 1, 2, 4, ... pages until
+one does, or page 1 (`_gapless_start`; re-reading is harmless). Rows changed on earlier pages
+are only seen by `--full`, which restarts every selected resource from page 1 (upserts refresh
+what changed; nothing is deleted). `items_seen` is the position
 reached: the items received in this pass up to the last committed page, a re-fetched page
 counted once, so a killed-and-resumed run ends with the same checkpoint as an uninterrupted one.
 """
@@ -24,6 +28,8 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import chain
+from typing import Any
 
 import structlog
 from sqlalchemy import Connection, Engine
@@ -36,7 +42,7 @@ from videorec.ingestion.schemas import UpstreamPage
 from videorec.kit.time import utc_now
 from videorec.storage.repositories import sync_state
 from videorec.storage.repositories.ingest_interactions import count_orphans
-from videorec.storage.repositories.ingest_stats import count_rows
+from videorec.storage.repositories.ingest_stats import count_rows, last_upstream_id
 from videorec.storage.tables import SyncState
 
 log = structlog.get_logger(__name__)
@@ -105,10 +111,14 @@ class Syncer:
         with _transaction(connection) as session:
             state = sync_state.get_state(session, resource.name)
             start = 1 if full or state is None else self._resume_page(state)
-            seen = 0 if state is None or start == 1 else self._items_before(state, start)
+            stored = None if start == 1 else last_upstream_id(session, resource.name)
             report = ResourceReport(resource.name, start, rows_before=_rows(session, resource))
+        first, start = self._gapless_start(resource, start, stored)
+        seen = 0 if state is None or start == 1 else self._items_before(state, start)
+        report.start_page = start
         log.info("sync_resource_started", resource=resource.name, start_page=start, full=full)
-        pages = self._client.iter_pages(resource, start_page=start, page_size=self._page_size)
+        rest = self._client.iter_pages(resource, start_page=start + 1, page_size=self._page_size)
+        pages = chain([first], rest if first.items else ())
         for number, (page, prepared) in enumerate(_prefetched(pages, resource), start=start):
             seen += len(page.items)
             with _transaction(connection) as session:
@@ -126,6 +136,22 @@ class Syncer:
         log.info("sync_resource_finished", resource=resource.name, pages=report.pages,
                  items=report.items, added=report.added)  # fmt: skip
         return report
+
+    def _gapless_start(self, resource: Resource, start: int, stored: int | None
+                       ) -> tuple[UpstreamPage, int]:  # fmt: skip
+        """(the page to start from, its number): `start`, or an earlier page when upstream
+        deleted rows since, so that no row before the returned page is newer than `stored`,
+        the largest id stored (ids ascend). Steps back 1, 2, 4, ... pages; page 1 always does.
+        """
+        step = 1
+        while True:
+            page = self._client.fetch_page(resource, start, page_size=self._page_size)
+            first = _first_id(page.items)
+            if start == 1 or (stored is not None and first is not None and first <= stored):
+                return page, start
+            log.info("sync_resume_stepped_back", resource=resource.name, page=start,
+                     first_id=first, stored_id=stored)  # fmt: skip
+            start, step = max(1, start - step), step * 2
 
     def _resume_page(self, state: SyncState) -> int:
         """The checkpoint's page in this run's page size, rounded down: never skips an item."""
@@ -162,6 +188,14 @@ def _transaction(connection: Connection) -> Iterator[Session]:
     """
     with Session(bind=connection, expire_on_commit=False) as session, session.begin():
         yield session
+
+
+def _first_id(items: Sequence[Any]) -> int | None:
+    """The id of a page's first item that has an integer one (None: empty, or none has)."""
+    for item in items:
+        if isinstance(item, dict) and type(item.get("id")) is int:
+            return int(item["id"])
+    return None
 
 
 def _rows(session: Session, resource: Resource) -> int:

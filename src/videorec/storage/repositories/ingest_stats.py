@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from videorec.storage.repositories.ingest_interactions import count_by_kind, count_orphans_by_kind
 from videorec.storage.repositories.quarantine import count_by_source
 from videorec.storage.repositories.sync_state import all_states
-from videorec.storage.tables import Category, InteractionKind, Post, User
+from videorec.storage.tables import Category, Interaction, InteractionKind, Post, User
 
 
 def ingestion_stats(session: Session) -> dict[str, Any]:
@@ -46,6 +46,17 @@ def count_rows(session: Session, resource: str) -> int:
     if resource == "posts":
         return _count(session, Post)
     return count_by_kind(session).get(resource, 0)
+
+
+def last_upstream_id(session: Session, resource: str) -> int | None:
+    """The largest upstream id stored for one sync resource (None: none stored). An index
+    look-up: the primary keys of users and posts, the (kind, upstream_id) key of the logs."""
+    if resource == "users":
+        return session.scalar(select(func.max(User.id)))
+    if resource == "posts":
+        return session.scalar(select(func.max(Post.id)))
+    stmt = select(func.max(Interaction.upstream_id)).where(Interaction.kind == resource)
+    return session.scalar(stmt)
 
 
 def _count(session: Session, table: type[User] | type[Post] | type[Category]) -> int:
