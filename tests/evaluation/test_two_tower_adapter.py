@@ -73,8 +73,16 @@ class TestFoldedIn:
         np.testing.assert_array_equal(folded, expected)
         full = source.scores(users)
         assert not np.allclose(folded[0], full[0])
-        as_known = source.score_histories([ids[0]], [cut[ids[0]]])
-        assert not np.allclose(folded[0], as_known[0])
+        # The id would have mattered where the two-tower serves the history (past the
+        # short-history tower's 1..n events): folding in as an unknown user is not a no-op.
+        longer = source.histories[0].select(np.arange(source.model.short_history_events + 1))
+        as_known = source.score_histories([ids[0]], [longer])
+        assert not np.allclose(source.score_histories([None], [longer])[0], as_known[0])
+        # The short-history tower reads no user id at all (it was fine-tuned on the unknown
+        # user's row), so there a known user's cut history scores as the folded-in one.
+        short = source.score_histories([ids[0]], [cut[ids[0]]])
+        if source.model.short_history_events >= 1:
+            np.testing.assert_allclose(short[0], folded[0], rtol=1e-5, atol=1e-6)  # batch of 1
 
 
 def test_post_texts_go_through_the_given_encoder() -> None:
