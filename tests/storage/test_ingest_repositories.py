@@ -89,3 +89,43 @@ class TestSyncState:
         state = sync_state.get_state(session, "view")
         assert (state.next_page, state.page_size, state.items_seen) == (3, 500, 3)
         assert sync_state.get_state(session, "like") is None
+
+
+class TestUpsertPostsStamp:
+    """`ingested_at` says when a post's content last changed: the feed's snapshot key reads it,
+    and a sync re-reads its last page of posts on every run."""
+
+    ITEM = {"id": 5, "title": "a post", "category": {"id": 2, "name": "Vible"},
+            "username": "creator0", "created_at": "2025-03-02 10:00:00"}  # fmt: skip
+
+    def _store(self, session, **changes) -> datetime:  # type: ignore[no-untyped-def]
+        from videorec.ingestion.records import prepare_page, store_prepared
+        from videorec.ingestion.resources import POSTS
+        from videorec.storage.tables import Post
+
+        page = prepare_page(POSTS, [{**self.ITEM, **changes}])
+        assert not page.failures
+        store_prepared(session, page)
+        session.flush()
+        session.expire_all()
+        return session.get(Post, 5).ingested_at
+
+    def _age(self, session) -> None:  # type: ignore[no-untyped-def]
+        from sqlalchemy import update
+
+        from videorec.storage.tables import Post
+
+        session.execute(update(Post).where(Post.id == 5).values(ingested_at=T0))
+
+    def test_an_unchanged_post_keeps_its_stamp(self, session) -> None:
+        self._store(session)
+        self._age(session)
+        assert self._store(session) == T0
+
+    def test_a_changed_post_gets_a_new_stamp_and_its_content(self, session) -> None:
+        from videorec.storage.tables import Post
+
+        self._store(session)
+        self._age(session)
+        assert self._store(session, is_available_in_public_feed=False) > T0
+        assert session.get(Post, 5).is_available_in_public_feed is False

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -24,17 +24,33 @@ def dialect_insert(session: Session, table: Table) -> postgresql.Insert | sqlite
     raise ConfigurationError(f"ingestion supports SQLite and PostgreSQL, not {name}")
 
 
-def upsert(session: Session, table: Table, rows: Sequence[Row], *, keys: Sequence[str]) -> None:
+def upsert(
+    session: Session,
+    table: Table,
+    rows: Sequence[Row],
+    *,
+    keys: Sequence[str],
+    stamp: str | None = None,
+) -> None:
     """Insert `rows`, or update every other column of the row with the same `keys`.
 
     One executemany of one cached statement, not a round trip per row. Rows must share one
     set of columns and be unique on `keys` (PostgreSQL cannot update a row twice in one go).
+    With `stamp` (a column the rows set to the write time, e.g. `ingested_at`), a stored row
+    is updated only when another column differs, so its stamp says when its content last
+    changed: a sync that re-reads unchanged rows moves no stamp (the feed's data watermark
+    reads the posts' latest one).
     """
     if not rows:
         return
     stmt = dialect_insert(session, table)
     updates = {col: stmt.excluded[col] for col in rows[0] if col not in keys}
-    session.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=updates), rows)
+    changed = None
+    if stamp is not None:
+        compared = [col for col in updates if col != stamp]
+        changed = or_(*(table.c[col].is_distinct_from(stmt.excluded[col]) for col in compared))
+    upsert_stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=updates, where=changed)
+    session.execute(upsert_stmt, rows)
 
 
 def insert_new(session: Session, table: Table, rows: Sequence[Row], *, keys: Sequence[str]) -> None:

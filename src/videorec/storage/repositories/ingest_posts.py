@@ -13,9 +13,11 @@ from videorec.storage.tables import Category, Post, Topic
 def upsert_posts(
     session: Session, posts: Sequence[Row], *, categories: Sequence[Row], topics: Sequence[Row]
 ) -> None:
-    """Insert or refresh posts by id, after the categories and topics they reference."""
+    """Insert or refresh posts by id, after the categories and topics they reference; a post
+    whose content did not change keeps its `ingested_at`."""
     if categories:
         upsert(session, Category.__table__, unique_by(categories, "id"), keys=["id"])  # type: ignore[arg-type]
     if topics:
         upsert(session, Topic.__table__, unique_by(topics, "id"), keys=["id"])  # type: ignore[arg-type]
-    upsert(session, Post.__table__, unique_by(posts, "id"), keys=["id"])  # type: ignore[arg-type]
+    rows = unique_by(posts, "id")
+    upsert(session, Post.__table__, rows, keys=["id"], stamp="ingested_at")  # type: ignore[arg-type]
