@@ -10,7 +10,7 @@ database (`bench/feed.py --workdir` made it: `bench-N.db` and `var-N/` with the 
 - new sessions (a random known user per request, as in `bench/feed.py`), 1 connection: p50 /
   p99 / p99.9, server CPU ms per request, and every garbage collection during that window by
   generation (count, longest and summed pause), recorded in the server by
-  `bench/gc_probe/sitecustomize.py`.
+  `bench/gc_probe/sitecustomize.py` (written on SIGUSR1).
 
     nice -n 10 python bench/feed_cpu.py --workdir /work/bench23 --size 10000 \\
         --tree base=/work/main --tree head=. --rounds 2 --seconds 8
@@ -23,6 +23,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -123,6 +124,8 @@ def measure(name: str, tree: Path, args: argparse.Namespace, tmp: Path, script: 
         new = wrk(args.port, "/feed", args.seconds, script)
         cpu, until = cpu_seconds(server.pid) - before, time.time()
         load = os.getloadavg()[0]
+        server.send_signal(signal.SIGUSR1)  # the probe writes its record
+        time.sleep(1.0)
     finally:
         server.terminate()
         server.wait(timeout=60)

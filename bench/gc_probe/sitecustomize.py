@@ -2,16 +2,18 @@
 
 Put this folder on PYTHONPATH and set `VIDEOREC_BENCH_GC_LOG` to a file: each collection's
 (wall time at its end, generation, pause in seconds) is appended to a list, written as JSON to
-that file when the process exits (uvicorn exits cleanly on SIGTERM). Not part of the product.
+that file on SIGUSR1 (uvicorn re-raises SIGTERM after its shutdown, so exit hooks never run).
+Not part of the product.
 """
 
 from __future__ import annotations
 
-import atexit
 import gc
 import json
 import os
+import signal
 import time
+from typing import Any
 
 _PATH = os.environ.get("VIDEOREC_BENCH_GC_LOG")
 _events: list[tuple[float, int, float]] = []
@@ -25,7 +27,7 @@ def _callback(phase: str, info: dict[str, int]) -> None:
         _events.append((time.time(), info["generation"], time.perf_counter() - _started[0]))
 
 
-def _dump() -> None:
+def _dump(*_: Any) -> None:
     assert _PATH is not None
     with open(_PATH, "w") as out:
         json.dump(_events, out)
@@ -33,4 +35,4 @@ def _dump() -> None:
 
 if _PATH:
     gc.callbacks.append(_callback)
-    atexit.register(_dump)
+    signal.signal(signal.SIGUSR1, _dump)
