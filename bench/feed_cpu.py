@@ -10,7 +10,8 @@ database (`bench/feed.py --workdir` made it: `bench-N.db` and `var-N/` with the 
 - new sessions (a random known user per request, as in `bench/feed.py`), 1 connection: p50 /
   p99 / p99.9, server CPU ms per request, and every garbage collection during that window by
   generation (count, longest and summed pause), recorded in the server by
-  `bench/gc_probe/sitecustomize.py` (written on SIGUSR1).
+  `bench/gc_probe/sitecustomize.py` (written on SIGUSR1); and the full (generation 2)
+  collections from ready to the end of that window (the warm-ups, `/health` and new sessions).
 
     nice -n 10 python bench/feed_cpu.py --workdir /work/bench23 --size 10000 \\
         --tree base=/work/main --tree head=. --rounds 2 --seconds 8
@@ -116,6 +117,7 @@ def measure(name: str, tree: Path, args: argparse.Namespace, tmp: Path, script: 
     gc_log = tmp / f"gc-{name}.json"
     var_dir = args.workdir / f"var-{args.size}"
     server = start(tree, f"sqlite:///{db}", var_dir, args.port, gc_log)
+    ready = time.time()
     try:
         for _ in range(20):
             httpx.get(f"http://127.0.0.1:{args.port}/feed?username=u2", timeout=60)
@@ -133,7 +135,9 @@ def measure(name: str, tree: Path, args: argparse.Namespace, tmp: Path, script: 
     print(f"{name:8} /health p50 {health['p50']:.3f} p99 {health['p99']:.2f} ms | new session "
           f"p50 {new['p50']:.2f} p99 {new['p99']:.2f} p99.9 {new['p999']:.2f} ms, "
           f"{new['requests'] / args.seconds:.0f} req/s, CPU {cpu / new['requests'] * 1e3:.2f} "
-          f"ms/req | {gc_summary(events, since, until)} | load {load:.1f}", flush=True)  # fmt: skip
+          f"ms/req | {gc_summary(events, since, until)} | since ready: "
+          f"{gc_summary(events, ready, until).split(', ')[2]} | load {load:.1f}",
+          flush=True)  # fmt: skip
 
 
 def main() -> None:
