@@ -11,7 +11,9 @@ database (`bench/feed.py --workdir` made it: `bench-N.db` and `var-N/` with the 
   p99 / p99.9, server CPU ms per request, and every garbage collection during that window by
   generation (count, longest and summed pause), recorded in the server by
   `bench/gc_probe/sitecustomize.py` (written on SIGUSR1); and the full (generation 2)
-  collections from ready to the end of that window (the warm-ups, `/health` and new sessions).
+  collections from ready to the end of that window (the warm-ups, `/health` and new sessions);
+  then the pause of one full collection forced in the server (SIGUSR2 to the probe): what
+  Python's own next full collection would cost it.
 
     nice -n 10 python bench/feed_cpu.py --workdir /work/bench23 --size 10000 \\
         --tree base=/work/main --tree head=. --rounds 2 --seconds 8
@@ -126,6 +128,9 @@ def measure(name: str, tree: Path, args: argparse.Namespace, tmp: Path, script: 
         new = wrk(args.port, "/feed", args.seconds, script)
         cpu, until = cpu_seconds(server.pid) - before, time.time()
         load = os.getloadavg()[0]
+        forced = time.time()
+        server.send_signal(signal.SIGUSR2)  # the probe runs one full collection
+        time.sleep(3.0)
         server.send_signal(signal.SIGUSR1)  # the probe writes its record
         time.sleep(1.0)
     finally:
@@ -136,7 +141,8 @@ def measure(name: str, tree: Path, args: argparse.Namespace, tmp: Path, script: 
           f"p50 {new['p50']:.2f} p99 {new['p99']:.2f} p99.9 {new['p999']:.2f} ms, "
           f"{new['requests'] / args.seconds:.0f} req/s, CPU {cpu / new['requests'] * 1e3:.2f} "
           f"ms/req | {gc_summary(events, since, until)} | since ready: "
-          f"{gc_summary(events, ready, until).split(', ')[2]} | load {load:.1f}",
+          f"{gc_summary(events, ready, until).split(', ')[2]} | a forced full collection after: "
+          f"{gc_summary(events, forced, time.time()).split(', ')[2]} | load {load:.1f}",
           flush=True)  # fmt: skip
 
 

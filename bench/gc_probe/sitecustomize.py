@@ -3,6 +3,8 @@
 Put this folder on PYTHONPATH and set `VIDEOREC_BENCH_GC_LOG` to a file: each collection's
 (wall time at its end, generation, pause in seconds) is appended to a list, written as JSON to
 that file on SIGUSR1 (uvicorn re-raises SIGTERM after its shutdown, so exit hooks never run).
+SIGUSR2 runs one full collection (`gc.collect()`), recorded like the others: what a full
+collection costs in the serving process as it is.
 Not part of the product.
 """
 
@@ -36,3 +38,4 @@ def _dump(*_: Any) -> None:
 if _PATH:
     gc.callbacks.append(_callback)
     signal.signal(signal.SIGUSR1, _dump)
+    signal.signal(signal.SIGUSR2, lambda *_: gc.collect())
