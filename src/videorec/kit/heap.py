@@ -10,7 +10,7 @@ def freeze_heap() -> int:
 
     A serving process holds ~550,000 long-lived container objects once its app, ONNX Runtime and
     text model are loaded, and a full (generation 2) collection walks every one of them with
-    the GIL held: 0.3-0.6 s in a running 10k-post server on the busy 2-core box, 13-16 ms once
+    the GIL held: 0.3-0.75 s in a running server on the busy 2-core box, 13-25 ms once
     frozen (bench/results/2026-11-27-feed-e.md), and every request waits meanwhile. Python
     starts one whenever the objects surviving younger collections grow by a quarter. Frozen
     objects are never walked again (reference counting still frees them); objects made later
