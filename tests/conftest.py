@@ -10,6 +10,7 @@ see each other's rows. Tests marked `slow` run only with `--slow` (or when `-m` 
 
 from __future__ import annotations
 
+import gc
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -79,6 +80,15 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             reasons[reason] = reasons.get(reason, 0) + 1
     for reason, count in reasons.items():
         terminalreporter.write_line(f"{count} tests skipped: {reason}", yellow=True)
+
+
+@pytest.fixture(autouse=True)
+def _unfreeze_heap() -> Iterator[None]:
+    """A test that starts the app as a server starts it freezes the process's objects
+    (`kit.heap.freeze_heap`); the next test gets the collector back as it was."""
+    yield
+    if gc.get_freeze_count():
+        gc.unfreeze()
 
 
 def pytest_sessionfinish() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 
@@ -31,6 +32,13 @@ def _world_database(tmp_path) -> str:
 def _wait_ready(registry: PipelineRegistry, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while registry.status != "ready" and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def _wait_text_model(registry: PipelineRegistry, seconds: float = 60) -> None:
+    """Until the warm-up thread is done (it loads the text model last)."""
+    deadline = time.monotonic() + seconds
+    while registry.text_model_status not in ("ready", "failed") and time.monotonic() < deadline:
         time.sleep(0.05)
 
 
@@ -72,6 +80,24 @@ class TestWarmUp:
         assert registry.text_model_status == "ready"
         assert moods == [WARM_MOOD]
         engine.dispose()
+
+    def test_a_serving_registry_freezes_the_heap_after_warm_up(self, tmp_path) -> None:
+        engine = make_engine(_world_database(tmp_path))
+        frozen = {}
+        for freeze in (False, True):
+            gc.unfreeze()
+            registry = PipelineRegistry(load_feed_config(), EmbeddingCache().encode,
+                                        sessionmaker=make_sessionmaker(engine),
+                                        freeze_heap=freeze)  # fmt: skip
+            registry.warm_up()
+            _wait_text_model(registry)
+            assert registry._state is not None
+            frozen[freeze] = gc.get_freeze_count()
+            walked = {id(o) for o in gc.get_objects()}
+            assert (id(registry._state) not in walked) is freeze
+        engine.dispose()
+        assert frozen[False] == 0
+        assert frozen[True] > 0
 
     def test_without_a_sessionmaker_the_first_request_builds_it(self) -> None:
         registry = PipelineRegistry(load_feed_config(), EmbeddingCache().encode)

@@ -86,3 +86,25 @@ def test_exploration_slots_equal_the_reference_set_difference(feed_world) -> Non
         got = pick_page(index, rows, scores, size, config, category_filtered=False)
         assert got.positions == main[:after] + explored + main[after:], (trial, config)
         assert got.explored == explored
+
+
+def test_mmr_off_pages_equal_the_reference_loop_with_tied_scores(feed_world) -> None:
+    """At `mmr_lambda` 1 the page is picked in one pass without the text vectors: the same
+    pages, also with tied and unsorted scores."""
+    rng = np.random.default_rng(13)
+    index = feed_world.index
+    for trial in range(120):
+        rows = rng.permutation(len(index)).astype(np.int64)
+        rows[rng.random(rows.size) < 0.2] = -1
+        scores = rng.integers(0, 4, rows.size).astype(np.float32)  # many ties
+        if trial % 2:
+            scores = np.sort(scores)[::-1].copy()  # a session's pool: best first
+        config = FeedConfig(max_per_creator=int(rng.integers(1, 4)),
+                            max_per_category=int(rng.integers(1, 9)),
+                            mmr_lambda=1.0, exploration_slots=0)  # fmt: skip
+        size = int(rng.integers(1, 30))
+        filtered = bool(trial % 3 == 0)
+        live = np.flatnonzero(rows >= 0)
+        want = reference_mmr(index, rows, scores, live, size, config, filtered)
+        got = pick_page(index, rows, scores, size, config, category_filtered=filtered)
+        assert got.positions == want, (trial, config)

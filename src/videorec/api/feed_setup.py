@@ -57,7 +57,7 @@ def start_feed(
         registry = PipelineRegistry(  # moods bypass the cache: the registry's LRU bounds them
             config, encode_catalogue, mood_encoder=encode,
             sessionmaker=make_sessionmaker(engine) if engine else None,
-            snapshot_dir=settings.feed_snapshots,
+            snapshot_dir=settings.feed_snapshots, freeze_heap=True,
         )  # fmt: skip
     secret = settings.cursor_secret.get_secret_value().encode()
     app.state.feed = FeedService(registry, config, secret)

@@ -21,6 +21,7 @@ from videorec.errors import NotFound
 from videorec.features.log import InteractionLog
 from videorec.features.pipeline import FeaturePipeline, PostTable
 from videorec.kit.ann import PostSearch
+from videorec.kit.mapped import load_mapped
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float32]
@@ -53,14 +54,14 @@ class OnnxModel:
                 arrays: dict[str, Any] = {key: data[key] for key in data.files}
             table = path / "table"
             if table.is_dir():
-                arrays.update({f.stem: np.load(f, mmap_mode="r") for f in table.glob("*.npy")})
+                arrays.update({f.stem: load_mapped(f) for f in table.glob("*.npy")})
         except (OSError, ValueError) as exc:
             raise NotFound(f"no ONNX model artifact at {path}: {exc}") from exc
         self.version = path.name
         self.pipeline = FeaturePipeline.from_state(features, arrays)
         self.table = PostTable.from_arrays(arrays)
         self.post_ids: IntArray = self.table.post_ids
-        self.post_vectors: FloatArray = np.load(path / "post_vectors.npy", mmap_mode="r")
+        self.post_vectors: FloatArray = load_mapped(path / "post_vectors.npy")
         self.index = faiss.read_index(str(path / "index.faiss"))
         self._search = PostSearch(self.index, self.post_ids)
         self._faiss = faiss

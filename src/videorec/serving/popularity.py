@@ -6,6 +6,7 @@ Rebuilt when the log grows (see `serving/registry.py`), never per request.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -37,6 +38,12 @@ class LogStats:
     category_top: dict[int, int]
     by_category: Groups
     covisit: sp.csr_matrix
+
+    @cached_property
+    def trend_top(self) -> float:
+        """The largest `trend`, at least 0: once per state, not once per request (a pass over
+        the catalogue, 1M values at 1M posts)."""
+        return float(self.trend.max(initial=0))
 
 
 def build_stats(

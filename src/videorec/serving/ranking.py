@@ -109,8 +109,7 @@ def gather(ctx: FeedContext, lists: Sequence[Sequence[Candidate]]) -> Pool:
     if use_model:
         signals[:, -2] = _model_rank(ctx, rows)
         columns = (*columns, MODEL)
-    trend = ctx.stats.trend
-    signals[:, -1] = trend[rows] / max(float(trend.max(initial=0)), 1e-6)
+    signals[:, -1] = ctx.stats.trend[rows] / max(ctx.stats.trend_top, 1e-6)
     return Pool(rows, (*columns, POPULARITY), signals, reasons)
 
 

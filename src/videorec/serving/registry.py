@@ -25,6 +25,7 @@ import scipy.sparse as sp
 import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
+from videorec.kit import heap
 from videorec.serving.config import FeedConfig
 from videorec.serving.extras import load_extras
 from videorec.serving.index import CatalogIndex, Encoder, Matrix, build_index
@@ -111,6 +112,9 @@ class PipelineRegistry:
         mood_encoder: text -> unit vectors for free-text moods (default `encoder`); give one
             that keeps nothing, since the registry's LRU of `mood_cache` entries is their cache.
         snapshot_dir: where feed-state snapshots are read and written (None: always build).
+        freeze_heap: after the warm-up's state, the text model and each background refresh,
+            freeze the process's objects (`kit.heap.freeze_heap`), so a full garbage
+            collection walks only what requests made since; for a serving process, not tests.
     """
 
     def __init__(
@@ -123,8 +127,10 @@ class PipelineRegistry:
         mood_encoder: Encoder | None = None,
         mood_cache: int = MOOD_CACHE,
         snapshot_dir: Path | None = None,
+        freeze_heap: bool = False,
     ) -> None:
         self.snapshot_dir = snapshot_dir
+        self.freeze_heap = freeze_heap
         self.config = config
         self.encoder = encoder
         self.mood_encoder = mood_encoder or encoder
@@ -174,7 +180,14 @@ class PipelineRegistry:
             log.warning("feed_state_warm_up_failed", error=f"{type(exc).__name__}: {exc}")
         finally:
             self._warming = False
+        self._freeze()
         self._load_text_model()
+        self._freeze()
+
+    def _freeze(self) -> None:
+        """Freeze the long-lived objects made so far (`freeze_heap`), when asked to."""
+        if self.freeze_heap:
+            log.info("heap_frozen", objects=heap.freeze_heap())
 
     def _load_text_model(self) -> None:
         """Encode `WARM_MOOD`, which loads the text model (torch and a transformer, ~10 s on a
@@ -253,6 +266,7 @@ class PipelineRegistry:
         try:
             with self.sessionmaker() as db:
                 self._state = self.build(db)
+            self._freeze()
         except Exception:  # a failed refresh keeps serving the previous state
             log.exception("feed_state_refresh_failed")
         finally:

@@ -69,6 +69,8 @@ def _mmr(
     window = live[: WINDOW * size]
     if window.size == 0 or size <= 0:
         return []
+    if config.mmr_lambda == 1.0:  # MMR off (the default): the same picks without the vectors
+        return _capped(index, rows, scores, window, size, config, category_filtered)
     vecs = index.row_vectors(rows[window])
     rel = scores[window].astype(np.float32)
     rel = (rel - rel.min()) / max(float(rel.max() - rel.min()), 1e-6)
@@ -104,6 +106,45 @@ def _mmr(
             chosen.append(int(window[pick]))
             np.maximum(max_sim, vecs @ vecs[pick], out=max_sim)
     return chosen
+
+
+def _capped(
+    index: CatalogIndex,
+    rows: IntArray,
+    scores: npt.NDArray[np.float32],
+    window: IntArray,
+    size: int,
+    config: FeedConfig,
+    category_filtered: bool,
+) -> list[int]:
+    """`_mmr` at `mmr_lambda` 1, in one pass: its greedy argmax then picks the best post not
+    taken and not at a cap, and caps only grow, so it walks the window best first (ties: the
+    earlier position, as `argmax`), skipping capped posts; relaxed, it takes the best left."""
+    rel = scores[window].astype(np.float32)
+    rel = (rel - rel.min()) / max(float(rel.max() - rel.min()), 1e-6)  # as `_mmr` ties them
+    order = np.argsort(-rel, kind="stable").tolist()
+    creators = index.creators[rows[window]].tolist()
+    cats = index.category_ids[rows[window]].tolist()
+    cat_cap = window.size if category_filtered else config.max_per_category
+    per_creator: dict[int, int] = {}
+    per_cat: dict[int, int] = {}
+    chosen: list[int] = []
+    if config.max_per_creator > 0 and cat_cap > 0:
+        for pick in order:
+            creator, cat = creators[pick], cats[pick]
+            if per_creator.get(creator, 0) >= config.max_per_creator:
+                continue
+            if per_cat.get(cat, 0) >= cat_cap:
+                continue
+            per_creator[creator] = per_creator.get(creator, 0) + 1
+            per_cat[cat] = per_cat.get(cat, 0) + 1
+            chosen.append(pick)
+            if len(chosen) == size:
+                break
+    if len(chosen) < size:  # relaxed: the best posts left, whatever their caps
+        taken = set(chosen)
+        chosen += [p for p in order if p not in taken][: size - len(chosen)]
+    return [int(window[p]) for p in chosen]
 
 
 def _explore(

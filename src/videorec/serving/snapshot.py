@@ -23,6 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 import structlog
 
+from videorec.kit.mapped import load_mapped
 from videorec.serving.groups import Groups
 from videorec.serving.index import CatalogIndex
 from videorec.serving.popularity import LogStats
@@ -82,8 +83,7 @@ def load_snapshot(root: Path, key: str) -> tuple[CatalogIndex, LogStats] | None:
         meta = json.loads((folder / "meta.json").read_text())
         if meta.get("key") != key:
             return None
-        a = {name: np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
-             for name in meta["arrays"]}  # fmt: skip
+        a = {name: load_mapped(folder / f"{name}.npy") for name in meta["arrays"]}
     except (OSError, ValueError, KeyError) as exc:
         log.warning("feed_snapshot_unreadable", folder=str(folder), error=str(exc))
         return None
