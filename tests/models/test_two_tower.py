@@ -11,6 +11,7 @@ from videorec.models import builders
 from videorec.models.two_tower import (
     full_softmax_loss,
     multi_target_softmax_loss,
+    sampled_multi_target_loss,
     sampled_softmax_loss,
 )
 
@@ -192,3 +193,42 @@ class TestSasrecCausalPass:
         empty = model.user_vectors(users, torch.zeros_like(self.HISTORY),
                                    torch.zeros_like(self.WEIGHTS))  # fmt: skip
         assert torch.isfinite(empty).all()
+
+
+class TestSampledMultiTargetLoss:
+    """The sampled holdout loss: seen candidates masked, targets kept, logQ subtracted."""
+
+    def test_known_value_with_log_q_and_a_seen_candidate(self) -> None:
+        # one user, candidates [target, seen, negative], logits u.c - log q = [1 - 0, x, 0 - 1]
+        user = torch.tensor([[1.0, 0.0]])
+        candidates = torch.tensor([[1.0, 0.0], [5.0, 0.0], [0.0, 1.0]])
+        log_q = torch.tensor([0.0, 0.0, 1.0])
+        targets = torch.tensor([[True, False, False]])
+        seen = torch.tensor([[False, True, False]])
+        loss = sampled_multi_target_loss(user, candidates, log_q, targets, seen, 1.0)
+        expected = -math.log(math.e / (math.e + math.exp(-1)))
+        torch.testing.assert_close(loss.item(), expected, atol=1e-6, rtol=0)
+
+    def test_seen_mask_and_log_q_each_change_the_loss(self) -> None:
+        user = torch.tensor([[1.0, 0.0]])
+        candidates = torch.tensor([[1.0, 0.0], [5.0, 0.0], [0.0, 1.0]])
+        targets = torch.tensor([[True, False, False]])
+        seen = torch.tensor([[False, True, False]])
+        zero_q = torch.zeros(3)
+        masked = sampled_multi_target_loss(user, candidates, zero_q, targets, seen, 1.0)
+        unmasked = sampled_multi_target_loss(user, candidates, zero_q, targets, ~seen & seen, 1.0)
+        assert unmasked.item() > masked.item() + 1.0  # the seen post would dominate
+        corrected = sampled_multi_target_loss(
+            user, candidates, torch.tensor([0.0, 0.0, 1.0]), targets, seen, 1.0
+        )
+        assert corrected.item() < masked.item() - 0.1
+
+    def test_own_other_targets_stay_in_the_softmax_each_target_counted_once(self) -> None:
+        # two targets of one user, logits [1, 0]: the full multi-target loss on the same columns
+        user = torch.tensor([[1.0, 0.0]])
+        candidates = torch.eye(2)
+        targets = torch.tensor([[True, True]])
+        seen = torch.zeros(1, 2, dtype=torch.bool)
+        sampled = sampled_multi_target_loss(user, candidates, torch.zeros(2), targets, seen, 1.0)
+        full = multi_target_softmax_loss(user, candidates, targets, seen, 1.0)
+        torch.testing.assert_close(sampled, full)

@@ -281,3 +281,39 @@ def multi_target_softmax_loss(
     log_probs = torch.log_softmax(logits, dim=-1)
     picked = torch.where(targets, log_probs, torch.zeros_like(log_probs))
     return -picked.sum() / targets.sum().clamp(min=1)
+
+
+@_float32
+def sampled_multi_target_loss(
+    user_vectors: torch.Tensor,
+    candidate_vectors: torch.Tensor,
+    log_q: torch.Tensor,
+    targets: torch.Tensor,
+    seen: torch.Tensor,
+    temperature: float,
+) -> torch.Tensor:
+    """`multi_target_softmax_loss` over a sample of the catalogue, for big catalogues.
+
+    The candidates are the batch's targets (each user's own, and the other users', which are
+    in-batch negatives) plus a uniform pool, each post once. Each logit is lowered by the log of
+    its post's probability of being among a batch's candidates (`log_q`), so the sampled
+    softmax estimates the full-catalogue one instead of pushing popular posts down. A user's
+    history posts (`seen`) are never its negatives; its own other targets stay in its softmax,
+    as in the full loss.
+
+    Args:
+        user_vectors: shape (b, d).
+        candidate_vectors: shape (c, d), post-tower vectors of the candidate posts.
+        log_q: shape (c,), log inclusion probability of each candidate.
+        targets: shape (b, c), True for each user's held-out posts among the candidates.
+        seen: shape (b, c), True for each user's other posts among the candidates.
+        temperature: divides the inner products.
+
+    Returns:
+        scalar mean cross-entropy per target.
+    """
+    logits = user_vectors @ candidate_vectors.T / temperature - log_q.unsqueeze(0)
+    logits = logits.masked_fill(seen & ~targets, torch.finfo(logits.dtype).min)
+    log_probs = torch.log_softmax(logits, dim=-1)
+    picked = torch.where(targets, log_probs, torch.zeros_like(log_probs))
+    return -picked.sum() / targets.sum().clamp(min=1)

@@ -92,6 +92,10 @@ class TwoTowerConfig(_Section):
     `history_length` events either way (undecayed unless `sequence`)."""
     holdout_share: float = Field(0.2, gt=0, le=1)
     """`holdout` examples: the share of a user's posts held out as targets each time."""
+    sampled_holdout: bool = True
+    """`holdout` examples for catalogues above `full_softmax_up_to`: each user's targets
+    against the batch's other targets plus `negatives` uniform posts, logQ-corrected
+    (`training.sampled_holdout`); False: `set` examples there instead (one per event)."""
     user_encoder: Literal["pool", "sasrec"] = "pool"
     """How the user tower reads the history: signal-weighted mean (`pool`) or SASRec-style
     causal self-attention over its time-ordered events (`sasrec`: trained as SASRec, one pass
