@@ -198,37 +198,53 @@ class TestSasrecCausalPass:
 class TestSampledMultiTargetLoss:
     """The sampled holdout loss: seen candidates masked, targets kept, logQ subtracted."""
 
+    USER = torch.tensor([[1.0, 0.0]])
+    CANDIDATES = torch.tensor([[1.0, 0.0], [5.0, 0.0], [0.0, 1.0]])
+    TARGET = (torch.tensor([0]), torch.tensor([0]))  # user 0, candidate 0
+    SEEN = torch.tensor([[False, True, False]])
+
     def test_known_value_with_log_q_and_a_seen_candidate(self) -> None:
-        # one user, candidates [target, seen, negative], logits u.c - log q = [1 - 0, x, 0 - 1]
-        user = torch.tensor([[1.0, 0.0]])
-        candidates = torch.tensor([[1.0, 0.0], [5.0, 0.0], [0.0, 1.0]])
+        # logits u.c - log q = [1 - 0, (seen), 0 - 1]
         log_q = torch.tensor([0.0, 0.0, 1.0])
-        targets = torch.tensor([[True, False, False]])
-        seen = torch.tensor([[False, True, False]])
-        loss = sampled_multi_target_loss(user, candidates, log_q, targets, seen, 1.0)
+        loss = sampled_multi_target_loss(
+            self.USER, self.CANDIDATES, log_q, *self.TARGET, self.SEEN, 1.0
+        )
         expected = -math.log(math.e / (math.e + math.exp(-1)))
         torch.testing.assert_close(loss.item(), expected, atol=1e-6, rtol=0)
 
+    def test_temperature_divides_the_similarities_not_the_correction(self) -> None:
+        log_q = torch.tensor([0.0, 0.0, 1.0])
+        loss = sampled_multi_target_loss(
+            self.USER, self.CANDIDATES, log_q, *self.TARGET, self.SEEN, 0.5
+        )
+        expected = -math.log(math.exp(2) / (math.exp(2) + math.exp(-1)))
+        torch.testing.assert_close(loss.item(), expected, atol=1e-6, rtol=0)
+
     def test_seen_mask_and_log_q_each_change_the_loss(self) -> None:
-        user = torch.tensor([[1.0, 0.0]])
-        candidates = torch.tensor([[1.0, 0.0], [5.0, 0.0], [0.0, 1.0]])
-        targets = torch.tensor([[True, False, False]])
-        seen = torch.tensor([[False, True, False]])
         zero_q = torch.zeros(3)
-        masked = sampled_multi_target_loss(user, candidates, zero_q, targets, seen, 1.0)
-        unmasked = sampled_multi_target_loss(user, candidates, zero_q, targets, ~seen & seen, 1.0)
+        masked = sampled_multi_target_loss(
+            self.USER, self.CANDIDATES, zero_q, *self.TARGET, self.SEEN, 1.0
+        )
+        unmasked = sampled_multi_target_loss(
+            self.USER, self.CANDIDATES, zero_q, *self.TARGET, self.SEEN & False, 1.0
+        )
         assert unmasked.item() > masked.item() + 1.0  # the seen post would dominate
         corrected = sampled_multi_target_loss(
-            user, candidates, torch.tensor([0.0, 0.0, 1.0]), targets, seen, 1.0
-        )
+            self.USER, self.CANDIDATES, torch.tensor([0.0, 0.0, 1.0]), *self.TARGET, self.SEEN,
+            1.0,
+        )  # fmt: skip
         assert corrected.item() < masked.item() - 0.1
 
-    def test_own_other_targets_stay_in_the_softmax_each_target_counted_once(self) -> None:
-        # two targets of one user, logits [1, 0]: the full multi-target loss on the same columns
-        user = torch.tensor([[1.0, 0.0]])
-        candidates = torch.eye(2)
-        targets = torch.tensor([[True, True]])
-        seen = torch.zeros(1, 2, dtype=torch.bool)
-        sampled = sampled_multi_target_loss(user, candidates, torch.zeros(2), targets, seen, 1.0)
-        full = multi_target_softmax_loss(user, candidates, targets, seen, 1.0)
+    def test_equals_the_full_multi_target_loss_on_the_same_columns(self) -> None:
+        # two users, four candidates; user 0: targets 0 and 2 (each in the other's softmax),
+        # seen 1; user 1: target 3, seen 0
+        torch.manual_seed(0)
+        users, candidates = torch.randn(2, 3), torch.randn(4, 3)
+        targets = torch.tensor([[True, False, True, False], [False, False, False, True]])
+        seen = torch.tensor([[False, True, False, False], [True, False, False, False]])
+        example, column = torch.nonzero(targets, as_tuple=True)
+        sampled = sampled_multi_target_loss(
+            users, candidates, torch.zeros(4), example, column, seen, 0.7
+        )
+        full = multi_target_softmax_loss(users, candidates, targets, seen, 0.7)
         torch.testing.assert_close(sampled, full)

@@ -58,13 +58,16 @@ class TestBatchCandidates:
         def marked(mask: np.ndarray, b: int) -> set[int]:
             return {rows[c] for c in np.flatnonzero(mask[b])}
 
-        assert marked(candidates.targets, 0) == {3, 7}
-        assert marked(candidates.targets, 1) == {2}
+        targets = np.zeros_like(candidates.seen)
+        targets[candidates.target_example, candidates.target_column] = True
+        assert marked(targets, 0) == {3, 7}
+        assert marked(targets, 1) == {2}
+        assert targets.sum() == 3
         assert marked(candidates.seen, 0) == {2, 9}  # user 1's target, user 0 saw it
         assert marked(candidates.seen, 1) == {3}  # 8 is no candidate
         # what a user may score as a negative: the candidates neither target nor seen
-        assert marked(~candidates.targets & ~candidates.seen, 0) == {5}
-        assert marked(~candidates.targets & ~candidates.seen, 1) == {5, 7, 9}
+        assert marked(~targets & ~candidates.seen, 0) == {5}
+        assert marked(~targets & ~candidates.seen, 1) == {5, 7, 9}
 
 
 class TestHoldoutLogQ:
@@ -114,7 +117,7 @@ class TestSampledHoldoutRecipe:
             return calls[-1]["made"]
 
         def loss_spy(*args: Any) -> torch.Tensor:
-            names = ["user", "vectors", "log_q", "targets", "seen", "temperature"]
+            names = ["user", "vectors", "log_q", "example", "column", "seen", "temperature"]
             calls[-1].update(zip(names, args, strict=True))
             return real_loss(*args)
 
@@ -143,10 +146,12 @@ class TestSampledHoldoutRecipe:
         for call in calls:
             made = call["made"]
             assert call["vectors"].shape[0] == made.rows.shape[0]
-            np.testing.assert_array_equal(call["targets"].numpy(), made.targets)
+            np.testing.assert_array_equal(call["example"].numpy(), made.target_example)
+            np.testing.assert_array_equal(call["column"].numpy(), made.target_column)
             np.testing.assert_array_equal(call["seen"].numpy(), made.seen)
             assert made.seen.any()  # users' other posts are among the candidates, masked
-            assert made.targets.sum(1).min() >= 1  # every user has a target
+            n_users = call["user"].shape[0]
+            assert np.unique(made.target_example).shape[0] == n_users  # each has a target
             np.testing.assert_allclose(call["log_q"].numpy(), log_q[made.rows], rtol=1e-6)
             assert (call["log_q"].numpy() < 0).all()
             # the pool: candidates beyond the batch's targets

@@ -25,12 +25,14 @@ class Candidates:
 
     Attributes:
         rows: shape (c,), sorted distinct post rows: the batch's targets and the pool.
-        targets: shape (b, c), True for each user's own targets.
-        seen: shape (b, c), True for each user's other posts (never its negatives).
+        target_example, target_column: shape (t,), each user's targets as (user, column).
+        seen: shape (b, c), True for each user's other posts (never its negatives, never one
+            of its targets).
     """
 
     rows: IntArray
-    targets: BoolArray
+    target_example: IntArray
+    target_column: IntArray
     seen: BoolArray
 
 
@@ -39,13 +41,13 @@ def batch_candidates(split: HoldoutSplit, pool: IntArray) -> Candidates:
     target of one user is an in-batch negative of the others unless they saw it."""
     rows = np.unique(np.concatenate([split.target_rows, pool]))
     b, c = split.rows.shape[0], rows.shape[0]
-    targets = np.zeros((b, c), dtype=np.bool_)
-    targets[split.target_example, np.searchsorted(rows, split.target_rows)] = True
+    target_column = np.searchsorted(rows, split.target_rows)
     seen = np.zeros((b, c), dtype=np.bool_)
     at = np.minimum(np.searchsorted(rows, split.seen_rows), c - 1)
     hit = rows[at] == split.seen_rows
     seen[split.seen_example[hit], at[hit]] = True
-    return Candidates(rows, targets, seen)
+    seen[split.target_example, target_column] = False
+    return Candidates(rows, split.target_example, target_column, seen)
 
 
 def holdout_log_q(
