@@ -5,9 +5,10 @@ probabilities for the logQ correction -> epochs of softmax, over the whole catal
 small (`full_softmax_up_to`, the user's other posts masked) or else over in-batch plus uniform
 negatives, each example with a `set` (hold-one-out) or `sequence` (events before it) history,
 or one `holdout` example per user with many targets (full softmax, or above
-`full_softmax_up_to` the sampled one of `training.sampled_holdout`) -> validation NDCG@10 after each epoch -> early stopping, keeping the best weights. The `sasrec`
-user tower trains as SASRec instead: windows of each user's time-ordered events, one causal pass
-each, with the loss at every slot predicting the next post (`next_post_loss`).
+`full_softmax_up_to` the sampled one of `training.sampled_holdout`) -> validation NDCG@10 after
+each epoch -> early stopping, keeping the best weights. The `sasrec` user tower trains as SASRec
+instead: windows of each user's time-ordered events, one causal pass each, with the loss at every
+slot predicting the next post (`next_post_loss`).
 """
 
 from __future__ import annotations
