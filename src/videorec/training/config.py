@@ -97,8 +97,8 @@ class TwoTowerConfig(_Section):
     against the batch's other targets plus `negatives` uniform posts, logQ-corrected
     (`training.sampled_holdout`); False: `set` examples there instead (one per positive pair,
     the same `epochs` and `patience`). Forced onto the sampled path (`full_softmax_up_to = 0`)
-    it validated NDCG@10 0.288-0.295 against `set`'s 0.281 on the demo and 0.273 against 0.252
-    on MovieLens-100k, and a 10M epoch is 980 steps instead of 19,092, 7.5x less CPU
+    it validated NDCG@10 0.288-0.295 against `set`'s 0.276-0.281 on the demo and 0.273 against
+    0.252 on MovieLens-100k, and a 10M epoch is 980 steps instead of 19,092, 7.5x less CPU
     (bench/results/2026-11-27-epoch-e.md)."""
     user_encoder: Literal["pool", "sasrec"] = "pool"
     """How the user tower reads the history: signal-weighted mean (`pool`) or SASRec-style
