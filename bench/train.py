@@ -4,6 +4,7 @@
     python bench/train.py --device cuda --sizes 200000 10000000
     python bench/train.py --threads 1 --steps 100
     python bench/train.py --sizes 10000000 --config configs/train/default.toml   # the demo's config
+    python bench/train.py --sizes 10000000 --two-tower '{"sampled_holdout": false}'  # `set` there
 
 Data: the seeded synthetic log of `videorec.training.synthetic` (planted tastes, Zipf popularity;
 text embeddings off, as their cost is a one-off cached encoding, not per epoch). Each size trains
@@ -20,20 +21,22 @@ recipe's one-off setup before them (example selection, logQ, optimiser) is print
 from __future__ import annotations
 
 import argparse
+import json
 import platform
 import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from videorec.features.pipeline import FeaturePipeline
 from videorec.models import builders
 from videorec.training.config import TrainConfig, load_config
-from videorec.training.data import EventArrays, pair_labels
+from videorec.training.data import EventArrays, holdout_split, pair_labels
 from videorec.training.observer import SilentObserver
 from videorec.training.recipes.ranker import train_ranker
-from videorec.training.recipes.two_tower import train_two_tower
+from videorec.training.recipes.two_tower import full_softmax, train_two_tower
 from videorec.training.stages import model_sizes, ranker_args, table_tensors, tower_args
 from videorec.training.synthetic import synthetic_data
 
@@ -72,6 +75,7 @@ def shape_for(size: int) -> dict[str, int]:
 
 def bench(size: int, args: argparse.Namespace) -> list[str]:
     config = load_config(args.config) if args.config else TrainConfig()
+    config.two_tower = config.two_tower.model_copy(update=json.loads(args.two_tower))
     config.features.use_text = False
     device = torch.device(args.device)
     started = time.perf_counter()
@@ -83,16 +87,17 @@ def bench(size: int, args: argparse.Namespace) -> list[str]:
     prepared = time.perf_counter() - started
     tensors = {k: torch.from_numpy(v).to(device) for k, v in table_tensors(table).items()}
     sizes = model_sizes(pipeline)
-    positives = events.first_of_pairs()
-    tower_examples = int((events.weights[positives] > 0).sum())
     n_rows = int(table.id_rows.shape[0])
+    tower_steps, epoch_line = two_tower_epoch(events, config, n_rows)
     pairs = min(pair_labels(events, 50.0, n_rows).positions.shape[0], config.ranker.max_pairs)
-    lines = [f"| {size:,} | data + features | {prepared:.1f} s | | |"]
-    for stage, examples, batch in (
-        ("two-tower", tower_examples, config.two_tower.batch_size),
-        ("ranker", pairs * (1 + config.ranker.negatives), config.ranker.batch_size),
+    ranker_steps = -(-pairs * (1 + config.ranker.negatives) // config.ranker.batch_size)
+    lines = [f"| {size:,} | data + features | {prepared:.1f} s | | {epoch_line} |"]
+    for stage, steps, batch in (
+        ("two-tower", tower_steps, config.two_tower.batch_size),
+        ("ranker", ranker_steps, config.ranker.batch_size),
     ):
-        steps = -(-examples // batch)
+        if stage not in args.models:
+            continue
         timed = steps if steps <= args.full_steps else args.steps
         torch.manual_seed(0)
         clock, t0 = StepClock(), time.perf_counter()
@@ -105,11 +110,37 @@ def bench(size: int, args: argparse.Namespace) -> list[str]:
         epoch_wall = first_wall + (steps - 1) * step_wall
         epoch_cpu = first_cpu + (steps - 1) * step_cpu
         how = "full epoch" if timed == steps else f"{timed}/{steps} steps, extrapolated"
-        lines.append(f"| {size:,} | {stage} | {batch / step_wall:,.0f} ex/s; {step_wall:.4f} s "
+        unit = "users" if stage == "two-tower" and "passes" in epoch_line else "ex"
+        lines.append(f"| {size:,} | {stage} | {batch / step_wall:,.0f} {unit}/s; {step_wall:.4f} s "
                      f"wall, cpu {step_cpu:.4f} s per step | {epoch_wall:,.1f} s (cpu "
                      f"{epoch_cpu:,.1f} s) | {how}; first step + epoch shuffle {first_wall:.1f} s"
                      f" (cpu {first_cpu:.1f} s); setup {clock.start[0] - t0:.1f} s |")  # fmt: skip
     return lines
+
+
+def two_tower_epoch(events: EventArrays, config: TrainConfig, n_rows: int) -> tuple[int, str]:
+    """Steps of one two-tower epoch, as `train_two_tower` counts them, and what an epoch is.
+
+    `set` / `sequence`: one example per positive (user, post) pair. `holdout` (full softmax,
+    or `sampled_holdout` above `full_softmax_up_to`): 1 / `holdout_share` passes over the users,
+    so each positive pair should be a target about once per epoch: one pass of
+    `holdout_split` over every user is drawn here and its targets counted, times the passes."""
+    t = config.two_tower
+    positions = events.first_of_pairs()
+    pairs = int((events.weights[positions] > 0).sum())
+    if t.history != "holdout" or not (full_softmax(n_rows, t) or t.sampled_holdout):
+        style = "set" if t.history == "holdout" else t.history
+        return -(-pairs // t.batch_size), f"epoch: {pairs:,} `{style}` examples, one per pair"
+    users = np.unique(events.starts)
+    passes = max(1, round(1 / t.holdout_share))
+    steps = passes * -(-users.shape[0] // t.batch_size)
+    split = holdout_split(events, users, 1, t.holdout_share, np.random.default_rng(0), n_rows)
+    targets = passes * split.target_rows.shape[0]
+    loss = "full" if full_softmax(n_rows, t) else "sampled"
+    return steps, (
+        f"epoch: {passes} passes over {users.shape[0]:,} users ({loss} softmax), "
+        f"{targets:,} targets for {pairs:,} positive pairs ({targets / pairs:.2f} per pair)"
+    )
 
 
 def train_one_epoch(
@@ -143,6 +174,9 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=60, help="steps timed on big epochs")
     parser.add_argument("--full-steps", type=int, default=400, help="time a full epoch up to this")
     parser.add_argument("--config", type=Path, default=None, help="training TOML (default: code)")
+    parser.add_argument("--two-tower", default="{}", help="JSON merged over [two_tower]")
+    parser.add_argument("--models", nargs="+", default=["two-tower", "ranker"],
+                        choices=["two-tower", "ranker"])  # fmt: skip
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)

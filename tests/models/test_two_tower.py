@@ -11,6 +11,7 @@ from videorec.models import builders
 from videorec.models.two_tower import (
     full_softmax_loss,
     multi_target_softmax_loss,
+    sampled_multi_target_loss,
     sampled_softmax_loss,
 )
 
@@ -192,3 +193,58 @@ class TestSasrecCausalPass:
         empty = model.user_vectors(users, torch.zeros_like(self.HISTORY),
                                    torch.zeros_like(self.WEIGHTS))  # fmt: skip
         assert torch.isfinite(empty).all()
+
+
+class TestSampledMultiTargetLoss:
+    """The sampled holdout loss: seen candidates masked, targets kept, logQ subtracted."""
+
+    USER = torch.tensor([[1.0, 0.0]])
+    CANDIDATES = torch.tensor([[1.0, 0.0], [5.0, 0.0], [0.0, 1.0]])
+    TARGET = (torch.tensor([0]), torch.tensor([0]))  # user 0, candidate 0
+    SEEN = torch.tensor([[False, True, False]])
+
+    def test_known_value_with_log_q_and_a_seen_candidate(self) -> None:
+        # logits u.c - log q = [1 - 0, (seen), 0 - 1]
+        log_q = torch.tensor([0.0, 0.0, 1.0])
+        loss = sampled_multi_target_loss(
+            self.USER, self.CANDIDATES, log_q, *self.TARGET, self.SEEN, 1.0
+        )
+        expected = -math.log(math.e / (math.e + math.exp(-1)))
+        torch.testing.assert_close(loss.item(), expected, atol=1e-6, rtol=0)
+
+    def test_temperature_divides_the_similarities_not_the_correction(self) -> None:
+        log_q = torch.tensor([0.0, 0.0, 1.0])
+        loss = sampled_multi_target_loss(
+            self.USER, self.CANDIDATES, log_q, *self.TARGET, self.SEEN, 0.5
+        )
+        expected = -math.log(math.exp(2) / (math.exp(2) + math.exp(-1)))
+        torch.testing.assert_close(loss.item(), expected, atol=1e-6, rtol=0)
+
+    def test_seen_mask_and_log_q_each_change_the_loss(self) -> None:
+        zero_q = torch.zeros(3)
+        masked = sampled_multi_target_loss(
+            self.USER, self.CANDIDATES, zero_q, *self.TARGET, self.SEEN, 1.0
+        )
+        unmasked = sampled_multi_target_loss(
+            self.USER, self.CANDIDATES, zero_q, *self.TARGET, self.SEEN & False, 1.0
+        )
+        assert unmasked.item() > masked.item() + 1.0  # the seen post would dominate
+        corrected = sampled_multi_target_loss(
+            self.USER, self.CANDIDATES, torch.tensor([0.0, 0.0, 1.0]), *self.TARGET, self.SEEN,
+            1.0,
+        )  # fmt: skip
+        assert corrected.item() < masked.item() - 0.1
+
+    def test_equals_the_full_multi_target_loss_on_the_same_columns(self) -> None:
+        # two users, four candidates; user 0: targets 0 and 2 (each in the other's softmax),
+        # seen 1; user 1: target 3, seen 0
+        torch.manual_seed(0)
+        users, candidates = torch.randn(2, 3), torch.randn(4, 3)
+        targets = torch.tensor([[True, False, True, False], [False, False, False, True]])
+        seen = torch.tensor([[False, True, False, False], [True, False, False, False]])
+        example, column = torch.nonzero(targets, as_tuple=True)
+        sampled = sampled_multi_target_loss(
+            users, candidates, torch.zeros(4), example, column, seen, 0.7
+        )
+        full = multi_target_softmax_loss(users, candidates, targets, seen, 0.7)
+        torch.testing.assert_close(sampled, full)

@@ -169,11 +169,12 @@ class TestHeldOutQuality:
         "two_tower",
         [
             {"history": "holdout", "epochs": 60, "patience": 60},
+            {"full_softmax_up_to": 0, "epochs": 60, "patience": 60},  # holdout, sampled
             # dropout, weight decay and the weight average slow learning down: 20 set epochs of
             # this tiny log stayed at popularity's level, 40 (patience 10) pass it clearly
-            {"full_softmax_up_to": 0, "epochs": 40, "patience": 10},
+            {"full_softmax_up_to": 0, "sampled_holdout": False, "epochs": 40, "patience": 10},
         ],
-        ids=["holdout-examples", "sampled-softmax"],
+        ids=["holdout-examples", "sampled-holdout", "set-sampled-softmax"],
     )
     def test_other_example_styles_and_losses_beat_popularity(self, tiny_data, two_tower) -> None:
         log, catalog = tiny_data

@@ -281,3 +281,44 @@ def multi_target_softmax_loss(
     log_probs = torch.log_softmax(logits, dim=-1)
     picked = torch.where(targets, log_probs, torch.zeros_like(log_probs))
     return -picked.sum() / targets.sum().clamp(min=1)
+
+
+@_float32
+def sampled_multi_target_loss(
+    user_vectors: torch.Tensor,
+    candidate_vectors: torch.Tensor,
+    log_q: torch.Tensor,
+    target_example: torch.Tensor,
+    target_column: torch.Tensor,
+    seen: torch.Tensor,
+    temperature: float,
+) -> torch.Tensor:
+    """`multi_target_softmax_loss` over a sample of the catalogue, for big catalogues.
+
+    The candidates are the batch's targets (each user's own, and the other users', which are
+    in-batch negatives) plus a uniform pool, each post once. Each logit is lowered by the log of
+    its post's probability of being among a batch's candidates (`log_q`), so the sampled
+    softmax estimates the full-catalogue one instead of pushing popular posts down. A user's
+    other posts (`seen`) are never its negatives; its own other targets stay in its softmax,
+    as in the full loss. Written for a (batch x candidates) matrix of ~4M logits at 10M events:
+    temperature and logQ enter through one matrix product, the targets are gathered, not
+    masked, and the normaliser is one `logsumexp` per user.
+
+    Args:
+        user_vectors: shape (b, d).
+        candidate_vectors: shape (c, d), post-tower vectors of the candidate posts.
+        log_q: shape (c,), log inclusion probability of each candidate.
+        target_example, target_column: shape (t,), each target as (user row, candidate column).
+        seen: shape (b, c), True for each user's posts that are no target (masked out).
+        temperature: divides the inner products.
+
+    Returns:
+        scalar mean cross-entropy per target.
+    """
+    ones = torch.ones_like(user_vectors[:, :1])
+    scaled = torch.cat([user_vectors / temperature, ones], dim=1)
+    corrected = torch.cat([candidate_vectors, -log_q.unsqueeze(1)], dim=1)
+    logits = (scaled @ corrected.T).masked_fill(seen, torch.finfo(user_vectors.dtype).min)
+    normaliser = torch.logsumexp(logits, dim=1)
+    picked = logits[target_example, target_column]
+    return (normaliser[target_example] - picked).sum() / max(target_example.shape[0], 1)

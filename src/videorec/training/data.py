@@ -86,37 +86,9 @@ class EventArrays:
     def holdout(
         self, users: IntArray, length: int, share: float, rng: np.random.Generator, n_rows: int
     ) -> Holdout:
-        """Split each user's posts at random into targets and a history to predict them from.
-
-        About `share` of the posts a user engaged with positively (at least one) become targets;
-        up to `length` of the events on the other posts, in random order, are the history. All
-        events of a target post leave the history, so no target is ever seen in its own input.
-
-        Args:
-            users: shape (b,), the position of each user's first event (`starts`).
-        """
-        example, at = _blocks(users, self.ends[users])
-        rows = self.rows[at]
-        wanted = (rows > 0) & (self.weights[at] > 0)
-        draw = np.where(wanted, rng.random(at.shape[0]), 2.0)
-        lowest = np.full(users.shape[0], 2.0)
-        np.minimum.at(lowest, example, draw)
-        chosen = wanted & ((draw < share) | (draw == lowest[example]))
-        targets = np.zeros((users.shape[0], n_rows), dtype=np.bool_)
-        targets[example[chosen], rows[chosen]] = True
-        kept = ~targets[example, rows] & (rows > 0)
-        example, at = example[kept], at[kept]
-        order = np.lexsort((np.asarray(rng.random(at.shape[0])), example))
-        example, at = example[order], at[order]
-        rank = np.arange(example.shape[0]) - np.searchsorted(example, example)
-        fits = rank < length
-        history = np.zeros((users.shape[0], length), dtype=np.int64)
-        weights = np.zeros((users.shape[0], length), dtype=np.float32)
-        history[example[fits], length - 1 - rank[fits]] = self.rows[at[fits]]
-        weights[example[fits], length - 1 - rank[fits]] = self.weights[at[fits]]
-        seen = np.zeros_like(targets)
-        seen[example, self.rows[at]] = True
-        return Holdout(history, weights, targets[:, 1:], seen[:, 1:])
+        """`holdout_split` with its targets and seen posts as dense (b, n_rows - 1) masks (the
+        full softmax's shape; the same draws from `rng`)."""
+        return holdout_split(self, users, length, share, rng, n_rows).dense(n_rows)
 
     def shuffled(self, rng: np.random.Generator) -> UserShuffle:
         """A fresh random order of each user's events (users stay in their blocks)."""
@@ -143,6 +115,48 @@ class EventArrays:
         return np.where(valid, self.rows[idx], 0), np.where(valid, self.weights[idx], 0.0).astype(
             np.float32
         )
+
+
+def holdout_split(
+    events: EventArrays,
+    users: IntArray,
+    length: int,
+    share: float,
+    rng: np.random.Generator,
+    n_rows: int,
+) -> HoldoutSplit:
+    """Split each user's posts at random into targets and a history to predict them from.
+
+    About `share` of the posts a user engaged with positively (at least one) become targets;
+    up to `length` of the events on the other posts, in random order, are the history. All
+    events of a target post leave the history, so no target is ever seen in its own input.
+    Targets and seen posts come as (example, row) pairs: no (b, n_rows) array, so the sampled
+    softmax of big catalogues does not pay for one.
+
+    Args:
+        users: shape (b,), the position of each user's first event (`starts`).
+    """
+    example, at = _blocks(users, events.ends[users])
+    rows = events.rows[at]
+    wanted = (rows > 0) & (events.weights[at] > 0)
+    draw = np.where(wanted, rng.random(at.shape[0]), 2.0)
+    lowest = np.full(users.shape[0], 2.0)
+    np.minimum.at(lowest, example, draw)
+    chosen = wanted & ((draw < share) | (draw == lowest[example]))
+    target_keys = np.unique(pair_key(example[chosen], rows[chosen], n_rows))
+    kept = ~np.isin(pair_key(example, rows, n_rows), target_keys) & (rows > 0)
+    example, at = example[kept], at[kept]
+    order = np.lexsort((np.asarray(rng.random(at.shape[0])), example))
+    example, at = example[order], at[order]
+    rank = np.arange(example.shape[0]) - np.searchsorted(example, example)
+    fits = rank < length
+    history = np.zeros((users.shape[0], length), dtype=np.int64)
+    weights = np.zeros((users.shape[0], length), dtype=np.float32)
+    history[example[fits], length - 1 - rank[fits]] = events.rows[at[fits]]
+    weights[example[fits], length - 1 - rank[fits]] = events.weights[at[fits]]
+    return HoldoutSplit(
+        history, weights, target_keys // n_rows, target_keys % n_rows, example, events.rows[at]
+    )
 
 
 def window_ends(events: EventArrays, length: int) -> IntArray:
@@ -258,6 +272,35 @@ class Holdout:
     weights: FloatArray
     targets: npt.NDArray[np.bool_]
     seen: npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class HoldoutSplit:
+    """Multi-target examples, one per user, in sparse form (see `holdout_split`).
+
+    Attributes:
+        rows, weights: shape (b, L), the history (left-padded with zeros).
+        target_example, target_rows: shape (t,), each (example, post row) target pair, once.
+        seen_example, seen_rows: shape (s,), the (example, post row) pairs of every non-target
+            event of the user (the history and what did not fit in it; never negatives:
+            serving does not recommend them again). Pairs may repeat.
+    """
+
+    rows: IntArray
+    weights: FloatArray
+    target_example: IntArray
+    target_rows: IntArray
+    seen_example: IntArray
+    seen_rows: IntArray
+
+    def dense(self, n_rows: int) -> Holdout:
+        """The same split with (b, n_rows - 1) masks (column r - 1 for table row r)."""
+        b = self.rows.shape[0]
+        targets = np.zeros((b, n_rows), dtype=np.bool_)
+        targets[self.target_example, self.target_rows] = True
+        seen = np.zeros((b, n_rows), dtype=np.bool_)
+        seen[self.seen_example, self.seen_rows] = True
+        return Holdout(self.rows, self.weights, targets[:, 1:], seen[:, 1:])
 
 
 @dataclass(frozen=True)

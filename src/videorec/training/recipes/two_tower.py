@@ -3,10 +3,12 @@
 Reads top to bottom: examples (first positive event of each (user, post) pair) -> sampling
 probabilities for the logQ correction -> epochs of softmax, over the whole catalogue when it is
 small (`full_softmax_up_to`, the user's other posts masked) or else over in-batch plus uniform
-negatives, each example with a `set` (hold-one-out) or `sequence` (events before it) history ->
-validation NDCG@10 after each epoch -> early stopping, keeping the best weights. The `sasrec`
-user tower trains as SASRec instead: windows of each user's time-ordered events, one causal pass
-each, with the loss at every slot predicting the next post (`next_post_loss`).
+negatives, each example with a `set` (hold-one-out) or `sequence` (events before it) history,
+or one `holdout` example per user with many targets (full softmax, or above
+`full_softmax_up_to` the sampled one of `training.sampled_holdout`) -> validation NDCG@10 after
+each epoch -> early stopping, keeping the best weights. The `sasrec` user tower trains as SASRec
+instead: windows of each user's time-ordered events, one causal pass each, with the loss at every
+slot predicting the next post (`next_post_loss`).
 """
 
 from __future__ import annotations
@@ -21,14 +23,22 @@ from videorec.models.two_tower import (
     TwoTower,
     full_softmax_loss,
     multi_target_softmax_loss,
+    sampled_multi_target_loss,
     sampled_softmax_loss,
 )
 from videorec.training.config import TwoTowerConfig
-from videorec.training.data import EventArrays, ExampleHistories, causal_windows, window_ends
+from videorec.training.data import (
+    EventArrays,
+    ExampleHistories,
+    causal_windows,
+    holdout_split,
+    window_ends,
+)
 from videorec.training.loop import fit_epochs
 from videorec.training.observer import Observer
 from videorec.training.optim import DecayOnPlateau, SplitAdam
 from videorec.training.precision import autocast
+from videorec.training.sampled_holdout import batch_candidates, holdout_log_q
 
 STAGE = "two_tower"
 
@@ -65,7 +75,9 @@ def train_two_tower(
     log_q = _log_q(events.rows[positions], n_rows, config)
     optimiser = SplitAdam(model, config.learning_rate, config.weight_decay)
     decay = DecayOnPlateau(optimiser, config.lr_decay_after)
-    holdout = config.history == "holdout" and full_softmax(n_rows, config)
+    holdout = config.history == "holdout" and (
+        full_softmax(n_rows, config) or config.sampled_holdout
+    )
     examples = ExampleHistories(events, pipeline, "set" if holdout else config.history, rng)
     if model.sequence is not None:  # one causal pass per window of `history_length` targets
         return _train_causal(
@@ -78,7 +90,14 @@ def train_two_tower(
         passes = max(1, round(1 / config.holdout_share))
         per_pass = max(1, -(-users.shape[0] // config.batch_size))
         steps = passes * per_pass
-        batches = lambda: [b for _ in range(passes) for b in examples.epoch(users, per_pass)]  # noqa: E731
+        if not full_softmax(n_rows, config):  # each positive pair a target ~once per epoch
+            per_step = positions.shape[0] / steps
+            log_q = holdout_log_q(events.rows[positions], n_rows, per_step, config.negatives)
+        # no `examples.epoch`: its per-epoch shuffle of every event (a 10M lexsort, ~4 CPU s
+        # per pass) serves `set` histories only
+        batches = lambda: [  # noqa: E731
+            b for _ in range(passes) for b in np.array_split(rng.permutation(users), per_pass)
+        ]
     else:
         steps = max(1, -(-positions.shape[0] // config.batch_size))
         batches = lambda: examples.epoch(positions, steps)  # noqa: E731
@@ -227,6 +246,10 @@ def _step(
     holdout: bool,
 ) -> float:
     events = examples.events
+    if holdout and not full_softmax(n_rows, config):
+        return _sampled_holdout_step(
+            model, optimiser, examples, batch, log_q, n_rows, config, rng, device
+        )
     if holdout:
         return _holdout_step(model, optimiser, examples, batch, n_rows, config, rng, device)
     rows, weights = _dropped(*examples.histories(batch), config.history_dropout, rng)
@@ -283,6 +306,44 @@ def _holdout_step(
         loss = multi_target_softmax_loss(
             user_vec, catalogue, to(split.targets), to(split.seen), config.temperature
         )
+    optimiser.zero_grad()
+    loss.backward()  # type: ignore[no-untyped-call]
+    optimiser.step()
+    return float(loss.detach())
+
+
+def _sampled_holdout_step(
+    model: TwoTower,
+    optimiser: SplitAdam,
+    examples: ExampleHistories,
+    users: np.ndarray,
+    log_q: np.ndarray,
+    n_rows: int,
+    config: TwoTowerConfig,
+    rng: np.random.Generator,
+    device: torch.device,
+) -> float:
+    """`_holdout_step` for catalogues above `full_softmax_up_to`: each user's targets against
+    the batch's other targets and `negatives` uniform posts, logQ-corrected
+    (`training.sampled_holdout`)."""
+    events, length = examples.events, examples.pipeline.history_length
+    split = holdout_split(events, users, length, config.holdout_share, rng, n_rows)
+    rows, weights = _dropped(split.rows, split.weights, config.history_dropout, rng)
+    rows, weights = _shortened(rows, weights, config.short_history_share, rng)
+    pool = _uniform_pool(n_rows, config.negatives, rng) if config.negatives > 0 else None
+    candidates = batch_candidates(split, np.zeros(0, np.int64) if pool is None else pool)
+
+    def to(x: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(np.ascontiguousarray(x)).to(device)
+
+    ids = np.where(rng.random(users.shape[0]) < config.user_dropout, 0, events.users[users])
+    with autocast(device, config.precision):
+        user_vec = model.user_vectors(to(ids), to(rows), to(weights))
+        loss = sampled_multi_target_loss(
+            user_vec, model.post_vectors(to(candidates.rows)), to(log_q[candidates.rows]),
+            to(candidates.target_example), to(candidates.target_column), to(candidates.seen),
+            config.temperature,
+        )  # fmt: skip
     optimiser.zero_grad()
     loss.backward()  # type: ignore[no-untyped-call]
     optimiser.step()
