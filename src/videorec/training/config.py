@@ -101,6 +101,11 @@ class TwoTowerConfig(_Section):
     heads: int = Field(2, ge=1)
     """`sasrec` Transformer blocks and attention heads (attention runs at `out_dim` wide, which
     `heads` must divide)."""
+    history_ids: bool = False
+    """Give the user tower its own post id table (`dim` wide), pooled over the history beside
+    the shared post encoding: what a user watched speaks through other vectors than the ones
+    that rank the candidates (asymmetric input and output item weights, as in EASE and
+    Mult-DAE)."""
     user_id: bool = False
     """Give the user tower a user id embedding (trained with `user_dropout`); without it (the
     default: no better on validation) the vector comes from the history alone."""
