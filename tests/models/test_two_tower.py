@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 
+import pytest
 import torch
 
 from tests.models.conftest import SIZES
+from videorec.errors import ConfigurationError
 from videorec.models import builders
 from videorec.models.two_tower import (
     full_softmax_loss,
@@ -248,3 +250,56 @@ class TestSampledMultiTargetLoss:
         )
         full = multi_target_softmax_loss(users, candidates, targets, seen, 0.7)
         torch.testing.assert_close(sampled, full)
+
+
+class TestHistoryIds:
+    def _model(self, table, **kwargs):
+        torch.manual_seed(0)
+        return builders.two_tower(
+            table, **SIZES, dim=4, hidden=[8], out_dim=3, user_id=False, history_ids=True,
+            **kwargs,
+        ).eval()  # fmt: skip
+
+    def test_the_user_side_id_table_moves_user_vectors_not_post_vectors(self, table) -> None:
+        model = self._model(table)
+        history, weights, posts = torch.tensor([[1, 2]]), torch.ones(1, 2), torch.arange(6)
+        before_users = model.user_vectors(torch.tensor([0]), history, weights)
+        before_posts = model.post_vectors(posts)
+        with torch.no_grad():
+            model.history_ids.weight[2] += 1.0
+        after_users = model.user_vectors(torch.tensor([0]), history, weights)
+        assert not torch.allclose(before_users, after_users)
+        torch.testing.assert_close(model.post_vectors(posts), before_posts)
+
+    def test_a_post_outside_the_history_changes_nothing(self, table) -> None:
+        model = self._model(table)
+        history, weights = torch.tensor([[1, 2, 0]]), torch.tensor([[1.0, 2.0, 0.0]])
+        before = model.user_vectors(torch.tensor([0]), history, weights)
+        with torch.no_grad():
+            model.history_ids.weight[3] += 1.0
+            model.history_ids.weight[0] += 1.0  # padding: weight 0
+        torch.testing.assert_close(model.user_vectors(torch.tensor([0]), history, weights), before)
+
+    def test_frozen_encodings_give_the_same_user_vectors(self, table) -> None:
+        model = self._model(table)
+        history, weights = torch.tensor([[1, 2], [3, 0]]), torch.tensor([[1.0, -1.0], [2.0, 0.0]])
+        fresh = model.user_vectors(torch.tensor([0, 0]), history, weights)
+        model.encoder.freeze()
+        frozen = model.user_vectors(torch.tensor([0, 0]), history, weights)
+        torch.testing.assert_close(frozen, fresh)
+
+    def test_sparse_table_gets_sparse_gradients_on_history_rows_only(self, table) -> None:
+        model = self._model(table, sparse=True).train()
+        users = model.user_vectors(torch.tensor([0]), torch.tensor([[1, 4]]), torch.ones(1, 2))
+        users.sum().backward()
+        grad = model.history_ids.weight.grad
+        assert grad is not None
+        assert grad.is_sparse
+        assert sorted(grad.coalesce().indices()[0].tolist()) == [1, 4]
+
+    def test_refused_with_the_sasrec_user_encoder(self, table) -> None:
+        with pytest.raises(ConfigurationError, match="pool"):
+            self._model(table, user_encoder="sasrec", heads=1)
+
+    def test_off_by_default(self, table) -> None:
+        assert _model(table).history_ids is None

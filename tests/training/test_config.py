@@ -17,12 +17,14 @@ class TestLoadConfig:
         shipped, code = load_config(DEFAULT), TrainConfig()
         assert shipped.features.history_length < code.features.history_length
         assert shipped.two_tower.epochs < code.two_tower.epochs
+        assert shipped.two_tower.average < code.two_tower.average  # a shorter memory for 30 epochs
         assert shipped.ranker.max_pairs < code.ranker.max_pairs
         assert shipped.ranker.epochs < code.ranker.epochs
         shortened = shipped.model_copy(deep=True)
         shortened.features.history_length = code.features.history_length
         shortened.two_tower.epochs = code.two_tower.epochs
         shortened.two_tower.patience = code.two_tower.patience
+        shortened.two_tower.average = code.two_tower.average
         shortened.ranker.max_pairs = code.ranker.max_pairs
         shortened.ranker.epochs = code.ranker.epochs
         assert shortened == code

@@ -167,3 +167,49 @@ class TestRetrieve:
         for user in (None, 1, 2, 3, 4):
             model.retrieve(user, InteractionLog.empty(), 10)
         assert index.reconstructed <= 1
+
+
+class TestHistoryIds:
+    """`two_tower.history_ids`: the user tower's own post id table, trained, saved and loaded."""
+
+    def test_the_option_builds_trains_and_round_trips(self, tiny_data, tmp_path) -> None:
+        from tests.training.conftest import tiny_config
+
+        log, catalog = tiny_data
+        torch.set_num_threads(1)
+        model = fit(log, catalog, tiny_config(history_ids=True, epochs=2))
+        table = model.two_tower.history_ids
+        assert table is not None
+        assert table.weight.std().item() > 0.011  # trained away from N(0, 0.01^2)
+        users = [1, 2, 424_242]
+        histories = _histories(log, users)
+        folder = save_artifact(model, tmp_path, version="v-ids")
+        loaded = load_artifact(folder)
+        assert loaded.two_tower.history_ids is not None
+        np.testing.assert_array_equal(
+            loaded.score_all(np.array(users), histories),
+            model.score_all(np.array(users), histories),
+        )
+
+    def test_an_artifact_from_before_the_option_loads_without_the_table(
+        self, tiny_data, tmp_path
+    ) -> None:
+        import json
+
+        from tests.training.conftest import tiny_config
+
+        log, catalog = tiny_data
+        torch.set_num_threads(1)
+        older = fit(log, catalog, tiny_config(history_ids=False, epochs=1))
+        users = [1, 2, 424_242]
+        histories = _histories(log, users)
+        folder = save_artifact(older, tmp_path, version="v-old")
+        doc = json.loads((folder / "config.json").read_text())
+        del doc["train"]["two_tower"]["history_ids"]  # config.json as written before the option
+        (folder / "config.json").write_text(json.dumps(doc))
+        loaded = load_artifact(folder)
+        assert loaded.two_tower.history_ids is None
+        np.testing.assert_array_equal(
+            loaded.score_all(np.array(users), histories),
+            older.score_all(np.array(users), histories),
+        )

@@ -42,6 +42,10 @@ class TwoTower(nn.Module):
         init_std: standard deviation of the user id table's initial weights.
         normalize: unit vectors (cosine similarity); False: raw inner products, whose post
             norms can carry popularity.
+        history_ids: give the user tower its own post id table, `dim` wide, pooled over the
+            history beside the shared encoding: the posts a user watched then weigh in through
+            other vectors than the ones that rank them (input and output item weights differ,
+            as in EASE and Mult-DAE). `pool` user encoder only.
     """
 
     def __init__(
@@ -61,6 +65,7 @@ class TwoTower(nn.Module):
         heads: int = 2,
         init_std: float = INIT_STD,
         normalize: bool = True,
+        history_ids: bool = False,
     ) -> None:
         super().__init__()
         self.encoder = encoder
@@ -80,6 +85,13 @@ class TwoTower(nn.Module):
                 layers=layers, heads=heads, dropout=dropout,
             )  # fmt: skip
             history_width = self.sequence.out_dim
+        self.history_ids: nn.Embedding | None = None
+        if history_ids:
+            if self.sequence is not None:
+                raise ConfigurationError("history_ids needs the pool user encoder")
+            self.history_ids = nn.Embedding(encoder.ids.num_embeddings, user_dim, sparse=sparse)
+            init_embedding(self.history_ids, init_std)
+            history_width += user_dim
         id_width = user_dim if user_id else 0
         self.user_mlp = MLP(id_width + history_width, hidden, out_dim, dropout)
         self.post_mlp = MLP(encoder.out_dim, hidden, out_dim, dropout)
@@ -109,6 +121,9 @@ class TwoTower(nn.Module):
             summary = self.sequence(self.encoder(history), weights)
         else:
             summary = self.encoder.pool(history, weights)
+        if self.history_ids is not None:
+            own = pooled_ids(self.history_ids, self.encoder, history, weights)
+            summary = torch.cat([summary, own], -1)
         parts = [summary] if self.users is None else [self.users(users), summary]
         return torch.cat(parts, -1)
 
@@ -151,6 +166,19 @@ class TwoTower(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Both towers for a batch of (user, positive post) pairs: (b, d) and (b, d)."""
         return self.user_vectors(users, history, weights), self.post_vectors(posts)
+
+
+def pooled_ids(
+    table: nn.Embedding, encoder: PostEncoder, history: torch.Tensor, weights: torch.Tensor
+) -> torch.Tensor:
+    """Signed weighted mean of the history posts' rows of an id table (indexed like the post
+    encoder's id table), shape (b, width): `weighted_pool` of `table`, one `embedding_bag`."""
+    ids = encoder.get_buffer("table_id_rows").index_select(0, history.reshape(-1))
+    share = weights / weights.abs().sum(-1, keepdim=True).clamp(min=1e-6)
+    return F.embedding_bag(
+        ids.reshape(history.shape), table.weight, mode="sum", per_sample_weights=share,
+        sparse=table.sparse,
+    )  # fmt: skip
 
 
 def _float32(loss: Callable[P, torch.Tensor]) -> Callable[P, torch.Tensor]:

@@ -92,7 +92,7 @@ def load_artifact(path: Path, *, device: str = "cpu") -> LoadedModel:
         arrays.update(_columns(path / "table"))
     except (OSError, ValueError) as exc:
         raise NotFound(f"no model artifact at {path}: {exc}") from exc
-    config = TrainConfig.model_validate(config_doc["train"])
+    config = TrainConfig.model_validate(_before_options(config_doc["train"]))
     pipeline = FeaturePipeline.from_state(meta, arrays)
     table = PostTable.from_arrays(arrays)
     tensors = {k.removeprefix("table_"): torch.from_numpy(v).to(device)  # no copy of the table
@@ -116,6 +116,14 @@ def load_artifact(path: Path, *, device: str = "cpu") -> LoadedModel:
         metrics=json.loads((path / "metrics.json").read_text()),
         encodings=_encodings(path / "encodings"), short_tower=short_tower,
     )  # fmt: skip
+
+
+def _before_options(train: dict[str, Any]) -> dict[str, Any]:
+    """An artifact's training config, with the options that change the weights' shapes set as
+    they were before the option existed where its config.json does not name them (their code
+    defaults may have changed since)."""
+    tower = {"history_ids": False, **train.get("two_tower", {})}
+    return {**train, "two_tower": tower}
 
 
 def _columns(folder: Path) -> dict[str, Any]:
