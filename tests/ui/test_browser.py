@@ -2,7 +2,8 @@
 
 A live server (uvicorn in a thread) serves the seeded world from a SQLite file. Every test
 records the browser's console errors and every URL it requests: none may leave 127.0.0.1.
-Screenshots go to bench/results/ui/. Playwright never downloads a browser here: it launches
+Screenshots go to a temporary folder, or to $VIDEOREC_UI_SHOTS (bench/results/ui/ for the
+README's). Playwright never downloads a browser here: it launches
 /usr/bin/chromium (`apt-get install chromium`; VIDEOREC_CHROMIUM names another binary);
 without it the whole module is skipped with one line.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import os
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -38,7 +40,9 @@ from videorec.storage.repositories.quarantine import quarantine
 from videorec.storage.tables import ModelVersion
 
 CHROMIUM = Path(os.environ.get("VIDEOREC_CHROMIUM", "/usr/bin/chromium"))
-SHOTS = Path(__file__).resolve().parents[2] / "bench" / "results" / "ui"
+# Screenshots go to a temporary folder, so a test run leaves the tracked ones in bench/results/ui
+# alone; VIDEOREC_UI_SHOTS=bench/results/ui refreshes those.
+SHOTS = Path(os.environ.get("VIDEOREC_UI_SHOTS") or Path(tempfile.gettempdir()) / "videorec-ui")
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 if not CHROMIUM.exists():
     pytest.skip(f"browser tests skipped: no Chromium at {CHROMIUM}", allow_module_level=True)
