@@ -85,7 +85,10 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 @pytest.fixture(autouse=True)
 def _unfreeze_heap() -> Iterator[None]:
     """A test that starts the app as a server starts it freezes the process's objects
-    (`kit.heap.freeze_heap`); the next test gets the collector back as it was."""
+    (`kit.heap.freeze_heap`); the next test gets the collector back as it was, also when an
+    earlier test's warm-up thread froze it after that test ended."""
+    if gc.get_freeze_count():
+        gc.unfreeze()
     yield
     if gc.get_freeze_count():
         gc.unfreeze()

@@ -134,3 +134,21 @@ def test_an_unfrozen_post_encoder_exports_and_serves_as_pytorch(
     for user, history in zip(USERS, _histories(tiny_data[0]), strict=True):
         np.testing.assert_allclose(onnx.user_vector(user, history),
                                    unfrozen.user_vector(user, history), atol=TOLERANCE)  # fmt: skip
+
+
+def test_a_model_with_history_ids_exports_and_serves_as_pytorch(tiny_data, tmp_path) -> None:
+    """`two_tower.history_ids`: the user-side id table is part of the exported user tower."""
+    from tests.training.conftest import tiny_config
+    from videorec.training import fit
+
+    torch.set_num_threads(1)
+    log, catalog = tiny_data
+    model = fit(log, catalog, tiny_config(history_ids=True, epochs=2))
+    assert model.two_tower.history_ids is not None
+    folder = save_artifact(model, tmp_path, version="v-ids")
+    meta = export_onnx(folder, load_artifact(folder))
+    assert meta["max_abs_diff"]["user_tower"] <= TOLERANCE
+    onnx = OnnxModel(folder)
+    for user, history in zip(USERS, _histories(log), strict=True):
+        np.testing.assert_allclose(onnx.user_vector(user, history),
+                                   model.user_vector(user, history), atol=TOLERANCE)  # fmt: skip

@@ -15,7 +15,7 @@ from videorec.training.config import TrainConfig
 from videorec.training.data import EventArrays, HoldoutSplit, holdout_split
 from videorec.training.observer import SilentObserver
 from videorec.training.recipes import two_tower as recipe
-from videorec.training.sampled_holdout import batch_candidates, holdout_log_q
+from videorec.training.sampled_holdout import batch_candidates, holdout_log_q, targets_per_step
 from videorec.training.stages import model_sizes, table_tensors, tower_args
 from videorec.training.synthetic import synthetic_data
 
@@ -92,6 +92,23 @@ def _prepared(config: TrainConfig) -> tuple[Any, EventArrays, FeaturePipeline, i
     return model, events, pipeline, int(table.id_rows.shape[0])
 
 
+class TestTargetsPerStep:
+    def test_is_the_mean_target_count_of_a_pass_not_the_positive_pairs_per_step(self) -> None:
+        _, events, _, n_rows = _prepared(TrainConfig())
+        users = np.unique(events.starts)
+        per_pass = -(-users.shape[0] // 16)
+        counted = targets_per_step(events, users, 0.2, n_rows, per_pass, seed=3)
+        draws = [
+            sum(holdout_split(events, b, 1, 0.2, rng, n_rows).target_rows.shape[0]
+                for b in np.array_split(users, per_pass)) / per_pass
+            for rng in (np.random.default_rng(s) for s in range(20))
+        ]  # fmt: skip
+        assert abs(counted - np.mean(draws)) < 4 * np.std(draws) + 1e-9
+        positives = events.first_of_pairs()
+        pairs = int((events.weights[positives] > 0).sum())
+        assert counted > 1.05 * 0.2 * pairs / per_pass  # every user holds out at least one post
+
+
 class StepCount(SilentObserver):
     def __init__(self) -> None:
         self.steps = 0
@@ -142,7 +159,9 @@ class TestSampledHoldoutRecipe:
         calls, _, (events, n_rows) = self._train(monkeypatch)
         positions = events.first_of_pairs()
         positions = positions[events.weights[positions] > 0]
-        log_q = holdout_log_q(events.rows[positions], n_rows, positions.shape[0] / len(calls), 20)
+        users = np.unique(events.starts[positions])
+        per_step = targets_per_step(events, users, 0.2, n_rows, len(calls) // 5, seed=1)
+        log_q = holdout_log_q(events.rows[positions], n_rows, per_step, 20)
         for call in calls:
             made = call["made"]
             assert call["vectors"].shape[0] == made.rows.shape[0]

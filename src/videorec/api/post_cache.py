@@ -25,9 +25,10 @@ from videorec.storage.repositories import posts
 
 
 class PresentedPosts:
-    """An LRU of `present_post` output by post id, for one generation of the feed state, kept
-    as each post's JSON only: bytes are no work for the garbage collector, where the presented
-    dicts (~10 containers a post, 50,000 posts) were walked by every full collection."""
+    """A first-in-first-out cache of `present_post` output by post id, for one generation of
+    the feed state, kept as each post's JSON only: bytes are no work for the garbage
+    collector, where the presented dicts (~10 containers a post, 50,000 posts) were walked by
+    every full collection."""
 
     def __init__(self, maxsize: int = 50_000) -> None:
         self.maxsize = maxsize

@@ -182,7 +182,6 @@ class PipelineRegistry:
             self._warming = False
         self._freeze()
         self._load_text_model()
-        self._freeze()
 
     def _freeze(self) -> None:
         """Freeze the long-lived objects made so far (`freeze_heap`), when asked to."""
@@ -196,10 +195,12 @@ class PipelineRegistry:
         self.text_model_status = "loading"
         try:
             self.mood_vector(WARM_MOOD)
-            self.text_model_status = "ready"
+            status = "ready"
         except Exception as exc:  # a broken text model: mood requests will say so themselves
             log.warning("text_model_load_failed", error=f"{type(exc).__name__}: {exc}")
-            self.text_model_status = "failed"
+            status = "failed"
+        self._freeze()  # the text model's objects too, before anyone reads the status
+        self.text_model_status = status
 
     def state(self, db: Session) -> PipelineState:
         """The current state, built now if there is none, refreshed if the data changed."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from videorec.training.data import HoldoutSplit, IntArray
+from videorec.training.data import EventArrays, HoldoutSplit, IntArray, holdout_split
 
 BoolArray = npt.NDArray[np.bool_]
 
@@ -48,6 +48,23 @@ def batch_candidates(split: HoldoutSplit, pool: IntArray) -> Candidates:
     seen[split.seen_example[hit], at[hit]] = True
     seen[split.target_example, target_column] = False
     return Candidates(rows, split.target_example, target_column, seen)
+
+
+def targets_per_step(
+    events: EventArrays, users: IntArray, share: float, n_rows: int, per_pass: int, seed: int
+) -> float:
+    """The mean number of targets in one step's split: one pass of `holdout_split` over
+    `users` in `per_pass` batches, drawn with its own generator (`seed`), so training's draws
+    are untouched. Counted, not estimated from the positive pairs: every user holds out at
+    least one post, and a pair with several positive events is drawn more often (targets per
+    positive pair: 1.02 on the 10M bench log, 1.30 on its 200k one).
+    """
+    rng = np.random.default_rng(seed)
+    targets = sum(
+        holdout_split(events, batch, 1, share, rng, n_rows).target_rows.shape[0]
+        for batch in np.array_split(users, per_pass)
+    )
+    return float(targets) / per_pass
 
 
 def holdout_log_q(

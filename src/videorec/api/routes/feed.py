@@ -121,7 +121,7 @@ def _refill(
         ahead = service.refill(db, session_store(http, db), session_id, number)
         _commit(http, db, session_id)  # before presenting: see `_page` (refills: own sessions)
         if ahead:
-            presented.get_many(db, ahead, service.registry.state(db))
+            presented.get_many_encoded(db, ahead, service.registry.state(db))  # cached: held next
 
 
 def _commit(http: Request, db: Session, session_id: str | None) -> None:

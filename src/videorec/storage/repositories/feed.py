@@ -109,7 +109,8 @@ class Watermark(NamedTuple):
 
 
 def watermark(session: Session) -> Watermark:
-    """The `Watermark` of the stored data: three index lookups (`ix_posts_ingested_at`)."""
+    """The `Watermark` of the stored data: two index lookups (the largest event id, the latest
+    `ix_posts_ingested_at`) and the post count (a scan of the posts on PostgreSQL)."""
     last_event = session.scalar(select(func.max(Interaction.id))) or 0
     posts = session.scalar(select(func.count()).select_from(Post)) or 0
     written = session.scalar(select(func.max(Post.ingested_at)))

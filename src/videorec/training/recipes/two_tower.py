@@ -38,7 +38,7 @@ from videorec.training.loop import fit_epochs
 from videorec.training.observer import Observer
 from videorec.training.optim import DecayOnPlateau, SplitAdam
 from videorec.training.precision import autocast
-from videorec.training.sampled_holdout import batch_candidates, holdout_log_q
+from videorec.training.sampled_holdout import batch_candidates, holdout_log_q, targets_per_step
 
 STAGE = "two_tower"
 
@@ -91,7 +91,9 @@ def train_two_tower(
         per_pass = max(1, -(-users.shape[0] // config.batch_size))
         steps = passes * per_pass
         if not full_softmax(n_rows, config):  # each positive pair a target ~once per epoch
-            per_step = positions.shape[0] / steps
+            per_step = targets_per_step(
+                events, users, config.holdout_share, n_rows, per_pass, seed + 1
+            )
             log_q = holdout_log_q(events.rows[positions], n_rows, per_step, config.negatives)
         # no `examples.epoch`: its per-epoch shuffle of every event (a 10M lexsort, ~4 CPU s
         # per pass) serves `set` histories only
