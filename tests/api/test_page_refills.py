@@ -128,6 +128,33 @@ def test_one_refill_per_session_and_at_most_max_pending() -> None:
     assert ran == ["a"]
 
 
+def test_a_refill_cancelled_before_its_task_ran_ends_and_shutdown_returns() -> None:
+    """Shutdown (or a request) right after a refill was started, in the same turn of the event
+    loop, cancels a task that never ran: the session must not stay pending for good, and
+    `close` must return (a server once hung on SIGTERM here)."""
+    import asyncio
+
+    import anyio
+
+    ran: list[str] = []
+
+    async def main() -> None:
+        refills = PageRefills()
+        assert refills.start("a", lambda: ran.append("a"))
+        assert not await refills.wait("a")  # still queued: cancelled, before its first step
+        with anyio.fail_after(5):
+            while refills.pending():
+                await anyio.sleep(0.01)
+        assert refills.start("a", lambda: ran.append("a again"))  # the session is free again
+        assert refills.start("b", lambda: ran.append("b"))
+        with anyio.fail_after(5):
+            await refills.close()  # same turn: cancels both before they ran
+        assert refills.pending() == 0
+
+    asyncio.run(main())
+    assert ran == []
+
+
 def test_a_request_waits_for_its_sessions_running_refill() -> None:
     import threading
 

@@ -18,6 +18,7 @@ queued refills and waits only for the running ones.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -56,9 +57,9 @@ class PageRefills:
         if session_id in self._refills or len(self._refills) >= self.max_pending:
             return False
         refill = self._refills[session_id] = _Refill()
-        refill.task = asyncio.get_running_loop().create_task(self._run(session_id, work, refill))
+        refill.task = asyncio.get_running_loop().create_task(self._run(work, refill))
         self._tasks.add(refill.task)  # held until done: the loop keeps only weak references
-        refill.task.add_done_callback(self._tasks.discard)
+        refill.task.add_done_callback(functools.partial(self._finished, session_id, refill))
         self.started += 1
         return True
 
@@ -92,7 +93,16 @@ class PageRefills:
         if refill.task is not None:
             refill.task.cancel()  # before its thread starts: anyio gives up the limiter wait
 
-    async def _run(self, session_id: str, work: Callable[[], None], refill: _Refill) -> None:
+    def _finished(self, session_id: str, refill: _Refill, task: asyncio.Task[None]) -> None:
+        """A refill's end however it ended: done, failed, or cancelled, also before its task
+        first ran (then no line of `_run`, not even a `finally`, runs: bookkeeping there left
+        the session pending for good and made shutdown wait for it forever)."""
+        self._tasks.discard(task)
+        if self._refills.get(session_id) is refill:
+            del self._refills[session_id]
+        refill.done.set()
+
+    async def _run(self, work: Callable[[], None], refill: _Refill) -> None:
         def begin() -> None:
             refill.started = True
             work()
@@ -101,6 +111,3 @@ class PageRefills:
             await anyio.to_thread.run_sync(begin, limiter=self._limiter)
         except Exception as exc:  # a failed refill costs nothing: the page is computed when asked
             log.warning("page_refill_failed", error=f"{type(exc).__name__}: {exc}")
-        finally:  # also when cancelled while queued (CancelledError is not an Exception)
-            del self._refills[session_id]
-            refill.done.set()
