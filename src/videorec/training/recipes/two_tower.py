@@ -156,10 +156,7 @@ def _train_causal(
             model, users, rows, weights, windows.targets, known, log_q, n_rows, config, rng,
             device,
         )  # fmt: skip
-        optimiser.zero_grad()
-        loss.backward()  # type: ignore[no-untyped-call]
-        optimiser.step()
-        return float(loss.detach())
+        return _descend(optimiser, loss)
 
     return fit_epochs(
         model, stage=stage, epochs=config.epochs, patience=config.patience,
@@ -276,10 +273,7 @@ def _step(
             loss = sampled_softmax_loss(
                 user_vec, post_vec, to(posts), to(log_q[posts]), config.temperature, pool
             )
-    optimiser.zero_grad()
-    loss.backward()  # type: ignore[no-untyped-call]
-    optimiser.step()
-    return float(loss.detach())
+    return _descend(optimiser, loss)
 
 
 def _holdout_step(
@@ -295,23 +289,19 @@ def _holdout_step(
     """One step of multi-target examples: a share of each user's posts predicted from the rest."""
     events, length = examples.events, examples.pipeline.history_length
     split = events.holdout(users, length, config.holdout_share, rng, n_rows)
-    rows, weights = _dropped(split.rows, split.weights, config.history_dropout, rng)
-    rows, weights = _shortened(rows, weights, config.short_history_share, rng)
+    rows, weights = _holdout_history(split.rows, split.weights, config, rng)
+    ids = _user_ids(events, users, config, rng)
 
     def to(x: np.ndarray) -> torch.Tensor:
         return torch.from_numpy(np.ascontiguousarray(x)).to(device)
 
-    ids = np.where(rng.random(users.shape[0]) < config.user_dropout, 0, events.users[users])
     with autocast(device, config.precision):
         user_vec = model.user_vectors(to(ids), to(rows), to(weights))
         catalogue = model.post_vectors(torch.arange(1, n_rows, device=device))
         loss = multi_target_softmax_loss(
             user_vec, catalogue, to(split.targets), to(split.seen), config.temperature
         )
-    optimiser.zero_grad()
-    loss.backward()  # type: ignore[no-untyped-call]
-    optimiser.step()
-    return float(loss.detach())
+    return _descend(optimiser, loss)
 
 
 def _sampled_holdout_step(
@@ -330,15 +320,14 @@ def _sampled_holdout_step(
     (`training.sampled_holdout`)."""
     events, length = examples.events, examples.pipeline.history_length
     split = holdout_split(events, users, length, config.holdout_share, rng, n_rows)
-    rows, weights = _dropped(split.rows, split.weights, config.history_dropout, rng)
-    rows, weights = _shortened(rows, weights, config.short_history_share, rng)
+    rows, weights = _holdout_history(split.rows, split.weights, config, rng)
     pool = _uniform_pool(n_rows, config.negatives, rng) if config.negatives > 0 else None
     candidates = batch_candidates(split, np.zeros(0, np.int64) if pool is None else pool)
+    ids = _user_ids(events, users, config, rng)
 
     def to(x: np.ndarray) -> torch.Tensor:
         return torch.from_numpy(np.ascontiguousarray(x)).to(device)
 
-    ids = np.where(rng.random(users.shape[0]) < config.user_dropout, 0, events.users[users])
     with autocast(device, config.precision):
         user_vec = model.user_vectors(to(ids), to(rows), to(weights))
         loss = sampled_multi_target_loss(
@@ -346,6 +335,27 @@ def _sampled_holdout_step(
             to(candidates.target_example), to(candidates.target_column), to(candidates.seen),
             config.temperature,
         )  # fmt: skip
+    return _descend(optimiser, loss)
+
+
+def _holdout_history(
+    rows: np.ndarray, weights: np.ndarray, config: TwoTowerConfig, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """A holdout split's histories as a step trains on them: input dropout, then a share cut
+    short (`history_dropout`, `short_history_share`)."""
+    rows, weights = _dropped(rows, weights, config.history_dropout, rng)
+    return _shortened(rows, weights, config.short_history_share, rng)
+
+
+def _user_ids(
+    events: EventArrays, users: np.ndarray, config: TwoTowerConfig, rng: np.random.Generator
+) -> np.ndarray:
+    """The examples' user id rows, `user_dropout` of them replaced by the unknown row 0."""
+    return np.where(rng.random(users.shape[0]) < config.user_dropout, 0, events.users[users])
+
+
+def _descend(optimiser: SplitAdam, loss: torch.Tensor) -> float:
+    """One optimiser step down `loss`; the loss as a float."""
     optimiser.zero_grad()
     loss.backward()  # type: ignore[no-untyped-call]
     optimiser.step()
