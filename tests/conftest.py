@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import os
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -92,6 +93,18 @@ def _unfreeze_heap() -> Iterator[None]:
     yield
     if gc.get_freeze_count():
         gc.unfreeze()
+
+
+@pytest.fixture
+def settled_heap() -> None:
+    """For tests that read the collector's frozen set: wait for every earlier test's feed
+    warm-up thread (it loads the text model after its test ended, then freezes the heap), so
+    no freeze lands in the middle of the test. The registry names that thread."""
+    for thread in threading.enumerate():
+        if thread.name == "feed-warm-up":
+            thread.join(timeout=180)
+            assert not thread.is_alive(), "a feed warm-up thread outlived 180 s"
+    gc.unfreeze()
 
 
 def pytest_sessionfinish() -> None:

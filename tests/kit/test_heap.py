@@ -5,6 +5,8 @@ from __future__ import annotations
 import gc
 import weakref
 
+import pytest
+
 from videorec.kit.heap import freeze_heap
 
 
@@ -13,6 +15,7 @@ def _collected(thing: object) -> bool:
     return any(o is thing for o in gc.get_objects())
 
 
+@pytest.mark.usefixtures("settled_heap")
 def test_objects_alive_at_the_freeze_are_out_of_the_collectors_reach() -> None:
     before = [object()]  # a list: a container the collector tracks
     try:
@@ -30,6 +33,7 @@ class _Node:
     me: object
 
 
+@pytest.mark.usefixtures("settled_heap")
 def test_young_garbage_is_collected_not_frozen() -> None:
     gc.disable()  # so the cycle below is still garbage when the freeze comes
     try:

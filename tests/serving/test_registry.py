@@ -7,6 +7,7 @@ import threading
 import time
 
 import numpy as np
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.serving import world
@@ -81,6 +82,7 @@ class TestWarmUp:
         assert moods == [WARM_MOOD]
         engine.dispose()
 
+    @pytest.mark.usefixtures("settled_heap")
     def test_a_serving_registry_freezes_the_heap_after_warm_up(self, tmp_path) -> None:
         engine = make_engine(_world_database(tmp_path))
         frozen = {}
