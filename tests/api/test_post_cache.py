@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 
 import orjson
+import pytest
 from sqlalchemy.orm import Session
 
 from tests.factories import create_category, create_post
@@ -32,6 +33,7 @@ def test_cached_posts_are_the_presented_posts(session: Session) -> None:
     assert cache.encoded(ids, object()) is None  # another feed state: nothing held
 
 
+@pytest.mark.usefixtures("settled_heap")  # another test's warm-up thread adds objects
 def test_caching_posts_adds_no_objects_the_collector_walks(session: Session) -> None:
     ids = [create_post(session, id=8000 + i, tags=["a", "b"]).id for i in range(200)]
     session.flush()
