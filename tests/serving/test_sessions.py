@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -125,6 +126,24 @@ class TestRedisStore:
         assert redis_store.load("s1") == (1, {"pages": [[1]]})
         assert redis_store.latest("k") == "s1"
 
+    def test_a_load_says_how_long_the_session_has_left(self, redis_store) -> None:
+        redis_store.create("s2", "k", {"pages": []}, 60)
+        loaded = redis_store.load_expiring("s2")
+        assert loaded is not None
+        assert loaded[:2] == (0, {"pages": []})
+        assert 55 < loaded[2] <= 60
+        assert redis_store.load_expiring("missing") is None
+
+
+class TestSqlStoreExpiry:
+    def test_a_load_says_how_long_the_session_has_left(self, session: Session) -> None:
+        store = SqlSessionStore(session)
+        store.create("s", "k", {"pages": []}, ttl_s=60)
+        loaded = store.load_expiring("s")
+        assert loaded is not None
+        assert loaded[:2] == (0, {"pages": []})
+        assert 55 < loaded[2] <= 60
+
 
 class TestExpiredSessionsArePurged:
     def test_creating_a_session_deletes_expired_ones(self, session: Session) -> None:
@@ -137,18 +156,25 @@ class TestExpiredSessionsArePurged:
 
 
 class _CountingStore:
-    """A dict-backed store that counts its reads (the shared database of two processes)."""
+    """A dict-backed store that counts its reads (the shared database of two processes); every
+    session has `left_s` seconds to live when read."""
 
-    def __init__(self) -> None:
+    def __init__(self, left_s: float = 60.0) -> None:
         self.rows: dict[str, tuple[int, dict]] = {}
         self.loads = 0
+        self.left_s = left_s
 
     def create(self, session_id: str, key: str, data: dict, ttl_s: int) -> None:
         self.rows[session_id] = (0, data)
 
     def load(self, session_id: str) -> tuple[int, dict] | None:
+        loaded = self.load_expiring(session_id)
+        return None if loaded is None else loaded[:2]
+
+    def load_expiring(self, session_id: str) -> tuple[int, dict, float] | None:
         self.loads += 1
-        return self.rows.get(session_id)
+        row = self.rows.get(session_id)
+        return None if row is None else (*row, self.left_s)
 
     def compare_and_set(self, session_id: str, version: int, data: dict) -> bool:
         if self.rows[session_id][0] != version:
@@ -191,6 +217,18 @@ class TestRecentSessions:
         recent = RecentSessions()
         recent.put("s", 0, {}, expires=0.0)
         assert recent.get("s") is None
+
+    def test_a_session_read_from_the_store_is_held_only_until_the_stores_expiry(self) -> None:
+        shared = _CountingStore(left_s=0.05)  # written elsewhere, 50 ms left when read here
+        shared.create("s", "k", {"pages": []}, ttl_s=60)
+        store = CachedSessionStore(shared, RecentSessions())
+        assert store.load("s") == (0, {"pages": []})
+        assert store.load("s") == (0, {"pages": []})
+        assert shared.loads == 1
+        time.sleep(0.1)
+        del shared.rows["s"]  # the store expired it
+        assert store.load("s") is None
+        assert shared.loads == 2
 
     def test_two_processes_alternating_pages_serve_one_processs_pages(
         self, database, service

@@ -1,7 +1,8 @@
 """Pages computed off the request path, so that a scrolling user almost always gets a held page.
 
 After `/feed` answers a scroll page with at most `pages_ahead` pages stored after it
-(`FeedPage.refill`), the route starts a refill: in a worker thread, after the response, it
+(`FeedPage.refill`), the route starts a refill: an asyncio task created as the handler returns
+(it first runs while the response is being sent, not strictly after it), whose worker thread
 stores the next pages, up to 2 x `pages_ahead` ahead (`FeedService.refill`, compare-and-set
 as a page does), and presents their posts, so the next cursors are answered on the event loop
 from memory (`page_in_memory`).

@@ -15,11 +15,12 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from videorec.ingestion import usernames
 from videorec.ingestion.moods import mood_terms
 from videorec.ingestion.resources import POSTS, USERS, Resource
 from videorec.ingestion.schemas import TIME_KEYS, InteractionIn, PostIn, UserIn
 from videorec.kit.time import utc_now
-from videorec.storage.repositories import ingest_interactions, ingest_posts, ingest_users
+from videorec.storage.repositories import ingest_interactions, ingest_posts
 from videorec.storage.repositories.bulk import Row
 from videorec.storage.repositories.quarantine import quarantine
 
@@ -38,6 +39,8 @@ class PreparedPage:
     categories: list[Row] = field(default_factory=list)
     topics: list[Row] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    refused_users: list[tuple[Row, Any, int]] = field(default_factory=list)
+    """Users refused for their usernames once stored: (row, raw item, holder id)."""
 
 
 def prepare_page(resource: Resource, items: Sequence[Any]) -> PreparedPage:
@@ -52,8 +55,9 @@ def prepare_page(resource: Resource, items: Sequence[Any]) -> PreparedPage:
 def store_prepared(session: Session, page: PreparedPage) -> int:
     """Upsert the rows of `page`, quarantine its failures; returns how many were quarantined."""
     if page.resource is USERS:
-        _refuse_taken_usernames(session, page)
-        ingest_users.upsert_users(session, page.rows)
+        page.refused_users = usernames.write(session, page.rows, page.sources)
+        page.failures += [(item, usernames.refusal(row["username"], holder))
+                          for row, item, holder in page.refused_users]  # fmt: skip
     elif page.resource is POSTS:
         if page.rows:
             ingest_posts.upsert_posts(session, page.rows, categories=page.categories,
@@ -134,19 +138,6 @@ def _prepare_users(items: Sequence[Any]) -> PreparedPage:
         page.rows.append(_user_row(item, user))
         page.sources.append(item)
     return page
-
-
-def _refuse_taken_usernames(session: Session, page: PreparedPage) -> None:
-    """Refuse rows whose username another user id holds (in the database or earlier here)."""
-    owners = ingest_users.username_owners(session, [row["username"] for row in page.rows])
-    kept: list[Row] = []
-    for row, item in zip(page.rows, page.sources, strict=True):
-        holder = owners.setdefault(row["username"], row["id"])
-        if holder != row["id"]:
-            page.failures.append((item, f"username {row['username']!r} belongs to user {holder}"))
-        else:
-            kept.append(row)
-    page.rows = kept
 
 
 def _user_row(item: dict[str, Any], user: UserIn) -> Row:

@@ -39,6 +39,7 @@ from videorec.ingestion.client import DEFAULT_PAGE_SIZE, UpstreamClient
 from videorec.ingestion.records import PreparedPage, prepare_page, store_prepared
 from videorec.ingestion.resources import RESOURCES, Resource
 from videorec.ingestion.schemas import UpstreamPage
+from videorec.ingestion.usernames import UsernameClaims
 from videorec.kit.time import utc_now
 from videorec.storage.repositories import sync_state
 from videorec.storage.repositories.ingest_interactions import count_orphans
@@ -119,16 +120,20 @@ class Syncer:
         log.info("sync_resource_started", resource=resource.name, start_page=start, full=full)
         rest = self._client.iter_pages(resource, start_page=start + 1, page_size=self._page_size)
         pages = chain([first], rest if first.items else ())
+        claims = UsernameClaims()
         for number, (page, prepared) in enumerate(_prefetched(pages, resource), start=start):
             seen += len(page.items)
             with _transaction(connection) as session:
                 sync_state.tune_for_bulk_writes(session)
                 report.quarantined += store_prepared(session, prepared)
                 self._checkpoint(session, resource, number, seen, done=not page.items)
+            claims.add(prepared.refused_users)
             report.pages += 1
             report.items += len(page.items)
             if self._on_page is not None:
                 self._on_page(resource, page)
+        with _transaction(connection) as session:  # e.g. a swap of names across two pages
+            report.quarantined -= claims.retry(session)
         with _transaction(connection) as session:
             report.rows_after = _rows(session, resource)
             if resource.is_log:

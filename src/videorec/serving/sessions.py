@@ -25,8 +25,6 @@ Snapshot = dict[str, Any]
 PURGE_EVERY = 200
 """The database store deletes expired sessions on one session creation in this many."""
 _creations = itertools.count()
-LOADED_TTL_S = 60.0
-"""How long a session read from the store (not written here, so its expiry is unknown) is kept."""
 RECENT_SESSIONS = 1024
 """Sessions each process keeps in memory (`RecentSessions`, ~25 kB each at a 300-post pool): a
 scroll page follows its session's previous page within seconds."""
@@ -50,6 +48,15 @@ class SessionStore(Protocol):
         ...
 
 
+class ExpiringSessionStore(SessionStore, Protocol):
+    """A store that also says how long a session it reads has left (what `CachedSessionStore`
+    needs, so a copy it holds is never served past the stored session's expiry)."""
+
+    def load_expiring(self, session_id: str) -> tuple[int, Snapshot, float] | None:
+        """(version, snapshot, seconds until it expires) of a live session, as `load`."""
+        ...
+
+
 class SqlSessionStore:
     """Sessions in the `feed_sessions` table, through the request's database session.
 
@@ -69,6 +76,10 @@ class SqlSessionStore:
         feed_sessions.create(self.db, id=session_id, key=key, data=data, expires_at=expires)
 
     def load(self, session_id: str) -> tuple[int, Snapshot] | None:
+        loaded = self.load_expiring(session_id)
+        return None if loaded is None else loaded[:2]
+
+    def load_expiring(self, session_id: str) -> tuple[int, Snapshot, float] | None:
         return feed_sessions.get(self.db, session_id, utc_now())
 
     def compare_and_set(self, session_id: str, version: int, data: Snapshot) -> bool:
@@ -93,11 +104,20 @@ class RedisSessionStore:
             pipe.execute()
 
     def load(self, session_id: str) -> tuple[int, Snapshot] | None:
-        raw = self.client.get(f"{self.prefix}s:{session_id}")
-        if raw is None:
+        loaded = self.load_expiring(session_id)
+        return None if loaded is None else loaded[:2]
+
+    def load_expiring(self, session_id: str) -> tuple[int, Snapshot, float] | None:
+        """As `load`, with the key's remaining TTL read in the same round trip."""
+        name = f"{self.prefix}s:{session_id}"
+        with self.client.pipeline(transaction=False) as pipe:
+            pipe.get(name)
+            pipe.pttl(name)
+            raw, left_ms = pipe.execute()
+        if raw is None or left_ms < 0:  # gone (-2), or somehow kept without a TTL (-1)
             return None
         stored = orjson.loads(raw)
-        return int(stored["v"]), stored["d"]
+        return int(stored["v"]), stored["d"], left_ms / 1000
 
     def compare_and_set(self, session_id: str, version: int, data: Snapshot) -> bool:
         name = f"{self.prefix}s:{session_id}"
@@ -123,7 +143,8 @@ class RedisSessionStore:
 class RecentSessions:
     """A process-wide LRU of the sessions this process wrote or read: (version, snapshot, expiry).
 
-    Thread-safe. Entries expire with their session (`ttl_s` from when they were written here).
+    Thread-safe. Entries expire with their session: `ttl_s` from when they were written here,
+    or the store's own expiry when they were read from it.
     """
 
     def __init__(self, maxsize: int = RECENT_SESSIONS) -> None:
@@ -132,6 +153,11 @@ class RecentSessions:
         self._lock = threading.Lock()
 
     def get(self, session_id: str) -> tuple[int, Snapshot] | None:
+        found = self.entry(session_id)
+        return None if found is None else (found[0], found[1])
+
+    def entry(self, session_id: str) -> tuple[int, Snapshot, float] | None:
+        """(version, snapshot, monotonic expiry) of a held, unexpired session."""
         with self._lock:
             found = self._items.get(session_id)
             if found is None:
@@ -140,7 +166,7 @@ class RecentSessions:
                 del self._items[session_id]
                 return None
             self._items.move_to_end(session_id)
-            return found[0], found[1]
+            return found
 
     def put(self, session_id: str, version: int, data: Snapshot, expires: float) -> None:
         with self._lock:
@@ -170,7 +196,7 @@ class CachedSessionStore:
     dropped, and the next `load` reads the store.
     """
 
-    def __init__(self, store: SessionStore, recent: RecentSessions) -> None:
+    def __init__(self, store: ExpiringSessionStore, recent: RecentSessions) -> None:
         self.store = store
         self.recent = recent
 
@@ -179,12 +205,20 @@ class CachedSessionStore:
         self.recent.put(session_id, 0, data, time.monotonic() + ttl_s)
 
     def load(self, session_id: str) -> tuple[int, Snapshot] | None:
-        cached = self.recent.get(session_id)
-        if cached is not None:
-            return cached
-        loaded = self.store.load(session_id)
-        if loaded is not None:  # the store's expiry is not known here: keep it briefly
-            self.recent.put(session_id, *loaded, time.monotonic() + LOADED_TTL_S)
+        loaded = self.load_expiring(session_id)
+        return None if loaded is None else loaded[:2]
+
+    def load_expiring(self, session_id: str) -> tuple[int, Snapshot, float] | None:
+        """From memory when held (with the expiry it was stored with), else from the store,
+        kept here until the store's own expiry: never served past it."""
+        now = time.monotonic()
+        held = self.recent.entry(session_id)
+        if held is not None:
+            return held[0], held[1], held[2] - now
+        loaded = self.store.load_expiring(session_id)
+        if loaded is not None:
+            version, data, left_s = loaded
+            self.recent.put(session_id, version, data, now + left_s)
         return loaded
 
     def compare_and_set(self, session_id: str, version: int, data: Snapshot) -> bool:

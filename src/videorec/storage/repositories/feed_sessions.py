@@ -18,7 +18,7 @@ SESSIONS: Table = FeedSession.__table__  # type: ignore[assignment]
 
 
 _CREATE = insert(SESSIONS)
-_GET = select(SESSIONS.c.version, SESSIONS.c.data).where(
+_GET = select(SESSIONS.c.version, SESSIONS.c.data, SESSIONS.c.expires_at).where(
     SESSIONS.c.id == bindparam("sid"), SESSIONS.c.expires_at > bindparam("now")
 )
 _SET = (
@@ -38,10 +38,10 @@ def create(
                               "created_at": utc_now(), "expires_at": expires_at})  # fmt: skip
 
 
-def get(session: Session, id: str, now: datetime) -> tuple[int, dict[str, Any]] | None:
-    """(version, data) of a live session, None when missing or expired."""
+def get(session: Session, id: str, now: datetime) -> tuple[int, dict[str, Any], float] | None:
+    """(version, data, seconds it has left) of a live session, None when missing or expired."""
     row = session.execute(_GET, {"sid": id, "now": now}).first()
-    return None if row is None else (row[0], row[1])
+    return None if row is None else (row[0], row[1], (row[2] - now).total_seconds())
 
 
 def compare_and_set(session: Session, id: str, version: int, data: dict[str, Any]) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from videorec.storage.repositories.bulk import Row, unique_by, upsert
@@ -22,3 +22,10 @@ def username_owners(session: Session, usernames: Sequence[str]) -> dict[str, int
         return {}
     stmt = select(User.username, User.id).where(User.username.in_(set(usernames)))
     return dict(session.execute(stmt).all())
+
+
+def release_usernames(session: Session, ids: Sequence[int]) -> None:
+    """Move each of these users to a placeholder username unique to it, so their names can be
+    taken in the same transaction (their own rows, written next, give them their new names)."""
+    for uid in ids:
+        session.execute(update(User).where(User.id == uid).values(username=f"~released~{uid}"))

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from videorec.kit.time import utc_now
@@ -34,6 +34,14 @@ def quarantine(session: Session, source: str, failures: Sequence[tuple[Any, str]
         unique_by(rows, "source", "fingerprint"),
         keys=["source", "fingerprint"],
     )
+
+
+def forget(session: Session, source: str, items: Sequence[Any]) -> None:
+    """Take these raw items of `source` out of quarantine (they have since been stored)."""
+    prints = [fingerprint(item) for item in items]
+    if prints:
+        stored = QuarantinedItem.source == source, QuarantinedItem.fingerprint.in_(prints)
+        session.execute(delete(QuarantinedItem).where(*stored))
 
 
 def count_by_source(session: Session) -> dict[str, int]:

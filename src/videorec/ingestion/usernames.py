@@ -1,0 +1,115 @@
+"""Who may take a username: upstream users rename, and two of them may swap names.
+
+`users.username` is unique, so a user row whose username another stored user holds cannot be
+written as is. It can when that holder moves to another name in the same write: a rename into a
+freed name, or a swap (alice <-> bob), where each row waits for the other. `settle` finds the
+largest set of rows that can all be written together; the holders they displace are renamed out
+of the way first (`ingest_users.release_usernames`), inside the same transaction. Rows left out
+are refused with the holder's id. A sync keeps its refused rows and settles them once more, all
+together, at the end of the users (`UsernameClaims`), so a swap split across two pages lands too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from videorec.storage.repositories import ingest_users
+from videorec.storage.repositories.bulk import Row
+from videorec.storage.repositories.quarantine import forget
+
+
+@dataclass
+class Settled:
+    """The rows that can be written together, the refused ones (row, holder id), and the stored
+    users they displace (whose own rows are among `kept`, under another name)."""
+
+    kept: list[int] = field(default_factory=list)
+    refused: list[tuple[int, int]] = field(default_factory=list)
+    displaced: list[int] = field(default_factory=list)
+
+
+def settle(rows: Sequence[Row], owners: dict[str, int]) -> Settled:
+    """Which of `rows` (positions) may take their username, given the stored `owners` (username
+    -> user id). A row may when no one else holds the name, or its holder is written here too
+    under another name, and no earlier row here claims it. Refusing a row frees no name, so
+    refusals only grow: this repeats until none is added."""
+    accepted = [True] * len(rows)
+    while refused := _blocked(rows, accepted, owners):
+        for i in refused:
+            accepted[i] = False
+    holds = dict(owners)  # who holds each name once the accepted rows are written
+    for ok, row in zip(accepted, rows, strict=True):
+        if ok:
+            holds[row["username"]] = row["id"]
+    settled = Settled()
+    for i, (ok, row) in enumerate(zip(accepted, rows, strict=True)):
+        name, uid = row["username"], row["id"]
+        if not ok:
+            settled.refused.append((i, holds[name]))
+            continue
+        settled.kept.append(i)
+        if owners.get(name, uid) != uid:
+            settled.displaced.append(owners[name])
+    return settled
+
+
+def _blocked(rows: Sequence[Row], accepted: list[bool], owners: dict[str, int]) -> list[int]:
+    """The accepted rows that cannot take their names while the others are accepted."""
+    moving = {row["id"]: row["username"] for ok, row in zip(accepted, rows, strict=True) if ok}
+    claimed: dict[str, int] = {}
+    blocked = []
+    for i, (ok, row) in enumerate(zip(accepted, rows, strict=True)):
+        if not ok:
+            continue
+        name, uid = row["username"], row["id"]
+        holder = owners.get(name, uid)
+        kept_by_holder = holder != uid and moving.get(holder, name) == name
+        if kept_by_holder or claimed.setdefault(name, uid) != uid:
+            blocked.append(i)
+    return blocked
+
+
+def refusal(username: str, holder: int) -> str:
+    """The quarantine reason of a row refused for its username."""
+    return f"username {username!r} belongs to user {holder}"
+
+
+def write(
+    session: Session, rows: Sequence[Row], sources: Sequence[Any]
+) -> list[tuple[Row, Any, int]]:
+    """Upsert the rows that can take their usernames (displaced holders renamed out of the way
+    first); the refused ones as (row, raw item, holder id), not written."""
+    owners = ingest_users.username_owners(session, [row["username"] for row in rows])
+    settled = settle(rows, owners)
+    ingest_users.release_usernames(session, settled.displaced)
+    ingest_users.upsert_users(session, [rows[i] for i in settled.kept])
+    return [(rows[i], sources[i], holder) for i, holder in settled.refused]
+
+
+@dataclass
+class UsernameClaims:
+    """A sync's users refused for their usernames, settled again together at its end."""
+
+    pending: dict[int, tuple[Row, Any]] = field(default_factory=dict)
+
+    def add(self, refused: Sequence[tuple[Row, Any, int]]) -> None:
+        for row, item, _ in refused:
+            self.pending[row["id"]] = (row, item)
+
+    def retry(self, session: Session) -> int:
+        """Write those that can now take their names, and take them out of quarantine; how
+        many landed. The rest stay quarantined as they were."""
+        if not self.pending:
+            return 0
+        rows = [row for row, _ in self.pending.values()]
+        items = [item for _, item in self.pending.values()]
+        refused = write(session, rows, items)
+        still = {row["id"] for row, _, _ in refused}
+        landed = [item for row, item in self.pending.values() if row["id"] not in still]
+        forget(session, "users", landed)
+        self.pending = {uid: kept for uid, kept in self.pending.items() if uid in still}
+        return len(landed)
