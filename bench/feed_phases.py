@@ -99,9 +99,11 @@ def main() -> None:
     parser.add_argument("--warm", type=int, default=200, help="untimed requests first")
     args = parser.parse_args()
     var_dir = args.workdir / f"var-{args.size}"
-    os.environ.update({"VIDEOREC_DATABASE_URL": f"sqlite:///{args.workdir}/bench-{args.size}.db",
+    database = args.workdir / f"bench-{args.size}.db"
+    config = ROOT / "configs/serve/default.toml"
+    os.environ.update({"VIDEOREC_DATABASE_URL": f"sqlite:///{database}",
                        "VIDEOREC_VAR_DIR": str(var_dir), "VIDEOREC_LOG_LEVEL": "WARNING",
-                       "VIDEOREC_FEED_CONFIG": str(ROOT / "configs/serve/default.toml")})  # fmt: skip
+                       "VIDEOREC_FEED_CONFIG": str(config)})  # fmt: skip
     from starlette.testclient import TestClient
 
     from videorec.api.app import create_app
@@ -139,9 +141,11 @@ def report(rows: list[dict[str, float]]) -> None:
     print(f"{'phase':34} {'p50':>7} {'p99':>7} {'mean':>7} {'mid 10%':>8} {'slow 1%':>8}")
     for name, values in table.items():
         print(f"{name:34} {np.median(values):7.3f} {np.percentile(values, 99):7.3f} "
-              f"{values.mean():7.3f} {values[middle].mean():8.3f} {values[slow].mean():8.3f}")  # fmt: skip
+              f"{values.mean():7.3f} {values[middle].mean():8.3f} "
+              f"{values[slow].mean():8.3f}")  # fmt: skip
+    collected = sum(any(n.startswith("gc") for n in r) for r in rows)
     print(f"total p99.9 {np.percentile(total, 99.9):.2f} ms, max {total.max():.2f} ms; "
-          f"requests with a collection: {int(sum(any(n.startswith('gc') for n in r) for r in rows))}")
+          f"requests with a collection: {collected}")
 
 
 if __name__ == "__main__":

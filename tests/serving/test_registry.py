@@ -358,5 +358,6 @@ class TestRefreshOffTheRequestPath:
             time.sleep(0.05)
         engine.dispose()
         after = registry.current
-        assert after is not None and after is not before
+        assert after is not None
+        assert after is not before
         assert after.watermark[0] > before.watermark[0]

@@ -267,7 +267,8 @@ class PipelineRegistry:
 
     def _refresh_in_background(self) -> None:
         """Check the watermark and, when the data changed, rebuild: with a session of its own."""
-        assert self.sessionmaker is not None and self._state is not None
+        assert self.sessionmaker is not None
+        assert self._state is not None
         try:
             with self.sessionmaker() as db:
                 if feed.watermark(db) == self._state.watermark:
