@@ -9,7 +9,8 @@ timed by a wrapper, and every garbage collection during a request charged to it.
 loop, no HTTP: what is left of wrk's latency is the server's.
 
 Prints each phase's p50 / p99 / mean, and its mean over the slowest 1 % of requests against
-the median request's, so the phases that make the tail stand out.
+the median request's, so the phases that make the tail stand out; and the minor page faults of
+each request (first touches of memory-mapped arrays and of fresh allocations), as a count.
 
     nice -n 5 python bench/feed_phases.py --workdir /work/bench1m --size 1000000 --requests 3000
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import resource
 import sys
 import time
 from collections import defaultdict
@@ -97,8 +99,9 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--warm", type=int, default=200, help="untimed requests first")
+    parser.add_argument("--var-dir", type=Path, help="default: the workdir's (models, snapshots)")
     args = parser.parse_args()
-    var_dir = args.workdir / f"var-{args.size}"
+    var_dir = args.var_dir or args.workdir / f"var-{args.size}"
     database = args.workdir / f"bench-{args.size}.db"
     config = ROOT / "configs/serve/default.toml"
     os.environ.update({"VIDEOREC_DATABASE_URL": f"sqlite:///{database}",
@@ -121,11 +124,13 @@ def main() -> None:
         for i in range(args.warm + args.requests):
             _times.clear()
             request = FeedRequest(f"u{int(rng.integers(1, USERS + 1))}")
+            faults = resource.getrusage(resource.RUSAGE_THREAD).ru_minflt
             started = time.perf_counter()
             route._page(http, service, presented, request)
             total = time.perf_counter() - started
+            faults = resource.getrusage(resource.RUSAGE_THREAD).ru_minflt - faults
             if i >= args.warm:
-                rows.append({**_times, "total": total})
+                rows.append({**_times, "total": total, "page faults (count)": faults / 1000})
         report(rows)
 
 
@@ -135,7 +140,8 @@ def report(rows: list[dict[str, float]]) -> None:
     total = table["total"]
     slow = total >= np.percentile(total, 99)
     middle = np.abs(total - np.median(total)) <= np.percentile(np.abs(total - np.median(total)), 10)
-    accounted = sum(v for n, v in table.items() if n != "total" and not n.startswith(("  ", "gc")))
+    accounted = sum(v for n, v in table.items()
+                    if n != "total" and not n.startswith(("  ", "gc", "page faults")))
     table["other (session, state, glue)"] = total - accounted
     print(f"{len(rows)} new sessions, one at a time; ms (load {os.getloadavg()[0]:.1f})")
     print(f"{'phase':34} {'p50':>7} {'p99':>7} {'mean':>7} {'mid 10%':>8} {'slow 1%':>8}")
