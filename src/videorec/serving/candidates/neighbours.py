@@ -9,7 +9,7 @@ request's pool (`history_scores`), not just for the ones this source proposed.
 
 A sum is kept sparse (`Sums`: the posts the summed rows hold, and their sums), not as a dense
 vector over the catalogue: at 1M posts a dense sum built and scanned 1M values per list and
-request (covisit alone: 2.1-3.5 ms of a new session's CPU, bench/results/2026-11-28-tail-g.md),
+request (covisit alone: 2.4-3.4 ms of a new session's CPU, bench/results/2026-11-28-tail-g.md),
 where a few seeds' rows hold a few hundred entries.
 """
 
