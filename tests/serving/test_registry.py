@@ -322,3 +322,42 @@ class TestModelLoading:
         folder = save_artifact(fit(log, catalog, config), tmp_path, version="v1")
         model = load_artifact_model(str(folder))
         assert model.index.hnsw.efSearch == ANN_EF_SEARCH == 512  # type: ignore[attr-defined]
+
+
+class TestRefreshOffTheRequestPath:
+    def test_a_due_check_reads_nothing_on_the_requests_session_then_refreshes(
+        self, tmp_path
+    ) -> None:
+        """With its own sessionmaker the registry checks the watermark (a scan of the posts)
+        in a background thread: the request that finds the check due returns at once."""
+        from datetime import datetime
+
+        from tests.factories import create_interaction
+
+        engine = make_engine(_world_database(tmp_path))
+        config = load_feed_config().model_copy(update={"refresh_s": 0.0})
+        registry = PipelineRegistry(config, EmbeddingCache().encode,
+                                    sessionmaker=make_sessionmaker(engine))  # fmt: skip
+        registry.warm_up()
+        _wait_text_model(registry)
+        before = registry.current
+        assert before is not None
+
+        class Untouchable:
+            def __getattr__(self, name: str) -> object:
+                raise AssertionError(f"the request's session was used: {name}")
+
+        assert registry.state(Untouchable()) is before  # type: ignore[arg-type]
+        with make_sessionmaker(engine)() as db:
+            create_interaction(db, user_id=50_001, post_id=int(before.index.post_ids[0]),
+                               kind="like", occurred_at=datetime(2025, 6, 1))  # fmt: skip
+            db.commit()
+        deadline = time.monotonic() + 60
+        while registry.current is before and time.monotonic() < deadline:
+            registry.state(Untouchable())  # type: ignore[arg-type]
+            time.sleep(0.05)
+        engine.dispose()
+        after = registry.current
+        assert after is not None
+        assert after is not before
+        assert after.watermark[0] > before.watermark[0]
