@@ -14,7 +14,7 @@ from videorec.serving.candidates import Candidate, default_sources
 from videorec.serving.candidates.base import CandidateList, FeedContext, rank_scores
 from videorec.serving.candidates.neighbours import history_scores
 from videorec.serving.config import FeedConfig
-from videorec.serving.ranking import MODEL, POPULARITY, SCORED, Pool, gather, rank
+from videorec.serving.ranking import MODEL, POPULARITY, SCORED, Pool, gather, order, rank
 
 
 def reference_gather(ctx: FeedContext, lists: list[list[Candidate]]) -> Pool:
@@ -106,3 +106,25 @@ class TestGatherArrays:
         assert ctx.candidates(rows[:0], np.zeros(0), "fresh", "new") == []
         with pytest.raises(ValueError, match="one reason per row"):
             ctx.candidates(rows, np.ones(3), "trending", ["a"])
+
+    def test_the_pools_proposed_mask_is_where_a_source_gave_a_reason(self, feed_world) -> None:
+        config = FeedConfig()
+        for ctx in _contexts(feed_world):
+            lists = [source.fetch(ctx, config.limit(source.name)) for source in default_sources()]
+            got = gather(ctx, lists)
+            assert got.proposed is not None
+            np.testing.assert_array_equal(got.proposed, got.reasons != "")
+            weights = np.linspace(0.2, 1.0, len(got.columns), dtype=np.float32)
+            with_mask = order(ctx, got, weights)
+            from_reasons = order(ctx, replace(got, proposed=None), weights)
+            np.testing.assert_array_equal(with_mask.post_ids, from_reasons.post_ids)
+            assert with_mask.reasons == from_reasons.reasons
+
+    def test_an_empty_reason_is_not_a_proposal(self, feed_world) -> None:
+        ctx = feed_world.context(None)
+        rows = np.asarray([4, 2, 9])
+        listed = ctx.candidates(rows, np.ones(3), "trending", ["a", "", "c"])
+        blank = ctx.candidates(rows[:1], np.ones(1), "fresh", "")
+        pool = gather(ctx, [listed, blank])  # rows 2, 4, 9
+        assert pool.proposed is not None
+        assert pool.proposed[:, :2].tolist() == [[False, False], [True, False], [True, False]]

@@ -270,6 +270,26 @@ class TestPagesAhead:
         assert scroll(2) == one_at_a_time == scroll(5)
         assert len({p for page in one_at_a_time for p in page}) == 42
 
+    def test_pages_opened_with_the_session_equal_the_pages_computed_from_its_ids(
+        self, database, service
+    ) -> None:
+        # `page=3` opens a session with its first three pages (from its ranking's rows); a
+        # scroll computes pages 2 and 3 later, from the stored post ids.
+        for user in ("fan2", "fan3", "nobody-new"):
+            with database() as db:
+                opened = service.page(db, SqlSessionStore(db), FeedRequest(user, page_size=6,
+                                                                           page=3))  # fmt: skip
+                db.rollback()
+            request, scrolled = FeedRequest(user, page_size=6), []
+            for _ in range(3):
+                with database() as db:
+                    page = service.page(db, SqlSessionStore(db), request)
+                    db.commit()
+                scrolled.append(page.post_ids)
+                request = FeedRequest(user, cursor=page.next_cursor)
+            assert opened.post_ids == scrolled[2]
+            assert len(opened.post_ids) == 6
+
     def test_a_page_in_memory_is_the_page_the_store_serves(self, database, service) -> None:
         recent = RecentSessions()
         with database() as db:

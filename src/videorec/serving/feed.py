@@ -16,6 +16,7 @@ import uuid
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 from sqlalchemy.orm import Session
 
 from videorec.errors import InvalidCursor
@@ -29,6 +30,7 @@ from videorec.serving.rerank import pick_page
 from videorec.serving.sessions import RecentSessions, SessionStore, Snapshot
 
 CAS_ATTEMPTS = 8
+IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -192,7 +194,7 @@ class FeedService:
             "cold_start": cold,
             "model_version": state.model_version,
         }
-        snapshot = self._extend(state, snapshot, pages)
+        snapshot = self._extend(state, snapshot, pages, ranked.rows[:keep].copy())
         session_id = uuid.uuid4().hex
         store.create(session_id, request.key, snapshot, self.config.session_ttl_s)
         return session_id, snapshot
@@ -221,13 +223,22 @@ class FeedService:
             loaded = again
         raise InvalidCursor("feed session is busy or gone; retry the same cursor")
 
-    def _extend(self, state: PipelineState, snapshot: Snapshot, number: int) -> Snapshot:
+    def _extend(
+        self, state: PipelineState, snapshot: Snapshot, number: int, rows: IntArray | None = None
+    ) -> Snapshot:
+        """The snapshot with its pages computed up to `number`.
+
+        Args:
+            rows: shape (len(snapshot["ids"]),), the pool's catalogue rows when the caller has
+                them (a new session: its ranking's, `state`'s rows of its ids); else looked up.
+        """
         number = min(number, last_page(snapshot))
         if len(snapshot["pages"]) >= number:
             return snapshot
         pages: list[list[int]] = [list(p) for p in snapshot["pages"]]
         reasons = list(snapshot["reasons"])
-        rows = state.index.rows_of(np.asarray(snapshot["ids"], dtype=np.int64))
+        if rows is None:
+            rows = state.index.rows_of(np.asarray(snapshot["ids"], dtype=np.int64))
         known = rows >= 0  # a post withdrawn since the session opened is not picked any more
         rows[known & ~state.index.public[np.where(known, rows, 0)]] = -1
         for served in pages:

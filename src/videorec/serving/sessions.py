@@ -73,7 +73,8 @@ class SqlSessionStore:
         if next(_creations) % self.purge_every == 0:
             feed_sessions.delete_expired(self.db, now)
         expires = now + timedelta(seconds=ttl_s)
-        feed_sessions.create(self.db, id=session_id, key=key, data=data, expires_at=expires)
+        feed_sessions.create(self.db, id=session_id, key=key, data=data, expires_at=expires,
+                             created_at=now)  # fmt: skip
 
     def load(self, session_id: str) -> tuple[int, Snapshot] | None:
         loaded = self.load_expiring(session_id)
