@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from videorec.features.text import DIM, EmbeddingCache, encode
+from videorec.features.text import DIM, EmbeddingCache, by_length, encode
 
 
 def test_encode_gives_unit_vectors_offline() -> None:
@@ -35,3 +35,16 @@ def test_bf16_vectors_stay_within_tolerance_of_float32() -> None:
     np.testing.assert_allclose(np.linalg.norm(fast, axis=1), 1.0, atol=1e-5)
     assert (np.sum(exact * fast, axis=1) > 0.999).all()
     assert np.abs(exact - fast).max() < 0.01
+
+
+def test_by_length_orders_by_tokens_not_characters() -> None:
+    texts = ["calm", "calm sunset over a quiet ocean", "#a #b #c #d #e #f", "sea waves", ""]
+    assert by_length(texts).tolist() == [2, 1, 3, 0, 4]
+
+
+def test_batches_of_sorted_texts_come_back_in_the_callers_order() -> None:
+    texts = ["gym", "a long walk by the calm sea at sunset with friends", "#x #y #z", "rain"]
+    together = encode(texts, batch_size=2)
+    alone = np.concatenate([encode([text]) for text in texts])
+    np.testing.assert_allclose(together, alone, atol=1e-5)
+
