@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from videorec.features.text import DIM, EmbeddingCache, by_length, encode
@@ -48,3 +50,27 @@ def test_batches_of_sorted_texts_come_back_in_the_callers_order() -> None:
     alone = np.concatenate([encode([text]) for text in texts])
     np.testing.assert_allclose(together, alone, atol=1e-5)
 
+
+
+def test_the_cache_encodes_on_its_own_thread_count_and_restores_the_callers(monkeypatch) -> None:
+    import torch
+
+    from videorec.features import text
+
+    seen: list[int] = []
+
+    def fake_encode(texts: list[str]) -> np.ndarray:
+        seen.append(torch.get_num_threads())
+        return np.ones((len(texts), DIM), np.float32)
+
+    monkeypatch.setattr(text, "encode", fake_encode)
+    caller = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        EmbeddingCache(threads=2).encode(["calm"])
+        EmbeddingCache(threads=0).encode(["calm"])
+        EmbeddingCache().encode(["calm"])
+        assert seen == [2, os.cpu_count(), 1]
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(caller)

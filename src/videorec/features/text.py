@@ -17,6 +17,8 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -101,6 +103,24 @@ def native_bf16() -> bool:
     return any(bool(getattr(torch.cpu, name, lambda: False)()) for name in checks)
 
 
+@contextmanager
+def encoding_threads(threads: int | None) -> Iterator[None]:
+    """Torch threads for the block (0: every core; None: unchanged), the caller's after.
+
+    The encoder's batches (64 texts of ~70 tokens) are large matrix products that split well
+    over cores, unlike training's small steps (`TrainConfig.threads`).
+    """
+    import torch
+
+    previous = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads or os.cpu_count() or 1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
 def text_key(text: str) -> str:
     """A stable cache key for a text."""
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
@@ -115,8 +135,10 @@ class EmbeddingCache:
         cache.save()
     """
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, threads: int | None = None) -> None:
+        """`threads`: torch threads while encoding (0: every core; None: the caller's setting)."""
         self.path = path
+        self.threads = threads
         self._vectors: dict[str, Matrix] = {}
         self._lock = threading.Lock()
         if path is not None and path.exists():
@@ -136,7 +158,8 @@ class EmbeddingCache:
             }.items()
         )
         if missing:
-            fresh = encode([text for _, text in missing])
+            with encoding_threads(self.threads):
+                fresh = encode([text for _, text in missing])
             with self._lock:
                 self._vectors.update({key: fresh[i] for i, (key, _) in enumerate(missing)})
         if not texts:

@@ -48,6 +48,9 @@ class FeatureConfig(_Section):
     """Mood terms embedded per post."""
     use_text: bool = True
     """Embed post texts with the offline MiniLM encoder (False: zeros, for quick experiments)."""
+    text_threads: int = Field(0, ge=0)
+    """Torch threads of the first-time text encoding in `videorec train` (0: every core): its
+    batches are large matrix products, unlike training's small steps (`threads`)."""
     view: float = _SIGNALS.view
     like: float = _SIGNALS.like
     inspire: float = _SIGNALS.inspire
