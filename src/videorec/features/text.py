@@ -89,8 +89,8 @@ def encode(texts: list[str], *, batch_size: int = 64, bf16: bool | None = None) 
     order = by_length(texts)
     matrix = np.empty((len(texts), DIM), np.float32)
     with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=enabled):
-        for start in range(0, len(texts), batch_size):  # one call per batch: its own sort
-            rows = order[start : start + batch_size]  # (by characters) would mix lengths
+        for start in range(0, len(texts), batch_size):  # a call per batch: sentence-
+            rows = order[start : start + batch_size]  # transformers' sort by characters is moot
             vectors = model.encode([texts[i] for i in rows], batch_size=batch_size,
                                    show_progress_bar=False, convert_to_tensor=True)  # fmt: skip
             matrix[rows] = vectors.float().numpy()
@@ -111,8 +111,9 @@ def native_bf16() -> bool:
 def encoding_threads(threads: int | None) -> Iterator[None]:
     """Torch threads for the block (0: every core; None: unchanged), the caller's after.
 
-    The encoder's batches (64 texts of ~70 tokens) are large matrix products that split well
-    over cores, unlike training's small steps (`TrainConfig.threads`).
+    The encoder's batches (64 texts of ~70 tokens) are large matrix products, unlike training's
+    small steps (`TrainConfig.threads`); on a busy box more threads only cost CPU
+    (`FeatureConfig.text_threads`).
     """
     import torch
 
