@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
-from videorec.features.text import DIM, EmbeddingCache, encode
+from videorec.features.text import DIM, EmbeddingCache, by_length, encode
 
 
 def test_encode_gives_unit_vectors_offline() -> None:
@@ -35,3 +37,40 @@ def test_bf16_vectors_stay_within_tolerance_of_float32() -> None:
     np.testing.assert_allclose(np.linalg.norm(fast, axis=1), 1.0, atol=1e-5)
     assert (np.sum(exact * fast, axis=1) > 0.999).all()
     assert np.abs(exact - fast).max() < 0.01
+
+
+def test_by_length_orders_by_tokens_not_characters() -> None:
+    texts = ["calm", "calm sunset over a quiet ocean", "#a #b #c #d #e #f", "sea waves", ""]
+    assert by_length(texts).tolist() == [2, 1, 3, 0, 4]
+
+
+def test_batches_of_sorted_texts_come_back_in_the_callers_order() -> None:
+    texts = ["gym", "a long walk by the calm sea at sunset with friends", "#x #y #z", "rain"]
+    together = encode(texts, batch_size=2)
+    alone = np.concatenate([encode([text]) for text in texts])
+    np.testing.assert_allclose(together, alone, atol=1e-5)
+
+
+
+def test_the_cache_encodes_on_its_own_thread_count_and_restores_the_callers(monkeypatch) -> None:
+    import torch
+
+    from videorec.features import text
+
+    seen: list[int] = []
+
+    def fake_encode(texts: list[str]) -> np.ndarray:
+        seen.append(torch.get_num_threads())
+        return np.ones((len(texts), DIM), np.float32)
+
+    monkeypatch.setattr(text, "encode", fake_encode)
+    caller = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        EmbeddingCache(threads=2).encode(["calm"])
+        EmbeddingCache(threads=0).encode(["calm"])
+        EmbeddingCache().encode(["calm"])
+        assert seen == [2, os.cpu_count(), 1]
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(caller)

