@@ -140,8 +140,11 @@ def report(rows: list[dict[str, float]]) -> None:
     total = table["total"]
     slow = total >= np.percentile(total, 99)
     middle = np.abs(total - np.median(total)) <= np.percentile(np.abs(total - np.median(total)), 10)
-    accounted = sum(v for n, v in table.items()
-                    if n != "total" and not n.startswith(("  ", "gc", "page faults")))
+    accounted = sum(
+        v
+        for n, v in table.items()
+        if n != "total" and not n.startswith(("  ", "gc", "page faults"))
+    )
     table["other (session, state, glue)"] = total - accounted
     print(f"{len(rows)} new sessions, one at a time; ms (load {os.getloadavg()[0]:.1f})")
     print(f"{'phase':34} {'p50':>7} {'p99':>7} {'mean':>7} {'mid 10%':>8} {'slow 1%':>8}")
@@ -150,8 +153,10 @@ def report(rows: list[dict[str, float]]) -> None:
               f"{values.mean():7.3f} {values[middle].mean():8.3f} "
               f"{values[slow].mean():8.3f}")  # fmt: skip
     collected = sum(any(n.startswith("gc") for n in r) for r in rows)
-    print(f"total p99.9 {np.percentile(total, 99.9):.2f} ms, max {total.max():.2f} ms; "
-          f"requests with a collection: {collected}")
+    print(
+        f"total p99.9 {np.percentile(total, 99.9):.2f} ms, max {total.max():.2f} ms; "
+        f"requests with a collection: {collected}"
+    )
 
 
 if __name__ == "__main__":

@@ -51,7 +51,6 @@ def test_batches_of_sorted_texts_come_back_in_the_callers_order() -> None:
     np.testing.assert_allclose(together, alone, atol=1e-5)
 
 
-
 def test_the_cache_encodes_on_its_own_thread_count_and_restores_the_callers(monkeypatch) -> None:
     import torch
 

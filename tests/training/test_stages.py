@@ -264,4 +264,3 @@ class TestText:
         assert calls == [["#a #b #c #d #e #f", "calm sunset over a quiet ocean"],
                          ["sea waves", "calm"], ["gym"]]  # fmt: skip
         np.testing.assert_array_equal(out[:, 0], np.arange(5))
-
