@@ -243,9 +243,7 @@ class TestPostBias:
             model.score_all(np.array(users), histories),
         )
 
-    def test_an_artifact_from_before_the_option_loads_without_it(
-        self, tiny_data, tmp_path
-    ) -> None:
+    def test_an_artifact_from_before_the_option_loads_without_it(self, tiny_data, tmp_path) -> None:
         import json
 
         from tests.training.conftest import tiny_config
