@@ -22,9 +22,7 @@ USERS = torch.zeros(HISTORY.shape[0], dtype=torch.long)
 WEIGHTS = torch.where(HISTORY > 0, 1.0, 0.0)
 
 
-def _towers(
-    table, max_events: int, **options: bool
-) -> tuple[torch.nn.Module, ShortHistoryTower]:
+def _towers(table, max_events: int, **options: bool) -> tuple[torch.nn.Module, ShortHistoryTower]:
     torch.manual_seed(0)
     two_tower = builders.two_tower(table, **SIZES, dim=4, hidden=[8], out_dim=3, **options)
     two_tower = two_tower.eval()
