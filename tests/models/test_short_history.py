@@ -22,9 +22,10 @@ USERS = torch.zeros(HISTORY.shape[0], dtype=torch.long)
 WEIGHTS = torch.where(HISTORY > 0, 1.0, 0.0)
 
 
-def _towers(table, max_events: int) -> tuple[torch.nn.Module, ShortHistoryTower]:
+def _towers(table, max_events: int, **options: bool) -> tuple[torch.nn.Module, ShortHistoryTower]:
     torch.manual_seed(0)
-    two_tower = builders.two_tower(table, **SIZES, dim=4, hidden=[8], out_dim=3).eval()
+    two_tower = builders.two_tower(table, **SIZES, dim=4, hidden=[8], out_dim=3, **options)
+    two_tower = two_tower.eval()
     short = ShortHistoryTower(two_tower, max_events).eval()
     with torch.no_grad():  # a fine-tuned copy: different weights
         for param in short.parameters():
@@ -86,3 +87,14 @@ class TestDispatch:
         fresh = ShortHistoryTower(two_tower, 0)
         fresh.load_state_dict(short.state_dict())
         assert int(fresh.get_buffer("max_events")) == 2
+
+
+class TestPostBias:
+    def test_both_towers_give_the_constant_bias_coordinate(self, table) -> None:
+        two_tower, short = _towers(table, max_events=2, post_bias=True)
+        with torch.no_grad():
+            got = user_vectors(two_tower, short, USERS, HISTORY, WEIGHTS)
+            own = short(two_tower.user_inputs(USERS, HISTORY, WEIGHTS))
+        assert got.shape == (HISTORY.shape[0], 4)
+        torch.testing.assert_close(got[:, 3], torch.ones(HISTORY.shape[0]))
+        torch.testing.assert_close(own[:, 3], torch.ones(HISTORY.shape[0]))

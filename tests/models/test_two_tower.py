@@ -303,3 +303,58 @@ class TestHistoryIds:
 
     def test_off_by_default(self, table) -> None:
         assert _model(table).history_ids is None
+
+
+class TestPostBias:
+    def _model(self, table, **kwargs):
+        torch.manual_seed(0)
+        return builders.two_tower(
+            table, **SIZES, dim=4, hidden=[8], out_dim=3, user_id=False, post_bias=True,
+            **kwargs,
+        ).eval()  # fmt: skip
+
+    def test_inner_products_are_the_similarity_plus_the_post_bias(self, table) -> None:
+        model = self._model(table, normalize=False)
+        with torch.no_grad():
+            model.post_bias.weight.copy_(torch.arange(6.0).unsqueeze(1) / 10)
+        users = model.user_vectors(torch.tensor([0]), torch.tensor([[1, 2]]), torch.ones(1, 2))
+        posts = model.post_vectors(torch.arange(6))
+        assert users.shape == (1, 4)
+        assert posts.shape == (6, 4)
+        torch.testing.assert_close(users[:, 3], torch.ones(1))
+        expected = users[:, :3] @ posts[:, :3].T + torch.arange(6.0) / 10
+        torch.testing.assert_close(users @ posts.T, expected)
+
+    def test_the_bias_moves_only_its_own_post(self, table) -> None:
+        model = self._model(table)
+        history, weights, posts = torch.tensor([[1, 2]]), torch.ones(1, 2), torch.arange(6)
+        users = model.user_vectors(torch.tensor([0]), history, weights)
+        before = users @ model.post_vectors(posts).T
+        with torch.no_grad():
+            model.post_bias.weight[4] += 0.5
+        after = users @ model.post_vectors(posts).T
+        torch.testing.assert_close(after - before, torch.eye(6)[4].unsqueeze(0) * 0.5)
+        torch.testing.assert_close(model.user_vectors(torch.tensor([0]), history, weights), users)
+
+    def test_zero_at_the_start_and_unit_similarity_kept_under_cosine(self, table) -> None:
+        model = self._model(table, normalize=True)
+        posts = model.post_vectors(torch.arange(6))
+        torch.testing.assert_close(posts[:, 3], torch.zeros(6))
+        torch.testing.assert_close(posts[:, :3].norm(dim=-1), torch.ones(6))
+
+    def test_sparse_bias_gets_gradients_from_the_softmax(self, table) -> None:
+        model = self._model(table, sparse=True).train()
+        users = model.user_vectors(torch.tensor([0]), torch.tensor([[1, 4]]), torch.ones(1, 2))
+        loss = full_softmax_loss(
+            users, model.post_vectors(torch.arange(1, 6)), torch.tensor([2]),
+            torch.zeros(1, 5, dtype=torch.bool), 1.0,
+        )  # fmt: skip
+        loss.backward()
+        grad = model.post_bias.weight.grad
+        assert grad is not None
+        assert grad.is_sparse
+        assert sorted(set(grad.coalesce().indices()[0].tolist())) == [1, 2, 3, 4, 5]
+
+    def test_off_by_default(self, table) -> None:
+        assert _model(table).post_bias is None
+        assert _model(table).post_vectors(torch.arange(6)).shape == (6, 3)

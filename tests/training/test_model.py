@@ -213,3 +213,46 @@ class TestHistoryIds:
             loaded.score_all(np.array(users), histories),
             older.score_all(np.array(users), histories),
         )
+
+
+class TestPostBias:
+    """`two_tower.post_bias`: trained, served by the index and the short-history tower alike,
+    saved and loaded; an artifact from before the option loads without it."""
+
+    def test_the_option_trains_serves_and_round_trips(self, tiny_data, tmp_path) -> None:
+        from tests.training.conftest import tiny_config
+
+        log, catalog = tiny_data
+        torch.set_num_threads(1)
+        model = fit(log, catalog, tiny_config(post_bias=True, epochs=2))
+        bias = model.two_tower.post_bias
+        assert bias is not None
+        assert bias.weight.abs().max().item() > 0  # trained away from zero
+        assert model.post_vectors.shape[1] == 8 + 1
+        users = [1, 2, 424_242]
+        histories = _histories(log, users)
+        vectors = model.user_vectors(users, histories)
+        np.testing.assert_allclose(vectors[:, -1], 1.0)  # short-history tower included
+        ids, scores = model.retrieve(1, histories[0], 5)
+        rows = np.searchsorted(model.post_ids, ids)
+        np.testing.assert_allclose(scores, model.post_vectors[rows] @ vectors[0], rtol=1e-5)
+        loaded = load_artifact(save_artifact(model, tmp_path, version="v-bias"))
+        assert loaded.two_tower.post_bias is not None
+        np.testing.assert_array_equal(
+            loaded.score_all(np.array(users), histories),
+            model.score_all(np.array(users), histories),
+        )
+
+    def test_an_artifact_from_before_the_option_loads_without_it(self, tiny_data, tmp_path) -> None:
+        import json
+
+        from tests.training.conftest import tiny_config
+
+        log, catalog = tiny_data
+        torch.set_num_threads(1)
+        older = fit(log, catalog, tiny_config(epochs=1))
+        folder = save_artifact(older, tmp_path, version="v-old-bias")
+        doc = json.loads((folder / "config.json").read_text())
+        del doc["train"]["two_tower"]["post_bias"]  # config.json as written before the option
+        (folder / "config.json").write_text(json.dumps(doc))
+        assert load_artifact(folder).two_tower.post_bias is None

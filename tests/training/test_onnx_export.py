@@ -152,3 +152,24 @@ def test_a_model_with_history_ids_exports_and_serves_as_pytorch(tiny_data, tmp_p
     for user, history in zip(USERS, _histories(log), strict=True):
         np.testing.assert_allclose(onnx.user_vector(user, history),
                                    model.user_vector(user, history), atol=TOLERANCE)  # fmt: skip
+
+
+def test_a_model_with_a_post_bias_exports_and_serves_as_pytorch(tiny_data, tmp_path) -> None:
+    """`two_tower.post_bias`: the exported user tower gives the constant bias coordinate, and
+    the served post vectors (the OOV one too) carry the bias."""
+    from tests.training.conftest import tiny_config
+    from videorec.training import fit
+
+    torch.set_num_threads(1)
+    log, catalog = tiny_data
+    model = fit(log, catalog, tiny_config(post_bias=True, epochs=2))
+    folder = save_artifact(model, tmp_path, version="v-bias")
+    meta = export_onnx(folder, load_artifact(folder))
+    assert meta["max_abs_diff"]["user_tower"] <= TOLERANCE
+    onnx = OnnxModel(folder)
+    for user, history in zip(USERS, _histories(log), strict=True):
+        vector = onnx.user_vector(user, history)
+        assert vector.shape == (9,)
+        np.testing.assert_allclose(vector, model.user_vector(user, history), atol=TOLERANCE)
+    oov = np.load(folder / "onnx" / "oov_vector.npy")
+    np.testing.assert_allclose(oov, model._oov_vector, atol=1e-6)

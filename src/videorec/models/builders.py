@@ -34,7 +34,7 @@ def two_tower(
     out_dim: int = 64, dropout: float = 0.0, sparse: bool = False,
     user_encoder: UserEncoder = "pool", user_id: bool = True, history_length: int = 50,
     layers: int = 1, heads: int = 2, init_std: float = INIT_STD, normalize: bool = True,
-    history_ids: bool = False,
+    history_ids: bool = False, post_bias: bool = False,
 ) -> TwoTower:  # fmt: skip
     encoder = post_encoder(
         table, n_ids=n_ids, n_creators=n_creators, n_categories=n_categories,
@@ -44,7 +44,7 @@ def two_tower(
         encoder, n_users=n_users, user_dim=dim, hidden=hidden if hidden is not None else [128],
         out_dim=out_dim, dropout=dropout, sparse=sparse, user_encoder=user_encoder,
         user_id=user_id, history_length=history_length, layers=layers, heads=heads,
-        init_std=init_std, normalize=normalize, history_ids=history_ids,
+        init_std=init_std, normalize=normalize, history_ids=history_ids, post_bias=post_bias,
     )  # fmt: skip
 
 

@@ -17,10 +17,9 @@ from __future__ import annotations
 import copy
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from videorec.models.two_tower import TwoTower
+from videorec.models.two_tower import TwoTower, finished_user
 
 
 class ShortHistoryTower(nn.Module):
@@ -39,12 +38,12 @@ class ShortHistoryTower(nn.Module):
         super().__init__()
         self.user_mlp = copy.deepcopy(two_tower.user_mlp)
         self.normalize = two_tower.normalize
+        self.bias = two_tower.post_bias is not None
         self.register_buffer("max_events", torch.tensor(max_events, dtype=torch.long))
 
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
         """User vectors from `TwoTower.user_inputs`, shape (b, out_dim)."""
-        vectors = self.user_mlp(inputs)
-        return F.normalize(vectors, dim=-1) if self.normalize else vectors
+        return finished_user(self.user_mlp(inputs), normalize=self.normalize, bias=self.bias)
 
     def set_max_events(self, n: int) -> None:
         """Dispatch histories of 1..n known events to this tower (0: none)."""
@@ -75,8 +74,7 @@ def user_vectors(
     if short is None:
         return two_tower.user_vectors(users, history, weights)
     inputs = two_tower.user_inputs(users, history, weights)
-    warm = two_tower.user_mlp(inputs)
-    warm = F.normalize(warm, dim=-1) if two_tower.normalize else warm
+    warm = two_tower.finish_user(two_tower.user_mlp(inputs))
     return torch.where(short.takes(history), short(_as_unknown_user(two_tower, inputs)), warm)
 
 

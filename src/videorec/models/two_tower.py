@@ -46,6 +46,10 @@ class TwoTower(nn.Module):
             history beside the shared encoding: the posts a user watched then weigh in through
             other vectors than the ones that rank them (input and output item weights differ,
             as in EASE and Mult-DAE). `pool` user encoder only.
+        post_bias: a learned bias per post (the post id table's rows, zero at the start) in
+            the score, kept ANN-compatible: post vectors get the bias as one extra last
+            coordinate and user vectors a constant 1 there, so every inner product (training
+            softmax, index, serving) is the similarity plus the post's bias.
     """
 
     def __init__(
@@ -66,6 +70,7 @@ class TwoTower(nn.Module):
         init_std: float = INIT_STD,
         normalize: bool = True,
         history_ids: bool = False,
+        post_bias: bool = False,
     ) -> None:
         super().__init__()
         self.encoder = encoder
@@ -92,6 +97,10 @@ class TwoTower(nn.Module):
             self.history_ids = nn.Embedding(encoder.ids.num_embeddings, user_dim, sparse=sparse)
             init_embedding(self.history_ids, init_std)
             history_width += user_dim
+        self.post_bias: nn.Embedding | None = None
+        if post_bias:
+            self.post_bias = nn.Embedding(encoder.ids.num_embeddings, 1, sparse=sparse)
+            nn.init.zeros_(self.post_bias.weight)
         id_width = user_dim if user_id else 0
         self.user_mlp = MLP(id_width + history_width, hidden, out_dim, dropout)
         self.post_mlp = MLP(encoder.out_dim, hidden, out_dim, dropout)
@@ -109,7 +118,7 @@ class TwoTower(nn.Module):
         Returns:
             shape (b, out_dim), unit norm.
         """
-        return self._unit(self.user_mlp(self.user_inputs(users, history, weights)))
+        return self.finish_user(self.user_mlp(self.user_inputs(users, history, weights)))
 
     def user_inputs(
         self, users: torch.Tensor, history: torch.Tensor, weights: torch.Tensor
@@ -148,11 +157,20 @@ class TwoTower(nn.Module):
         if self.users is not None:
             ids = self.users(users).unsqueeze(1).expand(-1, summary.shape[1], -1)
             parts = [ids, summary]
-        return self._unit(self.user_mlp(torch.cat(parts, -1)))
+        return self.finish_user(self.user_mlp(torch.cat(parts, -1)))
 
     def post_vectors(self, rows: torch.Tensor) -> torch.Tensor:
-        """Post tower: shape (...,) table rows -> shape (..., out_dim), unit norm."""
-        return self._unit(self.post_mlp(self.encoder(rows)))
+        """Post tower: shape (...,) table rows -> shape (..., out_dim), unit norm (with
+        `post_bias`: shape (..., out_dim + 1), the bias last)."""
+        vectors = self._unit(self.post_mlp(self.encoder(rows)))
+        if self.post_bias is None:
+            return vectors
+        ids = self.encoder.get_buffer("table_id_rows")[rows]
+        return torch.cat([vectors, self.post_bias(ids).to(vectors.dtype)], -1)
+
+    def finish_user(self, vectors: torch.Tensor) -> torch.Tensor:
+        """A user MLP's output, shape (..., out_dim), as a user vector (`finished_user`)."""
+        return finished_user(vectors, normalize=self.normalize, bias=self.post_bias is not None)
 
     def _unit(self, vectors: torch.Tensor) -> torch.Tensor:
         return F.normalize(vectors, dim=-1) if self.normalize else vectors
@@ -166,6 +184,15 @@ class TwoTower(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Both towers for a batch of (user, positive post) pairs: (b, d) and (b, d)."""
         return self.user_vectors(users, history, weights), self.post_vectors(posts)
+
+
+def finished_user(vectors: torch.Tensor, *, normalize: bool, bias: bool) -> torch.Tensor:
+    """A user MLP's output as a user vector: unit norm if `normalize`, and with a post bias a
+    constant 1 appended, which meets the posts' bias coordinate in the inner product."""
+    vectors = F.normalize(vectors, dim=-1) if normalize else vectors
+    if not bias:
+        return vectors
+    return torch.cat([vectors, torch.ones_like(vectors[..., :1])], -1)
 
 
 def pooled_ids(

@@ -122,7 +122,7 @@ def _before_options(train: dict[str, Any]) -> dict[str, Any]:
     """An artifact's training config, with the options that change the weights' shapes set as
     they were before the option existed where its config.json does not name them (their code
     defaults may have changed since)."""
-    tower = {"history_ids": False, **train.get("two_tower", {})}
+    tower = {"history_ids": False, "post_bias": False, **train.get("two_tower", {})}
     return {**train, "two_tower": tower}
 
 

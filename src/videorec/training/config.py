@@ -119,6 +119,10 @@ class TwoTowerConfig(_Section):
     the shared post encoding: what a user watched speaks through other vectors than the ones
     that rank the candidates (asymmetric input and output item weights, as in EASE and
     Mult-DAE)."""
+    post_bias: bool = False
+    """A learned bias per post in the retrieval score, trained with the softmax: one extra
+    coordinate (the bias on the post side, a constant 1 on the user side), so the ANN index and
+    every inner product include it unchanged."""
     user_id: bool = False
     """Give the user tower a user id embedding (trained with `user_dropout`); without it (the
     default: no better on validation) the vector comes from the history alone."""

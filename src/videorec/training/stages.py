@@ -288,7 +288,8 @@ def tower_args(config: TrainConfig) -> dict[str, Any]:
             "user_encoder": t.user_encoder, "user_id": t.user_id,
             "history_length": config.features.history_length, "layers": t.layers,
             "heads": t.heads, "init_std": t.init_std,
-            "normalize": t.similarity == "cosine", "history_ids": t.history_ids}  # fmt: skip
+            "normalize": t.similarity == "cosine", "history_ids": t.history_ids,
+            "post_bias": t.post_bias}  # fmt: skip
 
 
 def ranker_args(config: TrainConfig) -> dict[str, Any]:
