@@ -14,6 +14,13 @@ class TestVariants:
     def test_both_dnns_are_rows_of_their_own(self) -> None:
         assert {"two-tower", "sasrec"} <= set(OPTIONAL)
 
+    def test_the_post_bias_row_is_the_two_tower_with_the_bias_only(self) -> None:
+        assert "two-tower-bias" in OPTIONAL
+        bias, plain = variant_config("two-tower-bias", 1), variant_config("two-tower", 1)
+        assert bias.two_tower.post_bias
+        assert not plain.two_tower.post_bias
+        assert bias.model_copy(update={"two_tower": plain.two_tower}) == plain
+
     def test_the_run_seed_reaches_the_training_config(self) -> None:
         assert variant_config("two-tower", 0).seed == 0
         assert variant_config("two-tower", 2).seed == 2

@@ -56,10 +56,12 @@ BLEND = "offline-blend"
 """A reference row: the offline blend of full-catalogue scores, which `/feed` does not serve."""
 TWO_TOWER = "two-tower"
 SASREC = "sasrec"
+TWO_TOWER_BIAS = "two-tower-bias"
 MODELS = (*BASELINES, SERVED, BLEND)
-OPTIONAL = (TWO_TOWER, SASREC)
+OPTIONAL = (TWO_TOWER, SASREC, TWO_TOWER_BIAS)
 """Models run only when asked for (`--models ...,two-tower,sasrec`); then also sources of the
-blend, and the served feed's model."""
+blend, and the served feed's model. `two-tower-bias` is the two-tower with
+`two_tower.post_bias`, an option on trial (off by default)."""
 ALIASES = {"ours": SERVED}
 ORACLE_FRACTION = "ndcg@10/oracle"
 BLEND_SOURCES = ("ease", "rp3beta", "item-knn", "als", "popularity")

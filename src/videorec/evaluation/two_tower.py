@@ -40,6 +40,9 @@ VARIANTS: dict[str, dict[str, Any]] = {
             "average": 0.95,
         },
     },
+    # a learned per-post bias (bench/results/2026-11-28-quality-g.md): on trial beside the
+    # default before it may become one
+    "two-tower-bias": {"two_tower": {"post_bias": True}},
 }
 """Evaluation row name -> overrides of the default `TrainConfig`."""
 
