@@ -52,8 +52,9 @@ class TestSettle:
 
 def test_a_swap_is_written_in_one_transaction(session) -> None:
     ingest_users.upsert_users(session, [user_row(1, "alice"), user_row(2, "bob")])
-    refused = usernames.write(session, [user_row(1, "bob"), user_row(2, "alice")], [{}, {}])
-    assert refused == []
+    written = usernames.write(session, [user_row(1, "bob"), user_row(2, "alice")], [{}, {}])
+    assert written.refused == []
+    assert written.landed == {1, 2}
     session.expire_all()
     assert (session.get(User, 1).username, session.get(User, 2).username) == ("bob", "alice")
 
@@ -91,3 +92,45 @@ def test_a_sync_still_refuses_a_name_its_holder_keeps(replay_server, fresh_engin
         assert session.get(User, 3) is None
     assert reasons == ["username 'alice' belongs to user 1"]
     assert report[0].quarantined == 1
+
+
+def test_only_a_users_last_row_claims_its_name(session) -> None:
+    ingest_users.upsert_users(session, [user_row(2, "x")])
+    rows = [user_row(2, "x"), user_row(2, "y"), user_row(1, "x")]  # 2 moves on within the page
+    written = usernames.write(session, rows, [{"n": 1}, {"n": 2}, {"n": 3}])
+    assert written.refused == []
+    session.expire_all()
+    assert (session.get(User, 1).username, session.get(User, 2).username) == ("x", "y")
+
+
+def test_a_refused_row_overtaken_by_a_later_row_of_its_user_is_not_retried(
+    replay_server, fresh_engine
+) -> None:
+    engine = fresh_engine()
+    users = [_user(2, "old2"), _user(5, "x")]
+    run_sync(engine, replay_server(ReplayData.from_lists({"users": users})).url, resources=(USERS,))
+    stale = {**_user(2, "x"), "first_name": "stale"}  # refused: 5 holds x on its page
+    fresh = {**_user(2, "y"), "first_name": "fresh"}  # 2 seen again (upstream pages shifted)
+    later = [stale, _user(5, "z"), fresh]
+    run_sync(engine, replay_server(ReplayData.from_lists({"users": later})).url,
+             resources=(USERS,), full=True, page_size=1)  # fmt: skip
+    with make_sessionmaker(engine)() as session:
+        two = session.get(User, 2)
+        assert (two.username, two.first_name) == ("y", "fresh")
+        assert session.get(User, 5).username == "z"
+
+
+def test_a_user_that_lands_in_a_later_sync_leaves_the_quarantine(
+    replay_server, fresh_engine
+) -> None:
+    engine = fresh_engine()
+    clash = [_user(1, "alice"), _user(3, "alice")]
+    run_sync(engine, replay_server(ReplayData.from_lists({"users": clash})).url, resources=(USERS,))
+    with make_sessionmaker(engine)() as session:
+        assert len(session.scalars(select(QuarantinedItem)).all()) == 1
+    moved = [_user(1, "al"), _user(3, "alice")]
+    run_sync(engine, replay_server(ReplayData.from_lists({"users": moved})).url,
+             resources=(USERS,), full=True)  # fmt: skip
+    with make_sessionmaker(engine)() as session:
+        assert session.get(User, 3).username == "alice"
+        assert session.scalars(select(QuarantinedItem)).all() == []

@@ -39,8 +39,8 @@ class PreparedPage:
     categories: list[Row] = field(default_factory=list)
     topics: list[Row] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
-    refused_users: list[tuple[Row, Any, int]] = field(default_factory=list)
-    """Users refused for their usernames once stored: (row, raw item, holder id)."""
+    users: usernames.Written = field(default_factory=usernames.Written)
+    """Users only, once stored: who landed, who was refused for a username."""
 
 
 def prepare_page(resource: Resource, items: Sequence[Any]) -> PreparedPage:
@@ -55,9 +55,9 @@ def prepare_page(resource: Resource, items: Sequence[Any]) -> PreparedPage:
 def store_prepared(session: Session, page: PreparedPage) -> int:
     """Upsert the rows of `page`, quarantine its failures; returns how many were quarantined."""
     if page.resource is USERS:
-        page.refused_users = usernames.write(session, page.rows, page.sources)
+        page.users = usernames.write(session, page.rows, page.sources)
         page.failures += [(item, usernames.refusal(row["username"], holder))
-                          for row, item, holder in page.refused_users]  # fmt: skip
+                          for row, item, holder in page.users.refused]  # fmt: skip
     elif page.resource is POSTS:
         if page.rows:
             ingest_posts.upsert_posts(session, page.rows, categories=page.categories,

@@ -126,14 +126,14 @@ class Syncer:
             with _transaction(connection) as session:
                 sync_state.tune_for_bulk_writes(session)
                 report.quarantined += store_prepared(session, prepared)
+                claims.add(prepared.users)
+                if not page.items:  # the end, in its checkpoint's transaction: e.g. a swap of
+                    report.quarantined -= claims.retry(session)  # names across two pages
                 self._checkpoint(session, resource, number, seen, done=not page.items)
-            claims.add(prepared.refused_users)
             report.pages += 1
             report.items += len(page.items)
             if self._on_page is not None:
                 self._on_page(resource, page)
-        with _transaction(connection) as session:  # e.g. a swap of names across two pages
-            report.quarantined -= claims.retry(session)
         with _transaction(connection) as session:
             report.rows_after = _rows(session, resource)
             if resource.is_log:

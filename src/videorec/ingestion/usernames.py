@@ -78,38 +78,52 @@ def refusal(username: str, holder: int) -> str:
     return f"username {username!r} belongs to user {holder}"
 
 
-def write(
-    session: Session, rows: Sequence[Row], sources: Sequence[Any]
-) -> list[tuple[Row, Any, int]]:
-    """Upsert the rows that can take their usernames (displaced holders renamed out of the way
-    first); the refused ones as (row, raw item, holder id), not written."""
+@dataclass
+class Written:
+    """What `write` stored: the user ids that landed, and the refused rows as (row, raw item,
+    holder id), not written."""
+
+    landed: set[int] = field(default_factory=set)
+    refused: list[tuple[Row, Any, int]] = field(default_factory=list)
+
+
+def write(session: Session, rows: Sequence[Row], sources: Sequence[Any]) -> Written:
+    """Upsert the rows that can take their usernames, displaced holders renamed out of the way
+    first, and take the landed items out of quarantine (refused by an earlier sync). Of several
+    rows of one user only the last counts, as in the upsert."""
+    last = {row["id"]: i for i, row in enumerate(rows)}
+    rows, sources = [rows[i] for i in last.values()], [sources[i] for i in last.values()]
     owners = ingest_users.username_owners(session, [row["username"] for row in rows])
     settled = settle(rows, owners)
     ingest_users.release_usernames(session, settled.displaced)
     ingest_users.upsert_users(session, [rows[i] for i in settled.kept])
-    return [(rows[i], sources[i], holder) for i, holder in settled.refused]
+    forget(session, "users", [sources[i] for i in settled.kept])
+    return Written({rows[i]["id"] for i in settled.kept},
+                   [(rows[i], sources[i], holder) for i, holder in settled.refused])  # fmt: skip
 
 
 @dataclass
 class UsernameClaims:
-    """A sync's users refused for their usernames, settled again together at its end."""
+    """A sync's users refused for their usernames (and not stored by a later row since),
+    settled again together at its end."""
 
     pending: dict[int, tuple[Row, Any]] = field(default_factory=dict)
 
-    def add(self, refused: Sequence[tuple[Row, Any, int]]) -> None:
-        for row, item, _ in refused:
+    def add(self, written: Written) -> None:
+        """Follow one page: its landed users are settled, its refused ones pending."""
+        for uid in written.landed:
+            self.pending.pop(uid, None)
+        for row, item, _ in written.refused:
             self.pending[row["id"]] = (row, item)
 
     def retry(self, session: Session) -> int:
-        """Write those that can now take their names, and take them out of quarantine; how
-        many landed. The rest stay quarantined as they were."""
+        """Write those that can now take their names (out of quarantine with them); how many
+        landed. The rest stay quarantined as they were."""
         if not self.pending:
             return 0
         rows = [row for row, _ in self.pending.values()]
-        items = [item for _, item in self.pending.values()]
-        refused = write(session, rows, items)
-        still = {row["id"] for row, _, _ in refused}
-        landed = [item for row, item in self.pending.values() if row["id"] not in still]
-        forget(session, "users", landed)
-        self.pending = {uid: kept for uid, kept in self.pending.items() if uid in still}
-        return len(landed)
+        written = write(session, rows, [item for _, item in self.pending.values()])
+        self.pending = {
+            uid: kept for uid, kept in self.pending.items() if uid not in written.landed
+        }
+        return len(written.landed)

@@ -12,6 +12,9 @@ from sqlalchemy.orm import Session
 from videorec.errors import ConfigurationError
 
 Row = dict[str, Any]
+IN_CHUNK = 5000
+"""Values per `IN (...)` list: SQLite binds at most 32,766 parameters a statement, psycopg
+65,535."""
 
 
 def dialect_insert(session: Session, table: Table) -> postgresql.Insert | sqlite.Insert:

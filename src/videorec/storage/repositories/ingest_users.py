@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from videorec.storage.repositories.bulk import Row, unique_by, upsert
+from videorec.storage.repositories.bulk import IN_CHUNK, Row, unique_by, upsert
 from videorec.storage.tables import User
 
 
@@ -18,14 +19,18 @@ def upsert_users(session: Session, rows: Sequence[Row]) -> None:
 
 def username_owners(session: Session, usernames: Sequence[str]) -> dict[str, int]:
     """Which stored user id holds each of `usernames` (absent when none does)."""
-    if not usernames:
-        return {}
-    stmt = select(User.username, User.id).where(User.username.in_(set(usernames)))
-    return dict(session.execute(stmt).all())
+    owners: dict[str, int] = {}
+    names = sorted(set(usernames))
+    for start in range(0, len(names), IN_CHUNK):
+        chunk = names[start : start + IN_CHUNK]
+        stmt = select(User.username, User.id).where(User.username.in_(chunk))
+        owners.update((name, uid) for name, uid in session.execute(stmt))
+    return owners
 
 
 def release_usernames(session: Session, ids: Sequence[int]) -> None:
     """Move each of these users to a placeholder username unique to it, so their names can be
     taken in the same transaction (their own rows, written next, give them their new names)."""
     for uid in ids:
-        session.execute(update(User).where(User.id == uid).values(username=f"~released~{uid}"))
+        placeholder = f"~released~{uid}~{uuid.uuid4().hex}"  # no upstream user holds it
+        session.execute(update(User).where(User.id == uid).values(username=placeholder))
