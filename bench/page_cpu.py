@@ -57,6 +57,15 @@ def run_tree(args: argparse.Namespace) -> None:
             print(f"round {r} {cpu:.3f} ms load {os.getloadavg()[0]:.1f}", flush=True)
 
 
+def _var_copy(var: Path, folder: str, name: str) -> Path:
+    """A copy of the workdir's var folder (its model and snapshots) for one tree: the trees run
+    at the same time, and their feed-state snapshot writes must not race."""
+    copy = Path(folder) / f"var-{name}"
+    if var.is_dir():
+        shutil.copytree(var, copy)
+    return copy
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", type=Path, required=True, help="bench/feed.py's --workdir")
@@ -76,22 +85,24 @@ def main() -> None:
         for name, tree in trees:
             db = Path(folder) / f"{name}.db"
             shutil.copyfile(args.workdir / f"bench-{args.size}.db", db)
+            var = _var_copy(args.workdir / f"var-{args.size}", folder, name)
             env = {**os.environ, "PYTHONPATH": str(tree / "src"),
                    "VIDEOREC_DATABASE_URL": f"sqlite:///{db}",
-                   "VIDEOREC_VAR_DIR": str(args.workdir / f"var-{args.size}"),
+                   "VIDEOREC_VAR_DIR": str(var),
                    "VIDEOREC_FEED_CONFIG": str(tree / "configs/serve/default.toml"),
                    "VIDEOREC_LOG_LEVEL": "WARNING"}  # fmt: skip
             command = [sys.executable, __file__, *sys.argv[1:], "--child"]
             children[name] = subprocess.Popen(command, env=env, cwd=tree, text=True,
                                               stdout=subprocess.PIPE)  # fmt: skip
-        rows = {name: child.communicate()[0].split("\n") for name, child in children.items()}
+        outputs = {name: child.communicate()[0].split("\n") for name, child in children.items()}
+    rows = {name: [line for line in lines if line.startswith("round")]
+            for name, lines in outputs.items()}  # fmt: skip
     for name, lines in rows.items():
-        print(name, " | ".join(line for line in lines if line.startswith("round")))
+        print(name, " | ".join(lines))
     base = next(iter(rows))
-    for name in list(rows)[1:]:
+    for name in list(rows)[1:]:  # round r of one tree against round r of the base
         ratios = [float(a.split()[2]) / float(b.split()[2])
-                  for a, b in zip(rows[name], rows[base], strict=False)
-                  if a.startswith("round") and b.startswith("round")]  # fmt: skip
+                  for a, b in zip(rows[name], rows[base], strict=False)]  # fmt: skip
         print(f"{name} / {base} per round: " + " ".join(f"{x:.3f}" for x in ratios))
 
 

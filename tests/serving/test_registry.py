@@ -30,13 +30,13 @@ def _world_database(tmp_path) -> str:
     return url
 
 
-def _wait_ready(registry: PipelineRegistry, seconds: float = 60) -> None:
+def _wait_ready(registry: PipelineRegistry, seconds: float = 180) -> None:
     deadline = time.monotonic() + seconds
     while registry.status != "ready" and time.monotonic() < deadline:
         time.sleep(0.05)
 
 
-def _wait_text_model(registry: PipelineRegistry, seconds: float = 60) -> None:
+def _wait_text_model(registry: PipelineRegistry, seconds: float = 180) -> None:
     """Until the warm-up thread is done (it loads the text model last)."""
     deadline = time.monotonic() + seconds
     while registry.text_model_status not in ("ready", "failed") and time.monotonic() < deadline:

@@ -142,6 +142,7 @@ class PipelineRegistry:
         self._lock = threading.Lock()
         self._checked = 0.0
         self._refreshing = False
+        self._refresh_guard = threading.Lock()
         self._warming = False
         self.text_model_status = "not loaded"
         """ "not loaded", "loading" (after the warm-up built the state), "ready" or "failed"."""
@@ -256,13 +257,14 @@ class PipelineRegistry:
     def _maybe_refresh(self, db: Session) -> None:
         self._checked = time.monotonic()
         assert self._state is not None
-        if self._refreshing:
-            return
         if self.sessionmaker is None:  # inline, on the request's session
             if feed.watermark(db) != self._state.watermark:
                 self._state = self.build(db)
             return
-        self._refreshing = True
+        with self._refresh_guard:  # two worker threads may both find the check due
+            if self._refreshing:
+                return
+            self._refreshing = True
         threading.Thread(target=self._refresh_in_background, daemon=True).start()
 
     def _refresh_in_background(self) -> None:

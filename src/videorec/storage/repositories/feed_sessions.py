@@ -50,7 +50,10 @@ def create(
 
 
 def get(session: Session, id: str, now: datetime) -> tuple[int, dict[str, Any], float] | None:
-    """(version, data, seconds it has left) of a live session, None when missing or expired."""
+    """(version, data, seconds it has left) of a live session, None when missing or expired.
+
+    The seconds left are `expires_at` (written by whichever server opened the session) less this
+    host's `now`: servers whose clocks disagree hold a copy that much longer or shorter."""
     row = session.connection().execute(_GET, {"sid": id, "now": now}).first()
     return None if row is None else (row[0], row[1], (row[2] - now).total_seconds())
 
