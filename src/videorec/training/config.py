@@ -48,11 +48,11 @@ class FeatureConfig(_Section):
     """Mood terms embedded per post."""
     use_text: bool = True
     """Embed post texts with the offline MiniLM encoder (False: zeros, for quick experiments)."""
-    text_threads: int = Field(1, ge=0)
+    text_threads: int = Field(0, ge=0)
     """Torch threads of the first-time text encoding in `videorec train` (0: every core). Its
-    batches are large matrix products, unlike training's small steps (`threads`), but on a
-    shared 2-core box at load 10 two threads took the same wall time for 34% more CPU
-    (bench/results/2026-11-28-traintime-g.md): 1 until an idle box says otherwise."""
+    batches are large matrix products, unlike training's small steps (`threads`): on a quiet
+    2-core box two threads took 0.55-0.63x the wall time of one (+6-22% CPU); on a shared box
+    at load 10 the same wall time for 34% more CPU (bench/results/2026-11-28-traintime-g.md)."""
     view: float = _SIGNALS.view
     like: float = _SIGNALS.like
     inspire: float = _SIGNALS.inspire
