@@ -57,7 +57,18 @@ class ExpiringSessionStore(SessionStore, Protocol):
         ...
 
 
-class SqlSessionStore:
+class _LoadsWithExpiry:
+    """`load` as `load_expiring` without the time left: the stores read both in one go."""
+
+    def load(self, session_id: str) -> tuple[int, Snapshot] | None:
+        loaded = self.load_expiring(session_id)
+        return None if loaded is None else loaded[:2]
+
+    def load_expiring(self, session_id: str) -> tuple[int, Snapshot, float] | None:
+        raise NotImplementedError
+
+
+class SqlSessionStore(_LoadsWithExpiry):
     """Sessions in the `feed_sessions` table, through the request's database session.
 
     Expired rows are deleted on one creation in `purge_every` (counted across the process),
@@ -76,10 +87,6 @@ class SqlSessionStore:
         feed_sessions.create(self.db, id=session_id, key=key, data=data, expires_at=expires,
                              created_at=now)  # fmt: skip
 
-    def load(self, session_id: str) -> tuple[int, Snapshot] | None:
-        loaded = self.load_expiring(session_id)
-        return None if loaded is None else loaded[:2]
-
     def load_expiring(self, session_id: str) -> tuple[int, Snapshot, float] | None:
         return feed_sessions.get(self.db, session_id, utc_now())
 
@@ -90,7 +97,7 @@ class SqlSessionStore:
         return feed_sessions.latest_for_key(self.db, key, utc_now())
 
 
-class RedisSessionStore:
+class RedisSessionStore(_LoadsWithExpiry):
     """Sessions as Redis strings `{prefix}s:{id}` with a TTL; `{prefix}k:{key}` -> latest id."""
 
     def __init__(self, client: Redis, prefix: str = "videorec:feed:") -> None:
@@ -103,10 +110,6 @@ class RedisSessionStore:
             pipe.set(f"{self.prefix}s:{session_id}", body, ex=ttl_s)
             pipe.set(f"{self.prefix}k:{key}", session_id, ex=ttl_s)
             pipe.execute()
-
-    def load(self, session_id: str) -> tuple[int, Snapshot] | None:
-        loaded = self.load_expiring(session_id)
-        return None if loaded is None else loaded[:2]
 
     def load_expiring(self, session_id: str) -> tuple[int, Snapshot, float] | None:
         """As `load`, with the key's remaining TTL read in the same round trip."""
@@ -186,7 +189,7 @@ class RecentSessions:
             self._items.pop(session_id, None)
 
 
-class CachedSessionStore:
+class CachedSessionStore(_LoadsWithExpiry):
     """A `SessionStore` that answers `load` from this process's `RecentSessions` when it can.
 
     A scroll page then reads no session from the database or Redis: only its compare-and-set
@@ -204,10 +207,6 @@ class CachedSessionStore:
     def create(self, session_id: str, key: str, data: Snapshot, ttl_s: int) -> None:
         self.store.create(session_id, key, data, ttl_s)
         self.recent.put(session_id, 0, data, time.monotonic() + ttl_s)
-
-    def load(self, session_id: str) -> tuple[int, Snapshot] | None:
-        loaded = self.load_expiring(session_id)
-        return None if loaded is None else loaded[:2]
 
     def load_expiring(self, session_id: str) -> tuple[int, Snapshot, float] | None:
         """From memory when held (with the expiry it was stored with), else from the store,
