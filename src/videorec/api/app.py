@@ -28,6 +28,7 @@ from videorec.api.security import Admin, EventsWriter, FeedReader, Guard, UiAdmi
 from videorec.api.security.ratelimit import Limiter, LocalBuckets, RedisBuckets
 from videorec.api.ui import install_ui
 from videorec.kit.db import make_engine, make_sessionmaker
+from videorec.kit.wal import BackgroundCheckpoints
 from videorec.logging import configure_logging
 from videorec.serving.registry import PipelineRegistry
 from videorec.settings import Settings, get_settings
@@ -62,6 +63,8 @@ def create_app(
         _announce(settings)
         settings.ensure_dirs()
         own_engine = engine or make_engine(settings.database_url)
+        # SQLite's WAL checkpoints off the requests' commits (kit/wal.py); not on a test's engine
+        checkpoints = BackgroundCheckpoints(own_engine) if engine is None else None
         app.state.settings = settings
         app.state.engine = own_engine
         app.state.sessionmaker = make_sessionmaker(own_engine)
@@ -76,6 +79,8 @@ def create_app(
                 stop_feed(app)
                 if limiter_redis is not None:
                     limiter_redis.close()
+                if checkpoints is not None:
+                    checkpoints.close()
                 if engine is None:
                     own_engine.dispose()
 
