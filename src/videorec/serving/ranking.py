@@ -46,6 +46,11 @@ class Ranked:
     scores: FloatArray
     reasons: list[str]
 
+    def head(self, n: int) -> Ranked:
+        """The first `n` posts (copies: a held pool keeps none of the full arrays alive)."""
+        return Ranked(self.rows[:n].copy(), self.post_ids[:n].copy(), self.scores[:n].copy(),
+                      self.reasons[:n])  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Pool:
