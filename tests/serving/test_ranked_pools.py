@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -107,3 +108,14 @@ def test_the_least_recently_used_pool_is_dropped_past_the_bound(session: Session
     assert pools.get(state, second) is None
     assert pools.get(state, first) is ranked
     assert pools.get(state, third) is ranked
+
+
+def test_a_held_pools_reasons_are_not_walked_by_the_collector(session: Session) -> None:
+    world.populate(session)
+    pools = RankedPools()
+    service, _ = _service(pools)
+    _open(service, session, "fan2")
+    gc.collect()
+    (held,) = pools._held.pools.values()
+    assert len(held.reasons) > 0
+    assert not gc.is_tracked(held.reasons)  # a list of them would be, in every full collection
