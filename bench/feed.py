@@ -49,11 +49,22 @@ USERS = 100_000
 EVENTS_PER_USER = 5
 PORT = 18401
 LUA = """
-math.randomseed(7)
+local threads = 0
+setup = function(thread)
+  threads = threads + 1
+  thread:set("thread_id", threads)
+end
+init = function(args)
+  math.randomseed(%(seed)d * 100 + thread_id)
+end
 request = function()
-  return wrk.format("GET", "/feed?username=u" .. math.random(1, %d))
+  return wrk.format("GET", "/feed?username=u" .. math.random(1, %(users)d))
 end
 """
+"""New sessions, a random known user per request. Each wrk run (its `seed`) and each of its
+threads draw users of their own: with one seed for all, a run replayed the users of the run
+before, and a second thread those of the first, which a server keeping per-user work
+(`serving/ranked_pools.py`) would answer from memory."""
 SCROLL_LUA = """
 -- a cursor names its user, and a wrk thread's connections share `cursor`: one user per thread
 local threads = 0
@@ -245,6 +256,13 @@ def wrk_during(path: str, seconds: int, lua: Path | None, load: list[str]) -> di
             other.wait(timeout=60)
 
 
+def new_sessions(tmp: Path, seed: int) -> Path:
+    """The new-session wrk script drawing users with `seed` (see `LUA`)."""
+    path = tmp / f"feed-{seed}.lua"
+    path.write_text(LUA % {"seed": seed, "users": USERS})
+    return path
+
+
 def flood_command(seconds: int, script: Path) -> list[str]:
     return ["wrk", "-t", "2", "-c", "8", "-d", f"{seconds + 1}s", "-s", str(script),
             f"http://127.0.0.1:{PORT}/feed"]  # fmt: skip
@@ -322,8 +340,7 @@ def run_size(n_posts: int, seconds: int, tmp: Path, model: bool = False, ann: bo
         served = "ONNX Runtime (exported)" if onnx else "PyTorch (no ONNX export)"
         print(f"model {version} {how} in {time.perf_counter() - started:.0f} s, "
               f"served by {served}")  # fmt: skip
-    script, scroll = tmp / "feed.lua", tmp / "scroll.lua"
-    script.write_text(LUA % USERS)
+    scroll = tmp / "scroll.lua"
     scroll.write_text(SCROLL_LUA % USERS)
     (tmp / "paced.lua").write_text(PACED_LUA % USERS)
     (tmp / "paced_health.lua").write_text("delay = function() return 50 end\n")
@@ -341,7 +358,8 @@ def run_size(n_posts: int, seconds: int, tmp: Path, model: bool = False, ann: bo
         print(f"model_version {body['model_version']}")
         health = wrk("/health", 1, seconds, None), wrk("/health", 8, seconds, None)
         line("/health", *health)
-        new = wrk("/feed", 1, seconds, script), wrk("/feed", 8, seconds, script)
+        new = (wrk("/feed", 1, seconds, new_sessions(tmp, 1)),
+               wrk("/feed", 8, seconds, new_sessions(tmp, 2)))  # fmt: skip
         line("/feed new session", *new)
         scrolled = wrk("/feed", 1, seconds, scroll), wrk("/feed", 8, seconds, scroll)
         line("/feed scroll (cursor)", *scrolled)
@@ -356,7 +374,7 @@ def run_size(n_posts: int, seconds: int, tmp: Path, model: bool = False, ann: bo
         line("/feed a page held in memory", held)
         forged = wrk("/feed?username=u1&page=10000", 1, seconds, None)
         line("/feed page=10000 (past the pool)", forged)
-        flood = wrk_during("/health", seconds, None, flood_command(seconds, script))
+        flood = wrk_during("/health", seconds, None, flood_command(seconds, new_sessions(tmp, 3)))
         line("/health during a /feed flood", flood)
         print(f"ratios: new-session p50 {new[0]['p50'] / health[0]['p50']:.1f}x /health, "
               f"scroll p50 {scrolled[0]['p50'] / health[0]['p50']:.1f}x, "
@@ -372,7 +390,7 @@ def run_size(n_posts: int, seconds: int, tmp: Path, model: bool = False, ann: bo
             for _ in range(20):  # both workers build/load their state before timing
                 httpx.get(f"http://127.0.0.1:{PORT}/feed?username=u2", timeout=60)
             health = wrk("/health", 8, seconds, None)
-            new = wrk("/feed", 8, seconds, script)
+            new = wrk("/feed", 8, seconds, new_sessions(tmp, 4))
             scrolled = wrk("/feed", 8, seconds, scroll)
             print(f"--workers {workers}: /health {health['rps']:.0f} req/s, "
                   f"new sessions {new['rps']:.0f} req/s (p99 {new['p99']:.1f} ms), "

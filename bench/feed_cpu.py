@@ -140,10 +140,18 @@ def measure(name: str, tree: Path, args: argparse.Namespace, tmp: Path, script: 
     print(f"{name:8} /health p50 {health['p50']:.3f} p99 {health['p99']:.2f} ms | new session "
           f"p50 {new['p50']:.2f} p99 {new['p99']:.2f} p99.9 {new['p999']:.2f} ms, "
           f"{new['requests'] / args.seconds:.0f} req/s, CPU {cpu / new['requests'] * 1e3:.2f} "
-          f"ms/req | {gc_summary(events, since, until)} | since ready: "
+          f"ms/req, {repeats(new['requests'], args.users):.0%} repeat users | "
+          f"{gc_summary(events, since, until)} | since ready: "
           f"{gc_summary(events, ready, until).split(', ')[2]} | a forced full collection after: "
           f"{gc_summary(events, forced, time.time()).split(', ')[2]} | load {load:.1f}",
           flush=True)  # fmt: skip
+
+
+def repeats(requests: float, users: int) -> float:
+    """The expected share of `requests` random draws among `users` that draw a user drawn
+    before in the same run (a user's second new session, or later)."""
+    distinct = users * (1 - (1 - 1 / users) ** requests)
+    return 1 - distinct / max(requests, 1)
 
 
 def main() -> None:
@@ -154,12 +162,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--port", type=int, default=18431)
+    parser.add_argument("--users", type=int, default=USERS, help="draw users from u1..uN: "
+                        "fewer than the requests of a run come back to open new sessions again "
+                        "(what `serving/ranked_pools.py` answers from memory)")  # fmt: skip
     args = parser.parse_args()
     trees = [(n, Path(p).resolve()) for n, p in (t.split("=", 1) for t in args.tree)]
     with tempfile.TemporaryDirectory(prefix="feed-cpu-") as folder:
         tmp = Path(folder)
         script = tmp / "new.lua"
-        script.write_text(LUA.replace("USERS", str(USERS)))
+        script.write_text(LUA.replace("USERS", str(args.users)))
         (tmp / "health.lua").write_text(DONE)
         for r in range(args.rounds):
             print(f"-- round {r}", flush=True)

@@ -16,6 +16,7 @@ from videorec.features.text import EmbeddingCache, Matrix, encode
 from videorec.kit.db import make_sessionmaker
 from videorec.serving.config import load_feed_config
 from videorec.serving.feed import FeedService
+from videorec.serving.ranked_pools import RankedPools
 from videorec.serving.registry import PipelineRegistry
 from videorec.serving.sessions import RecentSessions
 from videorec.settings import Settings
@@ -60,7 +61,7 @@ def start_feed(
             snapshot_dir=settings.feed_snapshots, freeze_heap=True,
         )  # fmt: skip
     secret = settings.cursor_secret.get_secret_value().encode()
-    app.state.feed = FeedService(registry, config, secret)
+    app.state.feed = FeedService(registry, config, secret, pools=RankedPools())
     app.state.presented = PresentedPosts()
     app.state.recent_sessions = RecentSessions()
     app.state.page_refills = PageRefills()

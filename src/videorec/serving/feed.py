@@ -22,9 +22,11 @@ from sqlalchemy.orm import Session
 from videorec.errors import InvalidCursor
 from videorec.kit.cursor import decode_cursor, encode_cursor
 from videorec.serving.candidates import CandidateSource, default_sources
+from videorec.serving.candidates.base import FeedContext
 from videorec.serving.config import FeedConfig
 from videorec.serving.context import FeedRequest, build_context
-from videorec.serving.ranking import rank
+from videorec.serving.ranked_pools import RankedPools, pool_key
+from videorec.serving.ranking import Ranked, rank
 from videorec.serving.registry import PipelineRegistry, PipelineState
 from videorec.serving.rerank import pick_page
 from videorec.serving.sessions import RecentSessions, SessionStore, Snapshot
@@ -62,6 +64,7 @@ class FeedService:
         config: feed configuration.
         secret: the cursor signing key.
         sources: candidate sources (default: all of them).
+        pools: ranked pools of recent new sessions to reuse (`ranked_pools.py`); None: none.
     """
 
     def __init__(
@@ -70,11 +73,13 @@ class FeedService:
         config: FeedConfig,
         secret: bytes,
         sources: list[CandidateSource] | None = None,
+        pools: RankedPools | None = None,
     ) -> None:
         self.registry = registry
         self.config = config
         self.secret = secret
         self.sources = sources if sources is not None else default_sources()
+        self.pools = pools
 
     def page(self, db: Session, store: SessionStore, request: FeedRequest) -> FeedPage:
         """The requested page (a new session's first page when there is no cursor or page)."""
@@ -177,9 +182,7 @@ class FeedService:
         pages: int,
     ) -> tuple[str, Snapshot]:
         ctx, cold = build_context(db, self.registry, state, request, self.config)
-        limits = self.config
-        lists = [source.fetch(ctx, limits.limit(source.name)) for source in self.sources]
-        ranked = rank(ctx, lists, self.config)
+        ranked = self._ranked(state, ctx)
         keep = self.config.session_pool_size
         names = sorted(set(ranked.reasons[:keep]) | {"new"})
         code = {name: i for i, name in enumerate(names)}
@@ -198,6 +201,22 @@ class FeedService:
         session_id = uuid.uuid4().hex
         store.create(session_id, request.key, snapshot, self.config.session_ttl_s)
         return session_id, snapshot
+
+    def _ranked(self, state: PipelineState, ctx: FeedContext) -> Ranked:
+        """The new session's ranked pool (its first `session_pool_size` posts): the one held for
+        the same user, history and filters in `state`, else every source, then the ranking."""
+        if self.pools is None:
+            return self._rank(ctx)
+        key = pool_key(ctx)
+        ranked = self.pools.get(state, key)
+        if ranked is None:
+            ranked = self._rank(ctx)
+            self.pools.put(state, key, ranked)
+        return ranked
+
+    def _rank(self, ctx: FeedContext) -> Ranked:
+        lists = [source.fetch(ctx, self.config.limit(source.name)) for source in self.sources]
+        return rank(ctx, lists, self.config).head(self.config.session_pool_size)
 
     def _ensure_page(
         self,

@@ -44,7 +44,14 @@ class Ranked:
     rows: IntArray
     post_ids: IntArray
     scores: FloatArray
-    reasons: list[str]
+    reasons: Sequence[str]
+
+    def head(self, n: int) -> Ranked:
+        """The first `n` posts, as copies: a held pool (`ranked_pools.py`) keeps none of the
+        full arrays alive, and its reasons are a tuple of strings, which the garbage collector
+        stops tracking (a list of 300 would be walked by every full collection)."""
+        return Ranked(self.rows[:n].copy(), self.post_ids[:n].copy(), self.scores[:n].copy(),
+                      tuple(self.reasons[:n]))  # fmt: skip
 
 
 @dataclass(frozen=True)

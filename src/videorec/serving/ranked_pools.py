@@ -1,0 +1,89 @@
+"""Ranked pools of recent new sessions, reused while nothing they were ranked from has changed.
+
+A new session's pool (every candidate source, then the ranking: most of its CPU) is a function of
+the feed state, the user, the history read for this request and the request's filters, and of
+nothing else (no clock, no randomness). A user who opens a new session again with the same
+history in the same feed state (pull to refresh, the app reopened) gets the pool they got
+before; `RankedPools` hands it back instead of ranking it again. The key holds the history as
+read now, so an event (`POST /events`) changes the next new session's key: the pool is ranked
+again. A new feed state (a refresh) empties the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from videorec.serving.candidates.base import FeedContext
+from videorec.serving.ranking import Ranked
+from videorec.serving.registry import PipelineState
+
+RANKED_POOLS = 2048
+"""Pools each process keeps (~10 kB each at a 300-post pool: ~20 MB at the limit)."""
+PoolKey = tuple[int | None, int | None, str | None, bytes]
+
+
+def pool_key(ctx: FeedContext) -> PoolKey:
+    """What a new session's ranked pool depends on besides the feed state: the user, the
+    filters, the mood, and a digest of the history (post ids, kinds, ratings, times) and of the
+    rows a project filter allows."""
+    digest = hashlib.blake2b(digest_size=16)
+    history = ctx.history
+    for array in (history.post_ids, history.kinds, history.ratings, history.timestamps):
+        digest.update(array.tobytes())
+        digest.update(b"|")
+    if ctx.allowed_rows is not None:
+        digest.update(b"allowed:" + ctx.allowed_rows.tobytes())
+    return ctx.user_id, ctx.category_id, ctx.mood, digest.digest()
+
+
+@dataclass(frozen=True)
+class _Held:
+    state: weakref.ref[PipelineState] | None
+    """The feed state the pools were ranked in (weak: a replaced state is not kept alive)."""
+    pools: OrderedDict[PoolKey, Ranked]
+
+    def of(self, state: PipelineState) -> bool:
+        return self.state is not None and self.state() is state
+
+
+class RankedPools:
+    """A thread-safe LRU of ranked pools (`Ranked`, cut to the session pool) for one feed state.
+
+    Callers must not modify a pool they get (its arrays are shared with later sessions).
+    """
+
+    def __init__(self, maxsize: int = RANKED_POOLS) -> None:
+        self.maxsize = maxsize
+        self._held = _Held(None, OrderedDict())
+        self._lock = threading.Lock()
+
+    def get(self, state: PipelineState, key: PoolKey) -> Ranked | None:
+        """The pool ranked for `key` in feed state `state`, if held."""
+        with self._lock:
+            if not self._held.of(state):
+                return None
+            found = self._held.pools.get(key)
+            if found is not None:
+                self._held.pools.move_to_end(key)
+            return found
+
+    def put(self, state: PipelineState, key: PoolKey, ranked: Ranked) -> None:
+        """Hold `ranked` for `key` in `state` (a new state drops every pool of the previous)."""
+        if self.maxsize <= 0:
+            return
+        with self._lock:
+            if not self._held.of(state):
+                self._held = _Held(weakref.ref(state), OrderedDict())
+            pools = self._held.pools
+            pools[key] = ranked
+            pools.move_to_end(key)
+            while len(pools) > self.maxsize:
+                pools.popitem(last=False)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._held.pools)

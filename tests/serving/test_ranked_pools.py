@@ -1,0 +1,121 @@
+"""Ranked pools reused by a user's next new session while their history and the state hold."""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from tests.serving import world
+from videorec.features.text import EmbeddingCache
+from videorec.serving.candidates import Candidate, CandidateSource, FeedContext, default_sources
+from videorec.serving.config import load_feed_config
+from videorec.serving.context import FeedRequest
+from videorec.serving.feed import FeedService
+from videorec.serving.ranked_pools import RankedPools
+from videorec.serving.ranking import Ranked
+from videorec.serving.registry import PipelineRegistry
+from videorec.serving.sessions import Snapshot, SqlSessionStore
+from videorec.storage.tables import Interaction
+
+
+class Counted:
+    """A source that counts its fetches."""
+
+    def __init__(self, source: CandidateSource, calls: list[str]) -> None:
+        self.source, self.calls, self.name = source, calls, source.name
+
+    def fetch(self, ctx: FeedContext, limit: int) -> Sequence[Candidate]:
+        self.calls.append(self.name)
+        return self.source.fetch(ctx, limit)
+
+
+def _service(pools: RankedPools | None) -> tuple[FeedService, list[str]]:
+    config, calls = load_feed_config(), []
+    sources: list[CandidateSource] = [Counted(s, calls) for s in default_sources()]
+    registry = PipelineRegistry(config, EmbeddingCache().encode)
+    return FeedService(registry, config, b"test-secret", sources=sources, pools=pools), calls
+
+
+def _open(service: FeedService, db: Session, user: str) -> Snapshot:
+    """A new session's stored snapshot (its whole ranked pool and first page)."""
+    store = SqlSessionStore(db)
+    page = service.page(db, store, FeedRequest(user, page_size=6))
+    assert page.session_id is not None
+    loaded = store.load(page.session_id)
+    assert loaded is not None
+    return loaded[1]
+
+
+def test_a_repeat_new_session_reuses_the_pool_and_stores_what_ranking_would(
+    session: Session,
+) -> None:
+    world.populate(session)
+    plain, _ = _service(None)
+    cached, calls = _service(RankedPools())
+    for user in ("fan2", "fan3", "nobody-new"):
+        _open(cached, session, user)
+        ranked_once = len(calls)
+        again = _open(cached, session, user)
+        assert len(calls) == ranked_once  # no source ran for the second session
+        assert again == _open(plain, session, user)  # pool, scores, reasons, first page
+
+
+def test_an_event_changes_the_next_new_sessions_pool(session: Session) -> None:
+    world.populate(session)
+    service, calls = _service(RankedPools())
+    before = _open(service, session, "fan2")
+    liked = before["ids"][0]
+    session.add(Interaction(kind="like", upstream_id=999_999, user_id=50_002, post_id=liked,
+                            occurred_at=datetime(2030, 1, 1)))  # fmt: skip
+    session.flush()
+    ranked_once = len(calls)
+    after = _open(service, session, "fan2")
+    assert len(calls) > ranked_once  # ranked again: the history changed
+    assert liked not in after["ids"]  # an engaged post is left out, as without the cache
+
+
+def test_a_new_feed_state_drops_the_held_pools(session: Session) -> None:
+    world.populate(session)
+    service, _ = _service(None)
+    state = service.registry.state(session)
+    ranked = Ranked(*(state.index.post_ids[:0],) * 3, [])  # type: ignore[arg-type]
+    pools = RankedPools()
+    key = (1, None, None, b"h")
+    pools.put(state, key, ranked)
+    assert pools.get(state, key) is ranked
+    refreshed = dataclasses.replace(state)  # a rebuilt state: another object
+    assert pools.get(refreshed, key) is None
+    pools.put(refreshed, (2, None, None, b"h"), ranked)
+    assert len(pools) == 1
+    assert pools.get(state, key) is None
+
+
+def test_the_least_recently_used_pool_is_dropped_past_the_bound(session: Session) -> None:
+    world.populate(session)
+    service, _ = _service(None)
+    state = service.registry.state(session)
+    ranked = Ranked(*(state.index.post_ids[:0],) * 3, [])  # type: ignore[arg-type]
+    pools = RankedPools(maxsize=2)
+    first, second, third = ((u, None, None, b"h") for u in (1, 2, 3))
+    pools.put(state, first, ranked)
+    pools.put(state, second, ranked)
+    assert pools.get(state, first) is ranked  # now the most recent
+    pools.put(state, third, ranked)
+    assert pools.get(state, second) is None
+    assert pools.get(state, first) is ranked
+    assert pools.get(state, third) is ranked
+
+
+def test_a_held_pools_reasons_are_not_walked_by_the_collector(session: Session) -> None:
+    world.populate(session)
+    pools = RankedPools()
+    service, _ = _service(pools)
+    _open(service, session, "fan2")
+    gc.collect()
+    (held,) = pools._held.pools.values()
+    assert len(held.reasons) > 0
+    assert not gc.is_tracked(held.reasons)  # a list of them would be, in every full collection
