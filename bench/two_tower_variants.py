@@ -15,6 +15,14 @@ leak the validation and test periods). Trains `fit` on the split's training part
 on its validation part (printing each epoch), then ranks every item for the test users exactly
 as `videorec evaluate` does. Text embeddings and the ranker are off unless the overrides turn
 them on, to keep one run short.
+
+`--serve-lengths 200,800,0` then scores validation and test again with the fitted model reading
+the latest L events of each history (0: all of it), the training unchanged: how long a history
+the user tower should read at serving.
+
+`--save-scores PATH.npz` writes the fitted model's raw scores of the validation and test users
+with what each protocol excludes and counts as relevant, and each post's training events: for
+checks after the fit (e.g. `bench/cold_posts.py`: where the posts without training events rank).
 """
 
 from __future__ import annotations
@@ -37,6 +45,8 @@ from videorec.features.text import EmbeddingCache
 from videorec.training.config import TrainConfig
 from videorec.training.fit import fit
 from videorec.training.observer import SilentObserver
+from videorec.training.split import validation_set
+from videorec.training.stages import validate
 
 QUICK = {"features": {"use_text": False}, "ranker": {"enabled": False}}
 
@@ -63,6 +73,10 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=None)
     parser.add_argument("--text-cache", type=Path, default=None,
                         help="embeddings.npz of text vectors to read (and add to)")  # fmt: skip
+    parser.add_argument("--save-scores", type=Path, default=None,
+                        help="npz of validation and test scores (see above)")  # fmt: skip
+    parser.add_argument("--serve-lengths", default="",
+                        help="history lengths to rescore at, comma-separated (0: all)")  # fmt: skip
     args = parser.parse_args()
     overrides = json.loads(args.overrides)
     config = TrainConfig.model_validate(merged({**QUICK, "seed": args.seed}, overrides))
@@ -76,8 +90,8 @@ def main() -> None:
                             seed=args.seed, config=config)  # fmt: skip
     cache = EmbeddingCache(args.text_cache) if args.text_cache else None
     source.model = fit(logs.train, catalog, config, validation=logs.valid, observer=EpochPrinter(),
-                       text_encoder=cache.encode if cache else None)  # fmt: skip
-    if cache:
+                       text_encoder=cache.encode if cache is not None else None)  # fmt: skip
+    if cache is not None:
         cache.save()
     ordered = logs.train.sorted_by_time()
     source.histories = [ordered.select(ordered.user_ids == u) for u in m.user_ids]
@@ -89,6 +103,46 @@ def main() -> None:
                      for k in valid if k.startswith("cold"))  # fmt: skip
     print(f"{json.dumps(overrides)}: valid ndcg@10 {valid['ndcg@10']:.4f}, valid {cold}, "
           f"test ndcg@10 {test['ndcg@10']:.4f}, fit {seconds:.0f} s")  # fmt: skip
+    if args.save_scores:
+        save_scores(args.save_scores, source, logs, m, config)
+    if args.serve_lengths:
+        model = source.model
+        valid_set = validation_set(logs.train, logs.valid, model.post_ids, model.pipeline.signals,
+                                   max_users=config.split.max_validation_users,
+                                   seed=config.seed)  # fmt: skip
+        longest = int(np.unique(logs.train.user_ids, return_counts=True)[1].max())
+        for length in (int(x) for x in args.serve_lengths.split(",")):
+            model.pipeline.history_length = length or longest
+            v = validate(model, valid_set)
+            t = measure(source, m.test, (m.train + m.valid).tocsr(), m.train).values
+            print(f"serve length {length}: valid ndcg@10 {v['ndcg@10']:.4f}, cold_ndcg@10 "
+                  f"{v.get('cold_ndcg@10', 0.0):.4f}, test ndcg@10 {t['ndcg@10']:.4f}, "
+                  f"test recall@10 {t['recall@10']:.4f}", flush=True)  # fmt: skip
+
+
+def save_scores(path: Path, source: TwoTowerSource, logs: Any, m: Any, config: TrainConfig) -> None:
+    """Validation users (as the fit validates) and test users (as `videorec evaluate` ranks):
+    raw scores over the matrix columns, excluded and relevant masks; training events per column."""
+    model = source.model
+    valid = validation_set(
+        logs.train, logs.valid, model.post_ids, model.pipeline.signals,
+        max_users=config.split.max_validation_users, seed=config.seed,
+    )  # fmt: skip
+    column = {int(p): j for j, p in enumerate(m.item_ids)}
+    n = len(valid.user_ids)
+    valid_seen = np.zeros((n, len(m.item_ids)), bool)
+    valid_truth = np.zeros((n, len(m.item_ids)), bool)
+    for i, (history, wanted) in enumerate(zip(valid.histories, valid.targets, strict=True)):
+        valid_seen[i, [column[p] for p in history.post_ids.tolist() if p in column]] = True
+        valid_truth[i, [column[p] for p in wanted if p in column]] = True
+    valid_scores = source.score_histories([int(u) for u in valid.user_ids], valid.histories)
+    users = np.flatnonzero(np.diff(m.test.tocsr().indptr) > 0)
+    np.savez_compressed(
+        path, valid_scores=valid_scores, valid_seen=valid_seen, valid_truth=valid_truth,
+        test_scores=source.scores(users), test_seen=(m.train + m.valid)[users].toarray() > 0,
+        test_truth=m.test.tocsr()[users].toarray() > 0,
+        train_events=np.asarray((m.train > 0).sum(axis=0)).ravel(),
+    )  # fmt: skip
 
 
 if __name__ == "__main__":
