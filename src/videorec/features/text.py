@@ -154,6 +154,16 @@ class EmbeddingCache:
     def __len__(self) -> int:
         return len(self._vectors)
 
+    def __call__(self, texts: list[str]) -> Matrix:
+        """`encode`: the cache is itself a text encoder (`list[str] -> (n, 384)`)."""
+        return self.encode(texts)
+
+    def lacking(self, texts: list[str]) -> list[str]:
+        """The distinct texts of `texts` not cached yet, in first-seen order (hashing only: no
+        tokenizer, so asking about a catalogue that is all cached costs next to nothing)."""
+        with self._lock:
+            return list({text: None for text in texts if text_key(text) not in self._vectors})
+
     def encode(self, texts: list[str]) -> Matrix:
         """Vectors for `texts`, shape (len(texts), 384), encoding only the ones not cached yet."""
         keys = [text_key(text) for text in texts]
