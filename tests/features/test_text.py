@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
+import pytest
 
 from videorec.features.text import DIM, EmbeddingCache, by_length, encode
 
@@ -63,13 +64,38 @@ def test_the_cache_encodes_on_its_own_thread_count_and_restores_the_callers(monk
         return np.ones((len(texts), DIM), np.float32)
 
     monkeypatch.setattr(text, "encode", fake_encode)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
     caller = torch.get_num_threads()
     try:
         torch.set_num_threads(1)
+        monkeypatch.setattr(text, "others_running", lambda: 0)  # an idle box
         EmbeddingCache(threads=2).encode(["calm"])
         EmbeddingCache(threads=0).encode(["calm"])
         EmbeddingCache().encode(["calm"])
-        assert seen == [2, os.cpu_count(), 1]
+        monkeypatch.setattr(text, "others_running", lambda: 5)  # a busy one
+        EmbeddingCache(threads=0).encode(["sea"])
+        assert seen == [2, 2, 1, 1]
         assert torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(caller)
+
+
+@pytest.mark.parametrize(
+    ("others", "cores", "threads"),
+    [(0, 2, 2), (1, 2, 1), (5, 2, 1), (2, 8, 6), (0, 8, 8), (None, 2, 2)],
+)
+def test_every_core_is_every_core_other_work_leaves_idle(
+    monkeypatch, others, cores, threads
+) -> None:
+    from videorec.features import text
+
+    monkeypatch.setattr(text, "others_running", lambda: others)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)))
+    assert text.idle_cores() == threads
+
+
+def test_others_running_reads_the_running_count_less_the_asker() -> None:
+    from videorec.features import text
+
+    others = text.others_running(looks=1)
+    assert others is None or others >= 0

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -109,7 +110,8 @@ def native_bf16() -> bool:
 
 @contextmanager
 def encoding_threads(threads: int | None) -> Iterator[None]:
-    """Torch threads for the block (0: every core; None: unchanged), the caller's after.
+    """Torch threads for the block (0: every idle core, `idle_cores`; None: unchanged), the
+    caller's after.
 
     The encoder's batches (64 texts of ~70 tokens) are large matrix products, unlike training's
     small steps (`TrainConfig.threads`); on a busy box more threads only cost CPU
@@ -119,11 +121,43 @@ def encoding_threads(threads: int | None) -> Iterator[None]:
 
     previous = torch.get_num_threads()
     if threads is not None:
-        torch.set_num_threads(threads or os.cpu_count() or 1)
+        torch.set_num_threads(threads or idle_cores())
     try:
         yield
     finally:
         torch.set_num_threads(previous)
+
+
+def idle_cores() -> int:
+    """This process's cores less the threads of other work runnable now (at least 1; every
+    core where that is unknown).
+
+    The encoder's threads meet at a barrier after every operation, so one thread waiting for a
+    core stalls the others: on the 2-core box at load ~6 two threads took 3.5-11x the wall
+    time and the CPU of one for the same mood strings, while on an idle box they take
+    0.55-0.63x the wall time (bench/results/2026-11-28-traintime-h.md). The count is taken
+    now, not from the load average, which lags a minute behind (a first `dev.py up` trains
+    right after the ingest kept the cores busy).
+    """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cores = cores or 1
+    others = others_running()
+    return cores if others is None else max(1, min(cores, cores - others))
+
+
+def others_running(looks: int = 5, apart: float = 0.01) -> int | None:
+    """Threads runnable on the box besides the one asking, the median of `looks` looks
+    `apart` seconds apart (the running count of /proc/loadavg; None without it)."""
+    counts = []
+    for look in range(looks):
+        try:
+            fields = Path("/proc/loadavg").read_text().split()
+        except OSError:
+            return None
+        counts.append(int(fields[3].split("/")[0]) - 1)
+        if look < looks - 1:
+            time.sleep(apart)
+    return int(np.median(counts))
 
 
 def text_key(text: str) -> str:
@@ -141,7 +175,8 @@ class EmbeddingCache:
     """
 
     def __init__(self, path: Path | None = None, *, threads: int | None = None) -> None:
-        """`threads`: torch threads while encoding (0: every core; None: the caller's setting)."""
+        """`threads`: torch threads while encoding (0: every idle core, `idle_cores`; None: the
+        caller's setting)."""
         self.path = path
         self.threads = threads
         self._vectors: dict[str, Matrix] = {}
