@@ -59,7 +59,7 @@ def test_the_cache_encodes_on_its_own_thread_count_and_restores_the_callers(monk
 
     seen: list[int] = []
 
-    def fake_encode(texts: list[str]) -> np.ndarray:
+    def fake_encode(texts: list[str], **options: object) -> np.ndarray:
         seen.append(torch.get_num_threads())
         return np.ones((len(texts), DIM), np.float32)
 
@@ -99,3 +99,28 @@ def test_others_running_reads_the_running_count_less_the_asker() -> None:
 
     others = text.others_running(looks=1)
     assert others is None or others >= 0
+
+
+def test_onnx_runtime_gives_pytorchs_float32_vectors(tmp_path) -> None:
+    texts = ["calm sunset over a quiet ocean", "gym", "#a #b #c #d #e #f", "", "sea waves " * 40]
+    torch_vectors = encode(texts, bf16=False)
+    onnx_vectors = encode(texts, bf16=False, onnx_dir=tmp_path)
+    assert (tmp_path / "minilm-l6-v2.onnx").exists()
+    assert np.min(np.sum(torch_vectors * onnx_vectors, axis=1)) >= 0.9999
+    np.testing.assert_allclose(np.linalg.norm(onnx_vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_onnx_runtime_is_used_without_bf16_and_pytorch_when_it_fails(tmp_path, monkeypatch) -> None:
+    from videorec.features import text, text_onnx
+
+    assert text_onnx.encoder_session(tmp_path / "ok", 1) is not None  # exported (by PyTorch)
+    monkeypatch.setattr(text, "load_encoder", lambda: pytest.fail("PyTorch ran"))
+    assert encode(["calm"], bf16=False, onnx_dir=tmp_path / "ok").shape == (1, DIM)
+    monkeypatch.undo()
+
+    def broken(path) -> None:
+        raise RuntimeError("no exporter here")
+
+    monkeypatch.setattr(text_onnx, "_export", broken)
+    vectors = encode(["calm", "gym"], bf16=False, onnx_dir=tmp_path / "broken")
+    np.testing.assert_allclose(vectors, encode(["calm", "gym"], bf16=False), atol=1e-6)

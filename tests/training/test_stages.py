@@ -280,7 +280,7 @@ class TestText:
         )  # fmt: skip
         encoded: list[list[str]] = []
 
-        def fake_encode(chunk: list[str]) -> np.ndarray:
+        def fake_encode(chunk: list[str], **options: object) -> np.ndarray:
             encoded.append(list(chunk))
             return np.array([[float(len(t)), 1.0] for t in chunk], np.float32)
 

@@ -27,6 +27,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from videorec.features import text_onnx
+
 DIM = 384
 MAX_TOKENS = 256
 """The encoder's `max_seq_length`: longer texts are truncated (the demo's longest has 94)."""
@@ -70,13 +72,21 @@ def by_length(texts: list[str]) -> npt.NDArray[np.int64]:
     return np.argsort(-np.array(counts), kind="stable").astype(np.int64)
 
 
-def encode(texts: list[str], *, batch_size: int = 64, bf16: bool | None = None) -> Matrix:
+def encode(
+    texts: list[str],
+    *,
+    batch_size: int = 64,
+    bf16: bool | None = None,
+    onnx_dir: Path | None = None,
+) -> Matrix:
     """Encode texts into L2-normalised vectors.
 
     Args:
         texts: any strings; empty strings are allowed.
         batch_size: texts per forward pass.
         bf16: run under bfloat16 autocast (None: when the CPU has native bfloat16).
+        onnx_dir: without bfloat16, run the float32 encoder on ONNX Runtime, its graph exported
+            into this folder once (`features.text_onnx`; PyTorch where that fails).
 
     Returns:
         shape (len(texts), 384), float32, unit norm.
@@ -85,8 +95,13 @@ def encode(texts: list[str], *, batch_size: int = 64, bf16: bool | None = None) 
         return np.zeros((0, DIM), dtype=np.float32)
     import torch  # the encoder has loaded it already; a module-level import would load it early
 
-    model = load_encoder()
     enabled = native_bf16() if bf16 is None else bf16
+    session = None
+    if not enabled and onnx_dir is not None:
+        session = text_onnx.encoder_session(onnx_dir, torch.get_num_threads())
+    if session is not None:
+        return _unit(_encode_onnx(session, texts, batch_size))
+    model = load_encoder()
     order = by_length(texts)
     matrix = np.empty((len(texts), DIM), np.float32)
     with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=enabled):
@@ -95,6 +110,21 @@ def encode(texts: list[str], *, batch_size: int = 64, bf16: bool | None = None) 
             vectors = model.encode([texts[i] for i in rows], batch_size=batch_size,
                                    show_progress_bar=False, convert_to_tensor=True)  # fmt: skip
             matrix[rows] = vectors.float().numpy()
+    return _unit(matrix)
+
+
+def _encode_onnx(session: Any, texts: list[str], batch_size: int) -> Matrix:
+    """`encode` on ONNX Runtime: tokenized once, longest first, a batch per call."""
+    ids = [encoding.ids for encoding in load_tokenizer().encode_batch(texts)]
+    order = np.argsort(-np.array([len(row) for row in ids]), kind="stable")
+    matrix = np.empty((len(texts), DIM), np.float32)
+    for start in range(0, len(texts), batch_size):
+        rows = order[start : start + batch_size]
+        matrix[rows] = text_onnx.run(session, [ids[i] for i in rows])
+    return matrix
+
+
+def _unit(matrix: Matrix) -> Matrix:
     return np.asarray(matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12),
                       dtype=np.float32)  # fmt: skip
 
@@ -208,8 +238,9 @@ class EmbeddingCache:
             }.items()
         )
         if missing:
+            folder = None if self.path is None else self.path.parent
             with encoding_threads(self.threads):
-                fresh = encode([text for _, text in missing])
+                fresh = encode([text for _, text in missing], onnx_dir=folder)
             with self._lock:
                 self._vectors.update({key: fresh[i] for i, (key, _) in enumerate(missing)})
         if not texts:
