@@ -4,6 +4,9 @@
     nice -n 5 python bench/train_stages.py --db /tmp/demo.db --work /tmp/runs/b \
         --embeddings /tmp/runs/a/embeddings.npz                                         # warm
 
+`--no-bf16` encodes the texts as a CPU without native bfloat16 would (float32; ONNX Runtime
+where the tree has it), to compare such a box's text stage on one that has bfloat16.
+
 Each run copies `--db` (a database with the demo ingested, as `videorec up` leaves it) into
 `--work`, which becomes the var dir, and runs what `videorec train` runs
 (`training.service.train_and_register`, the shipped `configs/train/default.toml` unless
@@ -60,6 +63,8 @@ def main() -> int:
     parser.add_argument("--embeddings", type=Path, help="embedding cache to start from (warm)")
     parser.add_argument("--config", type=Path, default=Path("configs/train/default.toml"))
     parser.add_argument("--seed", type=int, help="override the config's seed")
+    parser.add_argument("--no-bf16", action="store_true",
+                        help="encode texts as on a CPU without native bfloat16")  # fmt: skip
     args = parser.parse_args()
     if args.work.exists():
         shutil.rmtree(args.work)
@@ -83,6 +88,10 @@ def main() -> int:
         (service, "_export_onnx", "onnx_export"),
     ):  # fmt: skip
         timed(module, attribute, name)
+    if args.no_bf16:
+        from videorec.features import text
+
+        text.native_bf16 = lambda: False  # type: ignore[assignment,method-assign]
     config = load_training_config(args.config)
     if args.seed is not None:
         config.seed = args.seed
@@ -103,6 +112,7 @@ def main() -> int:
         "serving": {k: v for k, v in metrics.get("serving", {}).items() if k != "weights"},
         "serving_weights": metrics.get("serving", {}).get("weights"),
         "load": os.getloadavg(),
+        "no_bf16": args.no_bf16,
         "seed": config.seed,
     }
     for name, (wall, cpu) in CLOCKS.items():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
+import pytest
 
 from videorec.features.text import DIM, EmbeddingCache, by_length, encode
 
@@ -58,18 +59,68 @@ def test_the_cache_encodes_on_its_own_thread_count_and_restores_the_callers(monk
 
     seen: list[int] = []
 
-    def fake_encode(texts: list[str]) -> np.ndarray:
+    def fake_encode(texts: list[str], **options: object) -> np.ndarray:
         seen.append(torch.get_num_threads())
         return np.ones((len(texts), DIM), np.float32)
 
     monkeypatch.setattr(text, "encode", fake_encode)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
     caller = torch.get_num_threads()
     try:
         torch.set_num_threads(1)
+        monkeypatch.setattr(text, "others_running", lambda: 0)  # an idle box
         EmbeddingCache(threads=2).encode(["calm"])
         EmbeddingCache(threads=0).encode(["calm"])
         EmbeddingCache().encode(["calm"])
-        assert seen == [2, os.cpu_count(), 1]
+        monkeypatch.setattr(text, "others_running", lambda: 5)  # a busy one
+        EmbeddingCache(threads=0).encode(["sea"])
+        assert seen == [2, 2, 1, 1]
         assert torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(caller)
+
+
+@pytest.mark.parametrize(
+    ("others", "cores", "threads"),
+    [(0, 2, 2), (1, 2, 1), (5, 2, 1), (2, 8, 6), (0, 8, 8), (None, 2, 2)],
+)
+def test_every_core_is_every_core_other_work_leaves_idle(
+    monkeypatch, others, cores, threads
+) -> None:
+    from videorec.features import text
+
+    monkeypatch.setattr(text, "others_running", lambda: others)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)))
+    assert text.idle_cores() == threads
+
+
+def test_others_running_reads_the_running_count_less_the_asker() -> None:
+    from videorec.features import text
+
+    others = text.others_running(looks=1)
+    assert others is None or others >= 0
+
+
+def test_onnx_runtime_gives_pytorchs_float32_vectors(tmp_path) -> None:
+    texts = ["calm sunset over a quiet ocean", "gym", "#a #b #c #d #e #f", "", "sea waves " * 40]
+    torch_vectors = encode(texts, bf16=False)
+    onnx_vectors = encode(texts, bf16=False, onnx_dir=tmp_path)
+    assert (tmp_path / "minilm-l6-v2.onnx").exists()
+    assert np.min(np.sum(torch_vectors * onnx_vectors, axis=1)) >= 0.9999
+    np.testing.assert_allclose(np.linalg.norm(onnx_vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_onnx_runtime_is_used_without_bf16_and_pytorch_when_it_fails(tmp_path, monkeypatch) -> None:
+    from videorec.features import text, text_onnx
+
+    assert text_onnx.encoder_session(tmp_path / "ok", 1) is not None  # exported (by PyTorch)
+    monkeypatch.setattr(text, "load_encoder", lambda: pytest.fail("PyTorch ran"))
+    assert encode(["calm"], bf16=False, onnx_dir=tmp_path / "ok").shape == (1, DIM)
+    monkeypatch.undo()
+
+    def broken(path) -> None:
+        raise RuntimeError("no exporter here")
+
+    monkeypatch.setattr(text_onnx, "_export", broken)
+    vectors = encode(["calm", "gym"], bf16=False, onnx_dir=tmp_path / "broken")
+    np.testing.assert_allclose(vectors, encode(["calm", "gym"], bf16=False), atol=1e-6)

@@ -264,3 +264,52 @@ class TestText:
         assert calls == [["#a #b #c #d #e #f", "calm sunset over a quiet ocean"],
                          ["sea waves", "calm"], ["gym"]]  # fmt: skip
         np.testing.assert_array_equal(out[:, 0], np.arange(5))
+
+    def test_with_a_cache_only_what_it_lacks_is_ordered_and_encoded(self, monkeypatch) -> None:
+        from videorec.features import text
+        from videorec.features.log import PostCatalog
+        from videorec.training import stages
+        from videorec.training.config import TrainConfig
+        from videorec.training.observer import SilentObserver
+
+        texts = ["calm", "gym", "sea waves", "calm"]
+        catalog = PostCatalog(
+            post_ids=np.arange(4, dtype=np.int64), category_ids=np.ones(4, np.int64),
+            creators=["c"] * 4, created_at=np.zeros(4, np.int64), texts=texts,
+            mood_terms=[[]] * 4, counters={},
+        )  # fmt: skip
+        encoded: list[list[str]] = []
+
+        def fake_encode(chunk: list[str], **options: object) -> np.ndarray:
+            encoded.append(list(chunk))
+            return np.array([[float(len(t)), 1.0] for t in chunk], np.float32)
+
+        ordered: list[list[str]] = []
+        real_by_length = stages.by_length
+
+        def spy_by_length(chunk: list[str]) -> np.ndarray:
+            ordered.append(list(chunk))
+            return real_by_length(chunk)
+
+        monkeypatch.setattr(text, "encode", fake_encode)
+        monkeypatch.setattr(stages, "by_length", spy_by_length)
+        empty = text.EmbeddingCache()  # falsy (no texts yet), and still the one filled
+        stages._text(catalog, TrainConfig(), empty, SilentObserver())
+        assert len(empty) == 3
+        cache = text.EmbeddingCache()
+        cache.encode(["calm", "gym"])
+        ordered.clear()
+        encoded.clear()
+
+        out = stages._text(catalog, TrainConfig(), cache, SilentObserver())
+        assert out is not None
+        assert ordered == [["sea waves"]]
+        assert encoded == [["sea waves"]]
+        np.testing.assert_array_equal(out[:, 0], [4, 3, 9, 4])
+
+        ordered.clear()
+        encoded.clear()
+        again = stages._text(catalog, TrainConfig(), cache, SilentObserver())  # all cached
+        assert ordered == []  # all cached: no tokenizer
+        assert encoded == []
+        np.testing.assert_array_equal(again, out)

