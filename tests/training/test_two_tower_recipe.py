@@ -7,17 +7,9 @@ import pytest
 import torch
 
 from tests.models.conftest import SIZES, tiny_table
-from videorec.features.log import PostCatalog
 from videorec.models import builders
-from videorec.training import fit
 from videorec.training.config import TwoTowerConfig
-from videorec.training.recipes.two_tower import (
-    SHORT_HISTORY,
-    _never_targets,
-    _shortened,
-    _uniform_pool,
-    next_post_loss,
-)
+from videorec.training.recipes.two_tower import SHORT_HISTORY, _shortened, next_post_loss
 
 
 def _histories() -> tuple[np.ndarray, np.ndarray]:
@@ -84,53 +76,3 @@ class TestNextPostLoss:
         targets = self.TARGETS.copy()
         targets[1, 2] = 4  # a slot without a target gets one
         assert self._loss(self.ROWS, self.WEIGHTS, targets) != pytest.approx(base, abs=1e-6)
-
-
-def _with_unseen_posts(catalog: PostCatalog, n: int) -> PostCatalog:
-    """`catalog` plus n posts (copies of its first ones, new ids) that no event touches."""
-    ids = np.arange(n, dtype=np.int64) + int(catalog.post_ids.max()) + 1
-    return PostCatalog(
-        post_ids=np.r_[catalog.post_ids, ids],
-        category_ids=np.r_[catalog.category_ids, catalog.category_ids[:n]],
-        creators=[*catalog.creators, *catalog.creators[:n]],
-        created_at=np.r_[catalog.created_at, catalog.created_at[:n]],
-        texts=[*catalog.texts, *catalog.texts[:n]],
-        mood_terms=[*catalog.mood_terms, *catalog.mood_terms[:n]],
-        counters={k: np.r_[v, np.zeros(n, v.dtype)] for k, v in catalog.counters.items()},
-    )
-
-
-class TestColdNegatives:
-    """`two_tower.cold_negatives`: whether posts no example targets are negatives."""
-
-    def test_never_target_posts_are_left_out_of_the_uniform_pool(self) -> None:
-        never = _never_targets(np.array([2, 5, 5, 7]), 9)
-        assert np.flatnonzero(~never).tolist() == [1, 4, 6]  # columns: table row - 1
-        pool = _uniform_pool(9, 3, np.random.default_rng(0), never)
-        assert sorted(pool.tolist()) == [2, 5, 7]
-        assert sorted(_uniform_pool(9, 2, np.random.default_rng(0), never).tolist()) in (
-            [2, 5], [2, 7], [5, 7],
-        )  # fmt: skip
-        assert _uniform_pool(9, 8, np.random.default_rng(0)).tolist() == list(range(1, 9))
-
-    @pytest.mark.parametrize("history", ["holdout", "set"])
-    def test_posts_without_training_events_get_no_push_down(self, tiny_data, history) -> None:
-        """Posts with no training event share the post id tables' unknown row: their learned
-        bias (zero at the start) moves only when they are negatives of the softmax."""
-        from tests.training.conftest import tiny_config
-
-        log, catalog = tiny_data
-        catalog = _with_unseen_posts(catalog, 10)
-        torch.set_num_threads(1)
-
-        def unknown_bias(cold_negatives: bool) -> float:
-            config = tiny_config(post_bias=True, epochs=2, history=history,
-                                 cold_negatives=cold_negatives)  # fmt: skip
-            config.ranker.enabled = False
-            config.short_history.enabled = False
-            bias = fit(log, catalog, config).two_tower.post_bias
-            assert bias is not None
-            return float(bias.weight[0, 0].detach())
-
-        assert unknown_bias(False) == 0.0
-        assert unknown_bias(True) < -1e-3  # pushed down as a negative of every softmax

@@ -144,14 +144,6 @@ class TwoTowerConfig(_Section):
     """Sampled softmax (catalogues above `full_softmax_up_to`): uniform negatives shared by a
     batch on top of the in-batch ones (the other examples' posts, or under `holdout` the other
     users' targets), logQ-corrected (0: in-batch only)."""
-    cold_negatives: bool = True
-    """Posts without a positive training event (new posts: under the demo's `temporal` split 23%
-    of the test period's positives) take part in the softmax as negatives, though never a
-    target: they score ~2 standard deviations below the rest and none reaches a top-10. False
-    leaves them out of the softmax and of the uniform negatives; they still rank from their
-    content alone and reach almost no top-10 (0-0.3% of slots). Not the default: the demo's
-    validation NDCG@10 moved +0.0051 / -0.0071 at seeds 0 / 1, noise
-    (bench/results/2026-11-28-quality-h.md)."""
     history_dropout: float = Field(0.0, ge=0, lt=1)
     """Share of each training example's history events dropped at random (denoising input
     dropout: a user tower that does not lean on any one event)."""

@@ -73,7 +73,6 @@ def train_two_tower(
     positions = events.first_of_pairs()
     positions = positions[events.weights[positions] > 0]
     log_q = _log_q(events.rows[positions], n_rows, config)
-    never = None if config.cold_negatives else _never_targets(events.rows[positions], n_rows)
     optimiser = SplitAdam(model, config.learning_rate, config.weight_decay)
     decay = DecayOnPlateau(optimiser, config.lr_decay_after)
     holdout = config.history == "holdout" and (
@@ -83,7 +82,7 @@ def train_two_tower(
     if model.sequence is not None:  # one causal pass per window of `history_length` targets
         return _train_causal(
             model, events, pipeline.history_length, config, positions, log_q, optimiser,
-            never, n_rows=n_rows, validate=lambda m: decay.observe(validate(m)), observer=observer,
+            n_rows=n_rows, validate=lambda m: decay.observe(validate(m)), observer=observer,
             rng=rng, device=device, max_steps=max_steps, stage=stage,
         )  # fmt: skip
     if holdout:  # one example per user, each epoch `passes` over them
@@ -112,17 +111,7 @@ def train_two_tower(
         patience=config.patience,
         batches=batches,
         step=lambda batch: _step(
-            model,
-            optimiser,
-            examples,
-            batch,
-            log_q,
-            never,
-            n_rows,
-            config,
-            rng,
-            device,
-            holdout,
+            model, optimiser, examples, batch, log_q, n_rows, config, rng, device, holdout
         ),
         validate=lambda m: decay.observe(validate(m)),
         observer=observer,
@@ -139,7 +128,6 @@ def _train_causal(
     positions: np.ndarray,
     log_q: np.ndarray,
     optimiser: SplitAdam,
-    never: np.ndarray | None,
     *,
     n_rows: int,
     validate: Callable[[TwoTower], dict[str, float]],
@@ -163,12 +151,10 @@ def _train_causal(
         windows = causal_windows(events, batch, length, is_target)
         rows, weights = _dropped(windows.rows, windows.weights, config.history_dropout, rng)
         users = np.where(rng.random(batch.shape[0]) < config.user_dropout, 0, windows.users)
-        known = None
-        if full_softmax(n_rows, config):
-            known = _or_never(events.known_posts(windows.last, n_rows), never)
+        known = events.known_posts(windows.last, n_rows) if full_softmax(n_rows, config) else None
         loss = next_post_loss(
             model, users, rows, weights, windows.targets, known, log_q, n_rows, config, rng,
-            device, never,
+            device,
         )  # fmt: skip
         return _descend(optimiser, loss)
 
@@ -191,7 +177,6 @@ def next_post_loss(
     config: TwoTowerConfig,
     rng: np.random.Generator,
     device: torch.device,
-    never: np.ndarray | None = None,
 ) -> torch.Tensor:
     """Mean next-post cross-entropy over the target slots of a batch of windows.
 
@@ -217,7 +202,7 @@ def next_post_loss(
         )
     pool = None
     if config.negatives > 0:
-        pool_rows = _uniform_pool(n_rows, config.negatives, rng, never)
+        pool_rows = _uniform_pool(n_rows, config.negatives, rng)
         pool = (model.post_vectors(to(pool_rows)), to(pool_rows), to(log_q[pool_rows]))
     return sampled_softmax_loss(
         user_vec, model.post_vectors(to(posts)), to(posts), to(log_q[posts]),
@@ -240,28 +225,11 @@ def _log_q(rows: np.ndarray, size: int, config: TwoTowerConfig) -> np.ndarray:
     return np.asarray(np.log(share * config.batch_size + pool), dtype=np.float32)
 
 
-def _never_targets(target_rows: np.ndarray, n_rows: int) -> np.ndarray:
-    """Which posts are no example's target, shape (n_rows - 1,), column r - 1 for table row r:
-    the posts without a positive training event (`cold_negatives`)."""
-    never = np.ones(n_rows, dtype=np.bool_)
-    never[target_rows] = False
-    return never[1:]
-
-
-def _or_never(known: np.ndarray, never: np.ndarray | None) -> np.ndarray:
-    """A (b, n_rows - 1) mask of posts left out of the softmax, plus the never-target posts."""
-    return known if never is None else known | never[None, :]
-
-
-def _uniform_pool(
-    n_rows: int, size: int, rng: np.random.Generator, never: np.ndarray | None = None
-) -> np.ndarray:
-    """`size` distinct post rows drawn uniformly (all of them when the catalogue is smaller),
-    among the posts that are some example's target when `never` is given."""
-    rows = np.arange(1, n_rows) if never is None else np.flatnonzero(~never) + 1
-    if size >= rows.shape[0]:
-        return rows
-    return rows[rng.choice(rows.shape[0], size, replace=False)]
+def _uniform_pool(n_rows: int, size: int, rng: np.random.Generator) -> np.ndarray:
+    """`size` distinct post rows drawn uniformly (all of them when the catalogue is smaller)."""
+    if size >= n_rows - 1:
+        return np.arange(1, n_rows)
+    return rng.choice(n_rows - 1, size, replace=False) + 1
 
 
 def _step(
@@ -270,7 +238,6 @@ def _step(
     examples: ExampleHistories,
     batch: np.ndarray,
     log_q: np.ndarray,
-    never: np.ndarray | None,
     n_rows: int,
     config: TwoTowerConfig,
     rng: np.random.Generator,
@@ -280,10 +247,10 @@ def _step(
     events = examples.events
     if holdout and not full_softmax(n_rows, config):
         return _sampled_holdout_step(
-            model, optimiser, examples, batch, log_q, never, n_rows, config, rng, device
+            model, optimiser, examples, batch, log_q, n_rows, config, rng, device
         )
     if holdout:
-        return _holdout_step(model, optimiser, examples, batch, never, n_rows, config, rng, device)
+        return _holdout_step(model, optimiser, examples, batch, n_rows, config, rng, device)
     rows, weights = _dropped(*examples.histories(batch), config.history_dropout, rng)
     users = np.where(rng.random(batch.shape[0]) < config.user_dropout, 0, events.users[batch])
     posts = events.rows[batch]
@@ -295,13 +262,13 @@ def _step(
         if full_softmax(n_rows, config):
             user_vec = model.user_vectors(to(users), to(rows), to(weights))
             catalogue = model.post_vectors(torch.arange(1, n_rows, device=device))
-            known = to(_or_never(events.known_posts(batch, n_rows), never))
+            known = to(events.known_posts(batch, n_rows))
             loss = full_softmax_loss(user_vec, catalogue, to(posts - 1), known, config.temperature)
         else:
             user_vec, post_vec = model(to(users), to(rows), to(weights), to(posts))
             pool = None
             if config.negatives > 0:
-                pool_rows = _uniform_pool(n_rows, config.negatives, rng, never)
+                pool_rows = _uniform_pool(n_rows, config.negatives, rng)
                 pool = (model.post_vectors(to(pool_rows)), to(pool_rows), to(log_q[pool_rows]))
             loss = sampled_softmax_loss(
                 user_vec, post_vec, to(posts), to(log_q[posts]), config.temperature, pool
@@ -314,7 +281,6 @@ def _holdout_step(
     optimiser: SplitAdam,
     examples: ExampleHistories,
     users: np.ndarray,
-    never: np.ndarray | None,
     n_rows: int,
     config: TwoTowerConfig,
     rng: np.random.Generator,
@@ -333,11 +299,7 @@ def _holdout_step(
         user_vec = model.user_vectors(to(ids), to(rows), to(weights))
         catalogue = model.post_vectors(torch.arange(1, n_rows, device=device))
         loss = multi_target_softmax_loss(
-            user_vec,
-            catalogue,
-            to(split.targets),
-            to(_or_never(split.seen, never)),
-            config.temperature,
+            user_vec, catalogue, to(split.targets), to(split.seen), config.temperature
         )
     return _descend(optimiser, loss)
 
@@ -348,7 +310,6 @@ def _sampled_holdout_step(
     examples: ExampleHistories,
     users: np.ndarray,
     log_q: np.ndarray,
-    never: np.ndarray | None,
     n_rows: int,
     config: TwoTowerConfig,
     rng: np.random.Generator,
@@ -360,7 +321,7 @@ def _sampled_holdout_step(
     events, length = examples.events, examples.pipeline.history_length
     split = holdout_split(events, users, length, config.holdout_share, rng, n_rows)
     rows, weights = _holdout_history(split.rows, split.weights, config, rng)
-    pool = _uniform_pool(n_rows, config.negatives, rng, never) if config.negatives > 0 else None
+    pool = _uniform_pool(n_rows, config.negatives, rng) if config.negatives > 0 else None
     candidates = batch_candidates(split, np.zeros(0, np.int64) if pool is None else pool)
     ids = _user_ids(events, users, config, rng)
 
