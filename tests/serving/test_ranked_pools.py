@@ -6,7 +6,9 @@ import dataclasses
 import gc
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.serving import world
@@ -19,7 +21,7 @@ from videorec.serving.ranked_pools import RankedPools
 from videorec.serving.ranking import Ranked
 from videorec.serving.registry import PipelineRegistry
 from videorec.serving.sessions import Snapshot, SqlSessionStore
-from videorec.storage.tables import Interaction
+from videorec.storage.tables import Interaction, Post, Topic
 
 
 class Counted:
@@ -40,10 +42,10 @@ def _service(pools: RankedPools | None) -> tuple[FeedService, list[str]]:
     return FeedService(registry, config, b"test-secret", sources=sources, pools=pools), calls
 
 
-def _open(service: FeedService, db: Session, user: str) -> Snapshot:
+def _open(service: FeedService, db: Session, user: str, **filters: Any) -> Snapshot:
     """A new session's stored snapshot (its whole ranked pool and first page)."""
     store = SqlSessionStore(db)
-    page = service.page(db, store, FeedRequest(user, page_size=6))
+    page = service.page(db, store, FeedRequest(user, page_size=6, **filters))
     assert page.session_id is not None
     loaded = store.load(page.session_id)
     assert loaded is not None
@@ -62,6 +64,28 @@ def test_a_repeat_new_session_reuses_the_pool_and_stores_what_ranking_would(
         again = _open(cached, session, user)
         assert len(calls) == ranked_once  # no source ran for the second session
         assert again == _open(plain, session, user)  # pool, scores, reasons, first page
+
+
+def test_a_filtered_new_session_is_not_served_the_unfiltered_pool(session: Session) -> None:
+    world.populate(session)
+    plain, _ = _service(None)
+    cached, _ = _service(RankedPools())
+    ids = list(world.CATEGORIES)
+    _open(cached, session, "fan2")  # the unfiltered pool is held first
+    for category in ids:
+        assert _open(cached, session, "fan2", category_id=category) == _open(
+            plain, session, "fan2", category_id=category
+        )
+    session.add(Topic(id=9, name="Flic", project_code="flic"))
+    session.flush()
+    for post in session.scalars(select(Post).where(Post.id.in_(range(1000, 1030)))):
+        post.topic_id = 9
+    session.flush()
+    session.expire_all()
+    _open(cached, session, "fan2")  # held again: another pool with the same user and history
+    assert _open(cached, session, "fan2", project_code="flic") == _open(
+        plain, session, "fan2", project_code="flic"
+    )
 
 
 def test_an_event_changes_the_next_new_sessions_pool(session: Session) -> None:
