@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from fastapi.testclient import TestClient
 
 from videorec.api.app import create_app
@@ -25,3 +26,15 @@ def test_the_apps_own_engine_checkpoints_in_the_background_until_shutdown(tmp_pa
     assert automatic == 0  # a request's commit never copies the log back
     assert running == before + 1
     assert len(_checkpoint_threads()) == before  # stopped at shutdown
+
+
+def test_a_start_up_that_fails_leaves_no_checkpoint_thread(tmp_path, monkeypatch) -> None:
+    def failing_start(*_args: object) -> None:
+        raise RuntimeError("the feed could not start")
+
+    monkeypatch.setattr("videorec.api.app.start_feed", failing_start)
+    before = len(_checkpoint_threads())
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'app.db'}", var_dir=tmp_path)
+    with pytest.raises(RuntimeError, match="could not start"), TestClient(create_app(settings)):
+        pass
+    assert len(_checkpoint_threads()) == before

@@ -42,7 +42,7 @@ def test_a_plain_engine_checkpoints_in_its_commits(tmp_path: Path) -> None:
 def test_with_background_checkpoints_no_commit_checkpoints(tmp_path: Path) -> None:
     db = tmp_path / "server.db"
     engine = make_engine(f"sqlite:///{db}")
-    checkpoints = BackgroundCheckpoints(engine, interval_s=3600)  # the thread never gets a turn
+    checkpoints = BackgroundCheckpoints(engine, interval_s=3600).start()  # never gets a turn
     try:
         _write(engine, COMMITS)
         grown = _wal_bytes(db)
@@ -58,7 +58,7 @@ def test_with_background_checkpoints_no_commit_checkpoints(tmp_path: Path) -> No
 def test_the_thread_checkpoints_on_its_interval_and_stops_on_close(tmp_path: Path) -> None:
     db = tmp_path / "server.db"
     engine = make_engine(f"sqlite:///{db}")
-    checkpoints = BackgroundCheckpoints(engine, interval_s=0.01)
+    checkpoints = BackgroundCheckpoints(engine, interval_s=0.01).start()
     try:
         deadline = time.monotonic() + 60
         while checkpoints.checkpoints < 3 and time.monotonic() < deadline:
@@ -74,7 +74,7 @@ def test_the_thread_checkpoints_on_its_interval_and_stops_on_close(tmp_path: Pat
 @pytest.mark.parametrize("url", ["sqlite://", "postgresql+psycopg://u@127.0.0.1:1/none"])
 def test_other_backends_and_memory_databases_get_no_thread(url: str) -> None:
     engine = make_engine(url)
-    checkpoints = BackgroundCheckpoints(engine)
+    checkpoints = BackgroundCheckpoints(engine).start()
     try:
         assert not checkpoints.active
     finally:

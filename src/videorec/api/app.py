@@ -63,13 +63,16 @@ def create_app(
         _announce(settings)
         settings.ensure_dirs()
         own_engine = engine or make_engine(settings.database_url)
-        # SQLite's WAL checkpoints off the requests' commits (kit/wal.py); not on a test's engine
+        # SQLite's WAL checkpoints off the requests' commits (kit/wal.py); not on a test's engine.
+        # Made before the first connection (it sets a pragma on connect), started once up.
         checkpoints = BackgroundCheckpoints(own_engine) if engine is None else None
         app.state.settings = settings
         app.state.engine = own_engine
         app.state.sessionmaker = make_sessionmaker(own_engine)
         start_feed(app, settings, registry, own_engine if engine is None else None)
         app.state.feed.registry.warm_up()  # only the app's own engine: not under test engines
+        if checkpoints is not None:
+            checkpoints.start()
         try:
             yield
         finally:

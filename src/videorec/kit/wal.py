@@ -24,7 +24,7 @@ DEFAULT_INTERVAL_S = 0.5
 
 
 class BackgroundCheckpoints:
-    """Checkpoints an SQLite engine's WAL from a daemon thread; `close()` stops it.
+    """Checkpoints an SQLite engine's WAL from a daemon thread: `start()` it, `close()` stops it.
 
     Must be made before the engine opens its first connection: the pragma is set on connect.
     """
@@ -40,11 +40,16 @@ class BackgroundCheckpoints:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.checkpoints = 0
-        if not _file_sqlite(engine):
-            return
-        event.listen(engine, "connect", _no_auto_checkpoint)
-        self._thread = threading.Thread(target=self._run, name="wal-checkpoints", daemon=True)
-        self._thread.start()
+        self.applies = _file_sqlite(engine)
+        if self.applies:
+            event.listen(engine, "connect", _no_auto_checkpoint)
+
+    def start(self) -> BackgroundCheckpoints:
+        """Start the thread (nothing to start where the engine is not file-backed SQLite)."""
+        if self.applies and self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="wal-checkpoints", daemon=True)
+            self._thread.start()
+        return self
 
     @property
     def active(self) -> bool:
