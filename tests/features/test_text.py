@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -94,11 +95,56 @@ def test_every_core_is_every_core_other_work_leaves_idle(
     assert text.idle_cores() == threads
 
 
-def test_others_running_reads_the_running_count_less_the_asker() -> None:
+def test_others_running_reads_the_running_count_less_the_asker(monkeypatch) -> None:
     from videorec.features import text
 
-    others = text.others_running(looks=1)
-    assert others is None or others >= 0
+    class Loadavg:
+        def __init__(self, _path: str) -> None:
+            pass
+
+        def read_text(self) -> str:
+            return "0.50 0.40 0.30 3/200 12345\n"
+
+    monkeypatch.setattr(text, "Path", Loadavg)
+    assert text.others_running(looks=3, apart=0) == 2
+
+
+def test_a_cache_counts_idle_cores_once(monkeypatch) -> None:
+    from videorec.features import text
+
+    counted: list[int] = []
+    monkeypatch.setattr(text, "encode", lambda texts, **_: np.ones((len(texts), DIM), np.float32))
+    monkeypatch.setattr(text, "idle_cores", lambda: counted.append(1) or 1)
+    cache = EmbeddingCache(threads=0)
+    for chunk in (["a", "b"], ["c"], ["d"]):
+        cache.encode(chunk)
+    assert len(counted) == 1
+
+
+def test_an_empty_cache_is_truthy() -> None:
+    cache = EmbeddingCache()
+    assert len(cache) == 0
+    assert (cache or None) is cache
+
+
+def test_a_failed_export_is_tried_once_and_leaves_no_temporary_file(tmp_path, monkeypatch) -> None:
+    import torch
+
+    from videorec.features import text_onnx
+
+    exports: list[str] = []
+
+    def half_written(_model, _args, path: str, **_options) -> None:
+        exports.append(path)
+        Path(path).write_bytes(b"partial")
+        raise RuntimeError("exporter failed")
+
+    monkeypatch.setattr(torch.onnx, "export", half_written)
+    folder = tmp_path / "failing"
+    assert text_onnx.encoder_session(folder, 1) is None
+    assert text_onnx.encoder_session(folder, 1) is None
+    assert len(exports) == 1  # not tried again for every chunk
+    assert list(folder.iterdir()) == []  # the half-written graph is gone
 
 
 def test_onnx_runtime_gives_pytorchs_float32_vectors(tmp_path) -> None:

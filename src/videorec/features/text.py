@@ -206,10 +206,12 @@ class EmbeddingCache:
     """
 
     def __init__(self, path: Path | None = None, *, threads: int | None = None) -> None:
-        """`threads`: torch threads while encoding (0: every idle core, `idle_cores`; None: the
-        caller's setting)."""
+        """`threads`: torch threads while encoding (0: every core idle at this cache's first
+        encoding, `idle_cores`, counted once: the count sleeps ~40 ms, and a first encoding
+        makes a call per chunk of texts; None: the caller's setting)."""
         self.path = path
         self.threads = threads
+        self._threads_now: int | None = None
         self._vectors: dict[str, Matrix] = {}
         self._lock = threading.Lock()
         if path is not None and path.exists():
@@ -219,6 +221,10 @@ class EmbeddingCache:
 
     def __len__(self) -> int:
         return len(self._vectors)
+
+    def __bool__(self) -> bool:
+        """Always true: an empty cache is still an encoder (`cache or default` must keep it)."""
+        return True
 
     def __call__(self, texts: list[str]) -> Matrix:
         """`encode`: the cache is itself a text encoder (`list[str] -> (n, 384)`)."""
@@ -240,13 +246,20 @@ class EmbeddingCache:
         )
         if missing:
             folder = None if self.path is None else self.path.parent
-            with encoding_threads(self.threads):
+            with encoding_threads(self._encoding_threads()):
                 fresh = encode([text for _, text in missing], onnx_dir=folder)
             with self._lock:
                 self._vectors.update({key: fresh[i] for i, (key, _) in enumerate(missing)})
         if not texts:
             return np.zeros((0, DIM), dtype=np.float32)
         return np.stack([self._vectors[key] for key in keys])
+
+    def _encoding_threads(self) -> int | None:
+        if self.threads != 0:
+            return self.threads
+        if self._threads_now is None:
+            self._threads_now = idle_cores()
+        return self._threads_now
 
     def save(self) -> None:
         """Write the cache to its path (no-op without one)."""

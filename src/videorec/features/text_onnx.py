@@ -16,6 +16,8 @@ from __future__ import annotations
 import os
 import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -28,18 +30,24 @@ log = structlog.get_logger(__name__)
 
 FILE = "minilm-l6-v2.onnx"
 _EXPORT_LOCK = threading.Lock()
+_FAILED: set[Path] = set()
+"""Folders whose encoder could not be exported or loaded in this process: not tried again (a
+first encoding calls `encode` once per chunk of texts)."""
 
 
 def encoder_session(folder: Path, threads: int) -> Any | None:
     """An ONNX Runtime session of the encoder in `folder` (exported first when missing), on
-    `threads` intra-op threads; None when export or loading fails."""
+    `threads` intra-op threads; None when export or loading fails, now or before."""
+    path = folder / FILE
+    if path in _FAILED:
+        return None
     try:
-        path = folder / FILE
         with _EXPORT_LOCK:
             if not path.exists():
                 _export(path)
         return _session(str(path), threads)
     except Exception as exc:  # an encoder that cannot run here falls back to PyTorch
+        _FAILED.add(path)
         log.warning("text_onnx_unavailable", folder=str(folder),
                     error=f"{type(exc).__name__}: {exc}")  # fmt: skip
         return None
@@ -98,7 +106,7 @@ def _export(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp.onnx")  # one per writer process
     axes = {0: "batch", 1: "tokens"}
-    with torch.inference_mode(), warnings.catch_warnings():
+    with torch.inference_mode(), warnings.catch_warnings(), _removed_unless_kept(tmp):
         warnings.simplefilter("ignore")  # the legacy exporter's notices; the test checks vectors
         torch.onnx.export(
             Pooled(), (ids, mask, torch.zeros_like(ids)), str(tmp),
@@ -107,5 +115,15 @@ def _export(path: Path) -> None:
             dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes,
                           "pooled": {0: "batch"}},
         )  # fmt: skip
-    tmp.replace(path)
+        tmp.replace(path)
     log.info("text_onnx_exported", path=str(path))
+
+
+@contextmanager
+def _removed_unless_kept(tmp: Path) -> Iterator[None]:
+    """Remove `tmp` when the block fails (a half-written export), whatever it raised."""
+    try:
+        yield
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

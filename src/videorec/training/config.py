@@ -49,12 +49,12 @@ class FeatureConfig(_Section):
     use_text: bool = True
     """Embed post texts with the offline MiniLM encoder (False: zeros, for quick experiments)."""
     text_threads: int = Field(0, ge=0)
-    """Torch threads of the first-time text encoding in `videorec train` (0: every core the load
-    average leaves idle, `features.text.idle_cores`). Its batches are large matrix products,
-    unlike training's small steps (`threads`): on a quiet 2-core box two threads took 0.55-0.63x
-    the wall time of one (+6-22% CPU); on a shared box at load 10 the same wall time for 34%
-    more CPU (bench/results/2026-11-28-traintime-g.md), at load ~6 3.5-11x the wall time
-    (bench/results/2026-11-28-traintime-h.md)."""
+    """Torch threads of the first-time text encoding in `videorec train` (0: every core that
+    other runnable threads leave idle when encoding starts, `features.text.idle_cores`). Its
+    batches are large matrix products, unlike training's small steps (`threads`): on a quiet
+    2-core box two threads took 0.55-0.63x the wall time of one (+6-22% CPU); on a shared box
+    at load 10 the same wall time for 34% more CPU (bench/results/2026-11-28-traintime-g.md),
+    at load ~6 3.5-11x the wall time (bench/results/2026-11-28-traintime-h.md)."""
     view: float = _SIGNALS.view
     like: float = _SIGNALS.like
     inspire: float = _SIGNALS.inspire
