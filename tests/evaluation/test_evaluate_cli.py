@@ -3,9 +3,21 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from videorec.cli import app
+from videorec.settings import get_settings
+
+
+@pytest.fixture(autouse=True)
+def own_var_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """The command caches text embeddings under the settings' var dir: a temporary one here,
+    not `var/` in the checkout."""
+    monkeypatch.setenv("VIDEOREC_VAR_DIR", str(tmp_path / "var"))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 class TestEvaluateCommand:
