@@ -25,9 +25,12 @@ inline would pass protobuf's 2 GB limit.
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import tempfile
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -138,7 +141,7 @@ def _export(module: nn.Module, inputs: tuple[torch.Tensor, ...], path: Path) -> 
     if len(inputs) == 4:
         shapes.append({0: batch, 1: torch.export.Dim("candidates", min=1)})
     names = ["users", "history", "weights", "posts"][: len(inputs)]
-    with torch.no_grad(), warnings.catch_warnings():
+    with torch.no_grad(), warnings.catch_warnings(), _quiet_exporter():
         warnings.simplefilter("ignore")  # the exporter's own deprecation notices
         program = torch.onnx.export(module, inputs, dynamo=True, dynamic_shapes=tuple(shapes),
                                     input_names=names, output_names=["out"],
@@ -149,3 +152,23 @@ def _export(module: nn.Module, inputs: tuple[torch.Tensor, ...], path: Path) -> 
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     got = session.run(None, {n: t.numpy() for n, t in zip(names, inputs, strict=True)})[0]
     return float(np.max(np.abs(got - expected))) if expected.size else 0.0
+
+
+EXPORTER_LOGGERS = ("torch.onnx", "onnxscript", "onnx_ir")
+
+
+@contextmanager
+def _quiet_exporter() -> Iterator[None]:
+    """The exporter's and its optimiser's notices ("torchvision is not installed", "Skipping
+    constant folding ...") kept out of a user's terminal during the block: they describe the
+    exporter's internals, not this export, whose result is checked against PyTorch anyway.
+    Errors still show."""
+    loggers = [logging.getLogger(name) for name in EXPORTER_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
