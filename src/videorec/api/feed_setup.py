@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from functools import partial
 
 import anyio
 from fastapi import FastAPI
@@ -55,8 +56,12 @@ def start_feed(
                 cache.save()
             return vectors
 
-        registry = PipelineRegistry(  # moods bypass the cache: the registry's LRU bounds them
-            config, encode_catalogue, mood_encoder=encode,
+        # Moods bypass the cache (the registry's LRU bounds them) but share its folder: where
+        # bfloat16 is not native they run on the ONNX graph training exported there, as the
+        # catalogue did, instead of loading the PyTorch encoder beside it.
+        encode_mood = partial(encode, onnx_dir=settings.embedding_cache.parent)
+        registry = PipelineRegistry(
+            config, encode_catalogue, mood_encoder=encode_mood,
             sessionmaker=make_sessionmaker(engine) if engine else None,
             snapshot_dir=settings.feed_snapshots, freeze_heap=True,
         )  # fmt: skip
