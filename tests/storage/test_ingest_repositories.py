@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from tests.factories import create_interaction, create_post, create_user
-from videorec.storage.repositories import ingest_interactions, ingest_users, quarantine, sync_state
+from videorec.storage.repositories import (
+    bulk,
+    ingest_interactions,
+    ingest_users,
+    quarantine,
+    sync_state,
+)
 from videorec.storage.repositories.ingest_stats import ingestion_stats
 from videorec.storage.tables import Interaction, User
 
@@ -70,6 +76,23 @@ class TestUpsertUsers:
     def test_reports_who_holds_a_username(self, session) -> None:
         ingest_users.upsert_users(session, [user_row(7, "mike")])
         assert ingest_users.username_owners(session, ["mike", "nobody"]) == {"mike": 7}
+
+    def test_asks_in_lists_of_at_most_in_chunk_names(self, session, monkeypatch) -> None:
+        ingest_users.upsert_users(session, [user_row(i, f"user{i}") for i in range(1, 6)])
+        monkeypatch.setattr(bulk, "IN_CHUNK", 2)
+        statements: list[str] = []
+
+        def record(_conn, _cursor, statement, *_rest) -> None:  # type: ignore[no-untyped-def]
+            statements.append(statement)
+
+        engine = session.get_bind()
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            owners = ingest_users.username_owners(session, [f"user{i}" for i in range(1, 6)])
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        assert owners == {f"user{i}": i for i in range(1, 6)}
+        assert len([s for s in statements if "FROM users" in s]) == 3  # 2 + 2 + 1 names
 
 
 class TestQuarantine:

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from tests.training.conftest import tiny_config
+from videorec.features.log import PostCatalog
 from videorec.models import builders
 from videorec.training import fit, load_artifact, save_artifact, temporal_split
 from videorec.training.config import RankerConfig
@@ -213,20 +214,23 @@ class TestSequentialUserTower:
         assert ours > popular
 
 
+def _catalog(texts: list[str]) -> PostCatalog:
+    """A catalogue of these post texts, nothing else about the posts."""
+    n = len(texts)
+    return PostCatalog(post_ids=np.arange(n, dtype=np.int64), category_ids=np.ones(n, np.int64),
+                       creators=["c"] * n, created_at=np.zeros(n, np.int64), texts=texts,
+                       mood_terms=[[]] * n, counters={})  # fmt: skip
+
+
 class TestText:
     def test_chunks_fill_one_array_in_catalogue_order(self, monkeypatch) -> None:
-        from videorec.features.log import PostCatalog
         from videorec.training import stages
         from videorec.training.config import TrainConfig
         from videorec.training.observer import SilentObserver
 
         monkeypatch.setattr(stages, "TEXT_CHUNK", 2)
         texts = [f"t{i}" for i in range(5)]
-        catalog = PostCatalog(
-            post_ids=np.arange(5, dtype=np.int64), category_ids=np.ones(5, np.int64),
-            creators=["c"] * 5, created_at=np.zeros(5, np.int64), texts=texts,
-            mood_terms=[[]] * 5, counters={},
-        )  # fmt: skip
+        catalog = _catalog(texts)
         calls: list[list[str]] = []
 
         def encode(chunk: list[str]) -> np.ndarray:
@@ -240,18 +244,13 @@ class TestText:
         assert out.dtype == np.float32
 
     def test_chunks_go_longest_first_and_land_on_their_own_rows(self, monkeypatch) -> None:
-        from videorec.features.log import PostCatalog
         from videorec.training import stages
         from videorec.training.config import TrainConfig
         from videorec.training.observer import SilentObserver
 
         monkeypatch.setattr(stages, "TEXT_CHUNK", 2)
         texts = ["calm", "calm sunset over a quiet ocean", "gym", "#a #b #c #d #e #f", "sea waves"]
-        catalog = PostCatalog(
-            post_ids=np.arange(5, dtype=np.int64), category_ids=np.ones(5, np.int64),
-            creators=["c"] * 5, created_at=np.zeros(5, np.int64), texts=texts,
-            mood_terms=[[]] * 5, counters={},
-        )  # fmt: skip
+        catalog = _catalog(texts)
         calls: list[list[str]] = []
 
         def encode(chunk: list[str]) -> np.ndarray:
@@ -267,17 +266,12 @@ class TestText:
 
     def test_with_a_cache_only_what_it_lacks_is_ordered_and_encoded(self, monkeypatch) -> None:
         from videorec.features import text
-        from videorec.features.log import PostCatalog
         from videorec.training import stages
         from videorec.training.config import TrainConfig
         from videorec.training.observer import SilentObserver
 
         texts = ["calm", "gym", "sea waves", "calm"]
-        catalog = PostCatalog(
-            post_ids=np.arange(4, dtype=np.int64), category_ids=np.ones(4, np.int64),
-            creators=["c"] * 4, created_at=np.zeros(4, np.int64), texts=texts,
-            mood_terms=[[]] * 4, counters={},
-        )  # fmt: skip
+        catalog = _catalog(texts)
         encoded: list[list[str]] = []
 
         def fake_encode(chunk: list[str], **options: object) -> np.ndarray:
@@ -293,7 +287,7 @@ class TestText:
 
         monkeypatch.setattr(text, "encode", fake_encode)
         monkeypatch.setattr(stages, "by_length", spy_by_length)
-        empty = text.EmbeddingCache()  # falsy (no texts yet), and still the one filled
+        empty = text.EmbeddingCache()  # no texts yet, and still the one filled
         stages._text(catalog, TrainConfig(), empty, SilentObserver())
         assert len(empty) == 3
         cache = text.EmbeddingCache()

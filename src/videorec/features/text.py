@@ -67,10 +67,13 @@ def by_length(texts: list[str]) -> npt.NDArray[np.int64]:
     A batch is padded to its longest text, so batches of texts of like length in tokens waste
     little; characters are a poor proxy (hashtags and punctuation split into many tokens).
     """
-    if not texts:
-        return np.zeros(0, np.int64)
-    counts = [len(encoding.ids) for encoding in load_tokenizer().encode_batch(texts)]
-    return np.argsort(-np.array(counts), kind="stable").astype(np.int64)
+    return _longest_first([tokens.ids for tokens in load_tokenizer().encode_batch(texts)])
+
+
+def _longest_first(ids: list[list[int]]) -> npt.NDArray[np.int64]:
+    """Positions of token id lists, longest first (ties in their order)."""
+    lengths = np.array([len(row) for row in ids], np.int64)
+    return np.argsort(-lengths, kind="stable").astype(np.int64)
 
 
 def encode(
@@ -116,8 +119,8 @@ def encode(
 
 def _encode_onnx(session: Any, texts: list[str], batch_size: int) -> Matrix:
     """`encode` on ONNX Runtime: tokenized once, longest first, a batch per call."""
-    ids = [encoding.ids for encoding in load_tokenizer().encode_batch(texts)]
-    order = np.argsort(-np.array([len(row) for row in ids]), kind="stable")
+    ids = [tokens.ids for tokens in load_tokenizer().encode_batch(texts)]
+    order = _longest_first(ids)
     matrix = np.empty((len(texts), DIM), np.float32)
     for start in range(0, len(texts), batch_size):
         rows = order[start : start + batch_size]

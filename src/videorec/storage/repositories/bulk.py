@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy import Table, or_
 from sqlalchemy.dialects import postgresql, sqlite
@@ -12,9 +12,16 @@ from sqlalchemy.orm import Session
 from videorec.errors import ConfigurationError
 
 Row = dict[str, Any]
+T = TypeVar("T")
 IN_CHUNK = 5000
 """Values per `IN (...)` list: SQLite binds at most 32,766 parameters a statement, psycopg
 65,535."""
+
+
+def in_chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
+    """`values` in slices of at most `IN_CHUNK`, one `IN (...)` list each (none when empty)."""
+    for start in range(0, len(values), IN_CHUNK):
+        yield values[start : start + IN_CHUNK]
 
 
 def dialect_insert(session: Session, table: Table) -> postgresql.Insert | sqlite.Insert:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from videorec.storage.repositories.bulk import IN_CHUNK, Row, unique_by, upsert
+from videorec.storage.repositories.bulk import Row, in_chunks, unique_by, upsert
 from videorec.storage.tables import User
 
 
@@ -20,9 +20,7 @@ def upsert_users(session: Session, rows: Sequence[Row]) -> None:
 def username_owners(session: Session, usernames: Sequence[str]) -> dict[str, int]:
     """Which stored user id holds each of `usernames` (absent when none does)."""
     owners: dict[str, int] = {}
-    names = sorted(set(usernames))
-    for start in range(0, len(names), IN_CHUNK):
-        chunk = names[start : start + IN_CHUNK]
+    for chunk in in_chunks(sorted(set(usernames))):
         stmt = select(User.username, User.id).where(User.username.in_(chunk))
         owners.update((name, uid) for name, uid in session.execute(stmt))
     return owners

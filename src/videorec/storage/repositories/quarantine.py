@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from videorec.kit.time import utc_now
-from videorec.storage.repositories.bulk import IN_CHUNK, insert_new, unique_by
+from videorec.storage.repositories.bulk import in_chunks, insert_new, unique_by
 from videorec.storage.tables import QuarantinedItem
 
 
@@ -38,9 +38,7 @@ def quarantine(session: Session, source: str, failures: Sequence[tuple[Any, str]
 
 def forget(session: Session, source: str, items: Sequence[Any]) -> None:
     """Take these raw items of `source` out of quarantine (they have since been stored)."""
-    prints = [fingerprint(item) for item in items]
-    for start in range(0, len(prints), IN_CHUNK):
-        chunk = prints[start : start + IN_CHUNK]
+    for chunk in in_chunks([fingerprint(item) for item in items]):
         stored = QuarantinedItem.source == source, QuarantinedItem.fingerprint.in_(chunk)
         session.execute(delete(QuarantinedItem).where(*stored))
 
