@@ -15,7 +15,7 @@ from tests.serving import world
 from videorec.features.text import EmbeddingCache
 from videorec.serving.candidates import Candidate, CandidateSource, FeedContext, default_sources
 from videorec.serving.config import load_feed_config
-from videorec.serving.context import FeedRequest
+from videorec.serving.context import FeedRequest, build_context
 from videorec.serving.feed import FeedService
 from videorec.serving.ranked_pools import RankedPools
 from videorec.serving.ranking import Ranked
@@ -143,3 +143,20 @@ def test_a_held_pools_reasons_are_not_walked_by_the_collector(session: Session) 
     (held,) = pools._held.pools.values()
     assert len(held.reasons) > 0
     assert not gc.is_tracked(held.reasons)  # a list of them would be, in every full collection
+
+
+def test_a_pool_ranked_on_a_replaced_state_keeps_the_new_states_pools(
+    session: Session,
+) -> None:
+    world.populate(session)
+    pools = RankedPools()
+    service, _ = _service(pools)
+    old = service.registry.state(session)
+    service.registry._state = new = dataclasses.replace(old)  # a refresh replaced it
+    _open(service, session, "fan2")  # ranked and held in the new state
+    ctx, _ = build_context(session, service.registry, old, FeedRequest("fan3"), service.config)
+    service._ranked(old, ctx)  # a request that began before the refresh ends now
+    held = pools._held.state
+    assert held is not None
+    assert held() is new  # its pools were not emptied for the replaced state
+    assert len(pools) == 1

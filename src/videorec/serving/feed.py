@@ -211,7 +211,8 @@ class FeedService:
         ranked = self.pools.get(state, key)
         if ranked is None:
             ranked = self._rank(ctx)
-            self.pools.put(state, key, ranked)
+            if state is self.registry.current:  # a request still on a replaced state would
+                self.pools.put(state, key, ranked)  # empty the new state's pools
         return ranked
 
     def _rank(self, ctx: FeedContext) -> Ranked:
