@@ -1,6 +1,7 @@
 """Builders: flat arguments -> modules, and named presets (torchtune style).
 
-`post_encoder(...)`, `two_tower(...)` and `ranker(...)` are component builders; `two_tower_small`
+`post_encoder(...)`, `two_tower(...)`, `retrieval(...)` (one two-tower or an ensemble) and
+`ranker(...)` are component builders; `two_tower_small`
 and `ranker_small` are presets. Config objects never reach the modules: the training recipes turn
 a config into these flat keyword arguments. `sparse=True` gives the user and post id tables
 sparse gradients, for training with a sparse optimiser (`training.optim`); it does not change
@@ -13,6 +14,7 @@ from typing import Any
 
 import torch
 
+from videorec.models.ensemble import Retrieval, TwoTowerEnsemble
 from videorec.models.layers import INIT_STD, PostEncoder
 from videorec.models.ranker import Ranker
 from videorec.models.two_tower import TwoTower, UserEncoder
@@ -46,6 +48,13 @@ def two_tower(
         user_id=user_id, history_length=history_length, layers=layers, heads=heads,
         init_std=init_std, normalize=normalize, history_ids=history_ids, post_bias=post_bias,
     )  # fmt: skip
+
+
+def retrieval(table: dict[str, torch.Tensor], *, members: int = 1, **args: Any) -> Retrieval:
+    """One two-tower (`members = 1`) or an ensemble of `members` of them, each built by
+    `two_tower(table, **args)` (`models.ensemble`)."""
+    towers = [two_tower(table, **args) for _ in range(members)]
+    return towers[0] if members == 1 else TwoTowerEnsemble(towers)
 
 
 def ranker(

@@ -17,8 +17,10 @@ from __future__ import annotations
 import copy
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
+from videorec.models.ensemble import Retrieval, lead_tower
 from videorec.models.two_tower import TwoTower, finished_user
 
 
@@ -58,7 +60,7 @@ class ShortHistoryTower(nn.Module):
 
 
 def user_vectors(
-    two_tower: TwoTower,
+    two_tower: Retrieval,
     short: ShortHistoryTower | None,
     users: torch.Tensor,
     history: torch.Tensor,
@@ -70,12 +72,21 @@ def user_vectors(
     With a user id embedding (`user_id = true`) the short tower reads the unknown user's row 0
     in place of the user's own, whoever the user is: it was fine-tuned on row 0 only
     (`training.recipes.short_history`), so a known user's trained id is an input it never saw.
+
+    For an ensemble (`models.ensemble`) the short tower is its first member's: a short history
+    gets that vector in the first member's coordinates and zeros in the others'.
     """
     if short is None:
         return two_tower.user_vectors(users, history, weights)
-    inputs = two_tower.user_inputs(users, history, weights)
-    warm = two_tower.finish_user(two_tower.user_mlp(inputs))
-    return torch.where(short.takes(history), short(_as_unknown_user(two_tower, inputs)), warm)
+    lead = lead_tower(two_tower)
+    inputs = lead.user_inputs(users, history, weights)
+    cold = short(_as_unknown_user(lead, inputs))
+    if isinstance(two_tower, TwoTower):
+        warm = two_tower.finish_user(two_tower.user_mlp(inputs))
+    else:
+        warm = two_tower.user_vectors(users, history, weights)
+        cold = F.pad(cold, (0, warm.shape[-1] - cold.shape[-1]))
+    return torch.where(short.takes(history), cold, warm)
 
 
 def _as_unknown_user(two_tower: TwoTower, inputs: torch.Tensor) -> torch.Tensor:
@@ -93,7 +104,7 @@ class UserTowers(nn.Module):
     """Both user towers as one module (the ONNX export traces it into one graph, so serving
     dispatches exactly as PyTorch does)."""
 
-    def __init__(self, two_tower: TwoTower, short: ShortHistoryTower | None) -> None:
+    def __init__(self, two_tower: Retrieval, short: ShortHistoryTower | None) -> None:
         super().__init__()
         self.two_tower = two_tower
         self.short = short

@@ -37,6 +37,7 @@ import torch
 from videorec.errors import NotFound
 from videorec.features.pipeline import FeaturePipeline, PostTable
 from videorec.models import builders
+from videorec.models.ensemble import lead_tower
 from videorec.models.short_history import ShortHistoryTower
 from videorec.training.config import TrainConfig
 from videorec.training.model import LoadedModel
@@ -99,11 +100,13 @@ def load_artifact(path: Path, *, device: str = "cpu") -> LoadedModel:
                for k, v in arrays.items()
                if k.startswith("table_") and k != "table_post_ids"}  # fmt: skip
     sizes: dict[str, Any] = config_doc["sizes"]
-    two_tower = builders.two_tower(tensors, **sizes, **tower_args(config)).to(device)
+    two_tower = builders.retrieval(
+        tensors, members=config.two_tower.members, **sizes, **tower_args(config)
+    ).to(device)
     two_tower.load_state_dict(_weights(path / "two_tower.pt", device))
     short_tower = None
     if (path / "short_tower.pt").exists():
-        short_tower = ShortHistoryTower(two_tower, 0).to(device)
+        short_tower = ShortHistoryTower(lead_tower(two_tower), 0).to(device)
         short_tower.load_state_dict(_weights(path / "short_tower.pt", device))
     ranker = None
     if (path / "ranker.pt").exists():
@@ -122,7 +125,7 @@ def _before_options(train: dict[str, Any]) -> dict[str, Any]:
     """An artifact's training config, with the options that change the weights' shapes set as
     they were before the option existed where its config.json does not name them (their code
     defaults may have changed since)."""
-    tower = {"history_ids": False, "post_bias": False, **train.get("two_tower", {})}
+    tower = {"history_ids": False, "post_bias": False, "members": 1, **train.get("two_tower", {})}
     return {**train, "two_tower": tower}
 
 

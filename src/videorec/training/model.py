@@ -17,10 +17,11 @@ import torch
 from videorec.features.log import InteractionLog
 from videorec.features.pipeline import FeaturePipeline, PostTable
 from videorec.kit.ann import PostSearch, mips_to_l2
+from videorec.models.ensemble import Retrieval, named_encoders
+from videorec.models.layers import PostEncoder
 from videorec.models.ranker import Ranker
 from videorec.models.short_history import ShortHistoryTower
 from videorec.models.short_history import user_vectors as tower_user_vectors
-from videorec.models.two_tower import TwoTower
 from videorec.training.config import IndexConfig, TrainConfig
 
 IntArray = npt.NDArray[np.int64]
@@ -67,7 +68,7 @@ class LoadedModel:
         config: TrainConfig,
         pipeline: FeaturePipeline,
         table: PostTable,
-        two_tower: TwoTower,
+        two_tower: Retrieval,
         ranker: Ranker | None,
         index: Any = None,
         post_vectors: FloatArray | None = None,
@@ -164,10 +165,7 @@ class LoadedModel:
 
         `stored` (from the artifact, by model name) replaces the computation where its shape fits.
         """
-        for name, model in (("two_tower", self.two_tower), ("ranker", self.ranker)):
-            if model is None:
-                continue
-            encoder = model.encoder
+        for name, encoder in self._encoders():
             rows = int(encoder.get_buffer("table_id_rows").shape[0])
             given = (stored or {}).get(name)
             if given is not None and given.shape == (rows, encoder.out_dim):
@@ -178,11 +176,17 @@ class LoadedModel:
     def frozen_encodings(self) -> dict[str, FloatArray]:
         """Each post encoder's precomputed output by model name ({} when not frozen)."""
         found: dict[str, FloatArray] = {}
-        for name, model in (("two_tower", self.two_tower), ("ranker", self.ranker)):
-            frozen = None if model is None else model.encoder._frozen
+        for name, encoder in self._encoders():
+            frozen = encoder._frozen
             if frozen is not None:
                 found[name] = np.asarray(frozen.detach().cpu().numpy(), dtype=np.float32)
         return found
+
+    def _encoders(self) -> list[tuple[str, PostEncoder]]:
+        """Every post encoder by name: the retrieval's (one per ensemble member) and the
+        ranker's."""
+        ranker = [] if self.ranker is None else [("ranker", self.ranker.encoder)]
+        return [*named_encoders(self.two_tower, "two_tower"), *ranker]
 
     @torch.no_grad()
     def _unknown_post_vector(self) -> FloatArray:

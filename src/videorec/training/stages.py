@@ -20,6 +20,7 @@ from videorec.features.log import InteractionLog, PostCatalog
 from videorec.features.pipeline import FeaturePipeline, PostTable
 from videorec.features.text import EmbeddingCache, by_length
 from videorec.models import builders
+from videorec.models.ensemble import Retrieval, TwoTowerEnsemble, lead_tower
 from videorec.models.ranker import Ranker
 from videorec.models.short_history import ShortHistoryTower
 from videorec.models.two_tower import TwoTower
@@ -36,7 +37,7 @@ from videorec.training.model import LoadedModel
 from videorec.training.observer import Observer
 from videorec.training.recipes.ranker import train_ranker
 from videorec.training.recipes.short_history import dispatch_threshold, train_short_history
-from videorec.training.recipes.two_tower import full_softmax, train_two_tower
+from videorec.training.recipes.two_tower import STAGE, full_softmax, train_two_tower
 from videorec.training.split import ValidationSet, validation_set
 
 TextEncoder = Callable[[list[str]], npt.NDArray[np.float32]]
@@ -66,10 +67,12 @@ class Trained:
     """The retrieval model, the short-history tower and the ranker (None when disabled or
     dropped) and how they did."""
 
-    two_tower: TwoTower
+    two_tower: Retrieval
     ranker: Ranker | None = None
     short_tower: ShortHistoryTower | None = None
     retrieval_epochs: list[dict[str, float]] = field(default_factory=list)
+    retrieval_served: dict[str, float] | None = None
+    """The ensemble's own validation metrics (None for one two-tower: its best epoch's)."""
     short_history_epochs: list[dict[str, float]] = field(default_factory=list)
     ranker_epochs: list[dict[str, float]] = field(default_factory=list)
     selection: dict[str, Any] = field(default_factory=dict)
@@ -104,17 +107,30 @@ def prepare(
 
 
 def retrieval(prepared: Prepared, observer: Observer, max_steps: int | None) -> Trained:
-    """Train the two-tower model with early stopping on validation NDCG@10."""
+    """Train the two-tower model with early stopping on validation NDCG@10; with
+    `two_tower.members` > 1, that many, one after the other from seeds `seed`, `seed + 1`, ...,
+    served as one ensemble (`models.ensemble`). Each member's epochs carry its index."""
     p, t = prepared, prepared.config.two_tower
-    two_tower = builders.two_tower(
-        p.tensors, **p.sizes, **tower_args(prepared.config), sparse=True
-    ).to(p.device)
-    epochs = train_two_tower(
-        two_tower, p.events, p.pipeline, t, n_rows=len(p.table.id_rows),
-        validate=lambda m: validate(assemble_model(p, m, None), p.valid),
-        observer=observer, seed=p.config.seed, device=p.device, max_steps=max_steps,
-    )  # fmt: skip
-    return Trained(two_tower, retrieval_epochs=epochs)
+    members: list[TwoTower] = []
+    epochs: list[dict[str, float]] = []
+    for k in range(t.members):
+        member = builders.two_tower(
+            p.tensors, **p.sizes, **tower_args(prepared.config), sparse=True
+        ).to(p.device)
+        stage = STAGE if t.members == 1 else f"{STAGE} {k + 1}/{t.members}"
+        member_epochs = train_two_tower(
+            member, p.events, p.pipeline, t, n_rows=len(p.table.id_rows),
+            validate=lambda m: validate(assemble_model(p, m, None), p.valid),
+            observer=observer, seed=p.config.seed + k, device=p.device, max_steps=max_steps,
+            stage=stage,
+        )  # fmt: skip
+        members.append(member)
+        epochs += [{**e, "member": k} for e in member_epochs] if t.members > 1 else member_epochs
+    if len(members) == 1:
+        return Trained(members[0], retrieval_epochs=epochs)
+    ensemble = TwoTowerEnsemble(members)
+    served = validate(assemble_model(p, ensemble, None), p.valid)
+    return Trained(ensemble, retrieval_epochs=epochs, retrieval_served=served)
 
 
 def short_history(
@@ -140,7 +156,7 @@ def short_history(
         return _cold_only(model, p.valid, cold_events)
 
     short, trained.short_history_epochs = train_short_history(
-        trained.two_tower, p.events, s, temperature=p.config.two_tower.temperature,
+        lead_tower(trained.two_tower), p.events, s, temperature=p.config.two_tower.temperature,
         n_rows=len(p.table.id_rows), validate=validate_short, observer=observer,
         seed=p.config.seed, device=p.device, max_steps=max_steps,
     )  # fmt: skip
@@ -188,7 +204,8 @@ def ranker(
 def select(trained: Trained, min_gain: float) -> Trained:
     """Keep the ranker only when it beats retrieval alone on validation NDCG@10 by at least
     `min_gain` (a ranker that changes the order by noise only costs serving time)."""
-    alone = _best(trained.retrieval_epochs)
+    served = trained.retrieval_served
+    alone = served["ndcg@10"] if served is not None else _best(trained.retrieval_epochs)
     with_ranker = _best(trained.ranker_epochs)
     keep = trained.ranker is not None and with_ranker > alone and with_ranker - alone >= min_gain
     trained.selection = {
@@ -221,7 +238,7 @@ def assemble(prepared: Prepared, trained: Trained) -> LoadedModel:
 
 def assemble_model(
     prepared: Prepared,
-    two_tower: TwoTower,
+    two_tower: Retrieval,
     ranker: Ranker | None,
     *,
     with_index: bool = False,

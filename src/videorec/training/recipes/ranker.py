@@ -17,8 +17,8 @@ import torch
 import torch.nn.functional as F
 
 from videorec.features.pipeline import FeaturePipeline
+from videorec.models.ensemble import Retrieval
 from videorec.models.ranker import Ranker
-from videorec.models.two_tower import TwoTower
 from videorec.training.config import RankerConfig
 from videorec.training.data import (
     EventArrays,
@@ -36,7 +36,7 @@ STAGE = "ranker"
 
 def train_ranker(
     model: Ranker,
-    retrieval: TwoTower,
+    retrieval: Retrieval,
     events: EventArrays,
     pipeline: FeaturePipeline,
     config: RankerConfig,
@@ -86,7 +86,7 @@ class _Candidates:
     """Hard negatives: the retrieval's top posts for a history, minus the user's positives."""
 
     def __init__(
-        self, retrieval: TwoTower, labels: PairLabels, n_rows: int, config: RankerConfig,
+        self, retrieval: Retrieval, labels: PairLabels, n_rows: int, config: RankerConfig,
         device: torch.device,
     ) -> None:  # fmt: skip
         self.retrieval, self.labels, self.n_rows = retrieval.eval(), labels, n_rows

@@ -1,0 +1,79 @@
+"""`two_tower.members`: members trained from consecutive seeds and served as one model, saved,
+loaded and exported like a single two-tower."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from tests.training.conftest import tiny_config
+from videorec.models.ensemble import TwoTowerEnsemble
+from videorec.serving.onnx_model import OnnxModel
+from videorec.training import fit, load_artifact, save_artifact
+from videorec.training.onnx_export import TOLERANCE, export_onnx
+
+USERS = [1, 2, 3, None]
+
+
+@pytest.fixture(scope="module")
+def pair(tiny_data):
+    """A two-member fit and the one-member fit of the same seed."""
+    torch.set_num_threads(1)
+    log, catalog = tiny_data
+    config = tiny_config(epochs=2, members=2)
+    config.ranker.enabled = False
+    single = tiny_config(epochs=2)
+    single.ranker.enabled = False
+    return fit(log, catalog, config), fit(log, catalog, single)
+
+
+def test_the_first_member_is_the_single_model_of_the_same_seed(pair) -> None:
+    ensemble, single = pair
+    assert isinstance(ensemble.two_tower, TwoTowerEnsemble)
+    first, second = ensemble.two_tower.towers
+    alone = single.two_tower.state_dict().values()
+    for (name, a), b in zip(first.state_dict().items(), alone, strict=True):
+        assert torch.equal(a, b), name
+    pairs = zip(first.parameters(), second.parameters(), strict=True)
+    assert not all(torch.equal(a, b) for a, b in pairs)
+
+
+def test_each_members_epochs_are_reported_and_the_ensemble_validated(pair) -> None:
+    ensemble, _ = pair
+    epochs = ensemble.metrics["two_tower_epochs"]
+    assert sorted({e["member"] for e in epochs}) == [0, 1]
+    assert ensemble.post_vectors.shape == (ensemble.post_ids.shape[0], 16)
+    served = ensemble.metrics["selection"]["retrieval_ndcg@10"]
+    assert served not in {e["ndcg@10"] for e in epochs}  # the pair's own figure, not a member's
+
+
+def test_it_saves_loads_and_exports_as_one_model(pair, tiny_data, tmp_path) -> None:
+    from tests.training.test_onnx_export import _histories
+
+    ensemble, _ = pair
+    log, _ = tiny_data
+    folder = save_artifact(ensemble, tmp_path, version="v-pair")
+    assert {p.stem for p in (folder / "encodings").glob("*.npy")} == {"two_tower", "two_tower.1"}
+    loaded = load_artifact(folder)
+    assert isinstance(loaded.two_tower, TwoTowerEnsemble)
+    np.testing.assert_array_equal(loaded.post_vectors, ensemble.post_vectors)
+    meta = export_onnx(folder, loaded)
+    assert meta["max_abs_diff"]["user_tower"] <= TOLERANCE
+    onnx = OnnxModel(folder)
+    for user, history in zip(USERS, _histories(log), strict=False):
+        want = ensemble.user_vector(user, history)
+        assert want.shape == (16,)
+        np.testing.assert_allclose(loaded.user_vector(user, history), want, atol=1e-6)
+        np.testing.assert_allclose(onnx.user_vector(user, history), want, atol=TOLERANCE)
+
+
+def test_an_artifact_from_before_the_option_loads_as_one_two_tower(pair, tmp_path) -> None:
+    import json
+
+    _, single = pair
+    folder = save_artifact(single, tmp_path, version="v-old")
+    doc = json.loads((folder / "config.json").read_text())
+    del doc["train"]["two_tower"]["members"]
+    (folder / "config.json").write_text(json.dumps(doc))
+    assert not isinstance(load_artifact(folder).two_tower, TwoTowerEnsemble)
