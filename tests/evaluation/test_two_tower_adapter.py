@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from videorec.evaluation.offline import OPTIONAL
 from videorec.evaluation.two_tower import TwoTowerSource, variant_config
@@ -20,6 +21,13 @@ class TestVariants:
         assert bias.two_tower.post_bias
         assert not plain.two_tower.post_bias
         assert bias.model_copy(update={"two_tower": plain.two_tower}) == plain
+
+    def test_the_single_row_is_the_default_pair_cut_to_one_member(self) -> None:
+        assert "two-tower-single" in OPTIONAL
+        single, plain = variant_config("two-tower-single", 1), variant_config("two-tower", 1)
+        assert (single.two_tower.members, plain.two_tower.members) == (1, 2)
+        assert single.model_copy(update={"two_tower": plain.two_tower}) == plain
+        assert variant_config("sasrec", 1).two_tower.members == 1
 
     def test_the_run_seed_reaches_the_training_config(self) -> None:
         assert variant_config("two-tower", 0).seed == 0
@@ -112,11 +120,12 @@ def test_post_texts_go_through_the_given_encoder() -> None:
     assert sorted(seen) == sorted(catalog.texts)
 
 
-def test_describe_reports_the_fits_own_validation() -> None:
+@pytest.mark.parametrize("row", ["two-tower", "two-tower-single"])
+def test_describe_reports_the_fits_own_validation(row: str) -> None:
     log, catalog = synthetic_data(users=20, posts=30, interactions=300, seed=1)
     order = np.argsort(log.timestamps, kind="stable")
     train, valid = log.select(order[:240]), log.select(order[240:])
-    config = variant_config("two-tower", 0)
+    config = variant_config(row, 0)
     config.features.use_text = False
     config.two_tower.epochs = 3
     config.two_tower.patience = 3
@@ -126,9 +135,14 @@ def test_describe_reports_the_fits_own_validation() -> None:
     source.fit(None)
     described = source.describe()
     epochs = source.model.metrics["two_tower_epochs"]
-    assert described["epochs"] == 3
-    best = max(epochs, key=lambda e: e["ndcg@10"])
-    assert described["best_epoch"] == best["epoch"]
+    if row == "two-tower":  # the default pair: one entry per member
+        assert described["epochs"] == [3, 3]
+        for k in (0, 1):
+            best = max((e for e in epochs if e["member"] == k), key=lambda e: e["ndcg@10"])
+            assert described["best_epoch"][k] == best["epoch"]
+    else:
+        assert described["epochs"] == 3
+        assert described["best_epoch"] == max(epochs, key=lambda e: e["ndcg@10"])["epoch"]
     assert described["validation_ndcg@10"] == round(source.model.metrics["model"]["ndcg@10"], 5)
     cold = source.model.metrics["model"]["cold_ndcg@10"]
     assert described["validation_cold_ndcg@10"] == round(cold, 5)

@@ -18,7 +18,7 @@ def tiny_config(**two_tower: object) -> TrainConfig:
         "split": {"validation_fraction": 0.2},
         "features": {"history_length": 10, "use_text": False},
         "two_tower": {"dim": 8, "hidden": [16], "out_dim": 8, "batch_size": 128, "epochs": 5,
-                      "learning_rate": 0.02, "patience": 5,
+                      "learning_rate": 0.02, "patience": 5, "members": 1,  # pairs: own tests
                       **two_tower},
         "ranker": {"dim": 4, "hidden": [16], "batch_size": 125, "epochs": 1, "rerank_depth": 10,
                    "learning_rate": 0.01},

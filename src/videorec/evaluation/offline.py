@@ -57,11 +57,13 @@ BLEND = "offline-blend"
 TWO_TOWER = "two-tower"
 SASREC = "sasrec"
 TWO_TOWER_BIAS = "two-tower-bias"
+TWO_TOWER_SINGLE = "two-tower-single"
 MODELS = (*BASELINES, SERVED, BLEND)
-OPTIONAL = (TWO_TOWER, SASREC, TWO_TOWER_BIAS)
+OPTIONAL = (TWO_TOWER, SASREC, TWO_TOWER_BIAS, TWO_TOWER_SINGLE)
 """Models run only when asked for (`--models ...,two-tower,sasrec`); then also sources of the
 blend, and the served feed's model. `two-tower-bias` is the two-tower with
-`two_tower.post_bias`, an option on trial (off by default)."""
+`two_tower.post_bias`, an option on trial (off by default); `two-tower-single` is one two-tower
+where the default (`two-tower`) is a pair of them (`two_tower.members`)."""
 ALIASES = {"ours": SERVED}
 ORACLE_FRACTION = "ndcg@10/oracle"
 BLEND_SOURCES = ("ease", "rp3beta", "item-knn", "als", "popularity")

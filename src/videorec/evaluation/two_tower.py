@@ -38,8 +38,12 @@ VARIANTS: dict[str, dict[str, Any]] = {
             # its figures were measured with this average; 0.99 (the default since) was
             # chosen on the pool tower only
             "average": 0.95,
+            # one model, as its figures were measured (an epoch costs ~13 s here)
+            "members": 1,
         },
     },
+    # the default two-tower is a pair of them (`two_tower.members`): one alone, for comparison
+    "two-tower-single": {"two_tower": {"members": 1}},
     # a learned per-post bias (bench/results/2026-11-28-quality-g.md): on trial beside the
     # default before it may become one
     "two-tower-bias": {"two_tower": {"post_bias": True}},
@@ -110,9 +114,12 @@ class TwoTowerSource:
     def describe(self) -> dict[str, Any]:
         """The fit's own validation figures, for the report's params: how the user towers are
         compared on validation (never on the test users), and up to how many events the
-        short-history tower serves (0: dropped or off)."""
+        short-history tower serves (0: dropped or off). For a pair or more of two-towers
+        (`two_tower.members`), `best_epoch` and `epochs` are lists, one entry per member."""
         epochs: list[dict[str, float]] = self.model.metrics["two_tower_epochs"]
-        best: dict[str, float] = max(epochs, key=lambda e: e["ndcg@10"], default={})
+        members = sorted({int(e.get("member", 0)) for e in epochs})
+        each = [[e for e in epochs if int(e.get("member", 0)) == k] for k in members]
+        best = [int(max(m, key=lambda e: e["ndcg@10"])["epoch"]) for m in each]
         valid: dict[str, float] = self.model.metrics["model"]
         short: dict[str, Any] = self.model.metrics.get("selection", {}).get("short_history", {})
         return {
@@ -122,8 +129,8 @@ class TwoTowerSource:
                 for k, v in valid.items()
                 if k.startswith("cold")
             },
-            "best_epoch": int(best.get("epoch", 0)),
-            "epochs": len(epochs),
+            "best_epoch": best if len(best) > 1 else (best or [0])[0],
+            "epochs": [len(m) for m in each] if len(each) > 1 else len(epochs),
             "short_history_events": int(short.get("max_events", 0)),
         }
 
