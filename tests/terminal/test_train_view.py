@@ -35,3 +35,12 @@ class TestShortHistoryVerdict:
 
     def test_nothing_without_the_stage(self) -> None:
         assert _printed({}) == ""
+
+
+def test_each_member_of_a_pair_gets_the_retrieval_label_and_its_number() -> None:
+    from videorec.terminal.train_view import stage_label
+
+    assert stage_label("two_tower") == "retrieval"
+    assert stage_label("two_tower 2/2") == "retrieval 2/2"
+    assert stage_label("text") == "post texts"
+    assert stage_label("something new") == "something new"

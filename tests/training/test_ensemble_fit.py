@@ -77,3 +77,33 @@ def test_an_artifact_from_before_the_option_loads_as_one_two_tower(pair, tmp_pat
     del doc["train"]["two_tower"]["members"]
     (folder / "config.json").write_text(json.dumps(doc))
     assert not isinstance(load_artifact(folder).two_tower, TwoTowerEnsemble)
+
+
+def test_member_k_starts_from_seed_plus_k_even_without_dropout(tiny_data, monkeypatch) -> None:
+    """Without dropout the members would otherwise start equal (the first member's training
+    reseeds torch with `seed`) and differ by data order alone."""
+    from videorec.models import builders
+    from videorec.training import stages
+
+    starts: list[dict[str, torch.Tensor]] = []
+
+    def record(member, *args, **kwargs):
+        starts.append({k: v.clone() for k, v in member.state_dict().items()})
+        return [{"epoch": 1, "loss": 0.0, "ndcg@10": 0.0}]
+
+    monkeypatch.setattr(stages, "train_two_tower", record)
+    log, catalog = tiny_data
+    config = tiny_config(members=3, dropout=0.0)
+    config.ranker.enabled = False
+    config.short_history.enabled = False
+    model = fit(log, catalog, config)
+    assert len(starts) == 3
+    tensors = {k.removeprefix("table_"): torch.from_numpy(np.asarray(v))
+               for k, v in model.table.arrays().items() if k != "table_post_ids"}  # fmt: skip
+    for k in (1, 2):
+        torch.manual_seed(config.seed + k)
+        fresh = builders.two_tower(tensors, **stages.model_sizes(model.pipeline),
+                                   **stages.tower_args(config), sparse=True)  # fmt: skip
+        for name, value in fresh.state_dict().items():
+            assert torch.equal(starts[k][name], value), (k, name)
+        assert not torch.equal(starts[k]["encoder.ids.weight"], starts[0]["encoder.ids.weight"])

@@ -48,10 +48,20 @@ class TwoTowerEnsemble(nn.Module):
         return [m for m in self.members if isinstance(m, TwoTower)]
 
     def user_vectors(
-        self, users: torch.Tensor, history: torch.Tensor, weights: torch.Tensor
+        self,
+        users: torch.Tensor,
+        history: torch.Tensor,
+        weights: torch.Tensor,
+        *,
+        first: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """shape (b, sum of member widths): each member's user vector over the member count."""
-        parts = [m.user_vectors(users, history, weights) for m in self.towers]
+        """shape (b, sum of member widths): each member's user vector over the member count.
+
+        `first`: the first member's user vectors when the caller has them already (the
+        short-history dispatch computes them on its way)."""
+        towers = self.towers
+        lead = towers[0].user_vectors(users, history, weights) if first is None else first
+        parts = [lead, *(m.user_vectors(users, history, weights) for m in towers[1:])]
         return torch.cat(parts, -1) / len(parts)
 
     def post_vectors(self, rows: torch.Tensor) -> torch.Tensor:

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from videorec.models.ensemble import Retrieval, lead_tower
+from videorec.models.ensemble import Retrieval, TwoTowerEnsemble, lead_tower
 from videorec.models.two_tower import TwoTower, finished_user
 
 
@@ -81,10 +81,9 @@ def user_vectors(
     lead = lead_tower(two_tower)
     inputs = lead.user_inputs(users, history, weights)
     cold = short(_as_unknown_user(lead, inputs))
-    if isinstance(two_tower, TwoTower):
-        warm = two_tower.finish_user(two_tower.user_mlp(inputs))
-    else:
-        warm = two_tower.user_vectors(users, history, weights)
+    warm = lead.finish_user(lead.user_mlp(inputs))
+    if isinstance(two_tower, TwoTowerEnsemble):
+        warm = two_tower.user_vectors(users, history, weights, first=warm)
         cold = F.pad(cold, (0, warm.shape[-1] - cold.shape[-1]))
     return torch.where(short.takes(history), cold, warm)
 

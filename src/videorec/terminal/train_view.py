@@ -23,6 +23,13 @@ STAGE_LABELS = {"text": "post texts", "two_tower": "retrieval",
 """Progress bar labels of the training stages (`text`: the first-time text encoding)."""
 
 
+def stage_label(stage: str) -> str:
+    """A stage's progress label; "two_tower 2/2" (a member of a pair) -> "retrieval 2/2"."""
+    name, _, member = stage.partition(" ")
+    label = STAGE_LABELS.get(name, name)
+    return f"{label} {member}" if member else label
+
+
 class RichObserver:
     """Draws one progress bar per training stage with the running loss and validation NDCG."""
 
@@ -33,7 +40,7 @@ class RichObserver:
 
     def on_stage(self, stage: str, steps_per_epoch: int, epochs: int) -> None:
         self.tasks[stage] = self.progress.add_task(
-            STAGE_LABELS.get(stage, stage), total=steps_per_epoch * epochs, loss=float("nan"),
+            stage_label(stage), total=steps_per_epoch * epochs, loss=float("nan"),
             ndcg="-", epoch=0,
         )  # fmt: skip
 
@@ -47,8 +54,8 @@ class RichObserver:
 
     def on_epoch(self, stage: str, epoch: int, loss: float, metrics: dict[str, float]) -> None:
         self.progress.update(self.tasks[stage], ndcg=f"{metrics['ndcg@10']:.4f}", epoch=epoch)
-        self.progress.console.log(f"{stage} epoch {epoch}: loss {loss:.4f}, " + ", ".join(
-            f"{name} {metrics[name]:.4f}" for name in METRICS if name in metrics))  # fmt: skip
+        shown = ", ".join(f"{name} {metrics[name]:.4f}" for name in METRICS if name in metrics)
+        self.progress.console.log(f"{stage_label(stage)} epoch {epoch}: loss {loss:.4f}, {shown}")
 
 
 def run_training(

@@ -108,12 +108,15 @@ def prepare(
 
 def retrieval(prepared: Prepared, observer: Observer, max_steps: int | None) -> Trained:
     """Train the two-tower model with early stopping on validation NDCG@10; with
-    `two_tower.members` > 1, that many, one after the other from seeds `seed`, `seed + 1`, ...,
-    served as one ensemble (`models.ensemble`). Each member's epochs carry its index."""
+    `two_tower.members` > 1, that many, one after the other, member k initialised and trained
+    from seed `seed + k`, served as one ensemble (`models.ensemble`). Each member's epochs carry
+    its index. Member 0 is the single model of the same seed, bit for bit."""
     p, t = prepared, prepared.config.two_tower
     members: list[TwoTower] = []
     epochs: list[dict[str, float]] = []
     for k in range(t.members):
+        if k > 0:  # member 0 starts from `fit`'s seeding, as a single model does
+            torch.manual_seed(p.config.seed + k)
         member = builders.two_tower(
             p.tensors, **p.sizes, **tower_args(prepared.config), sparse=True
         ).to(p.device)
