@@ -107,3 +107,43 @@ def test_member_k_starts_from_seed_plus_k_even_without_dropout(tiny_data, monkey
         for name, value in fresh.state_dict().items():
             assert torch.equal(starts[k][name], value), (k, name)
         assert not torch.equal(starts[k]["encoder.ids.weight"], starts[0]["encoder.ids.weight"])
+
+
+def test_a_second_members_stored_encodings_are_what_loading_uses(pair, tmp_path) -> None:
+    ensemble, _ = pair
+    folder = save_artifact(ensemble, tmp_path, version="v-enc")
+    stored = folder / "encodings" / "two_tower.1.npy"
+    np.save(stored, np.zeros_like(np.load(stored)))  # a marker no encoder computes
+    loaded = load_artifact(folder)
+    assert isinstance(loaded.two_tower, TwoTowerEnsemble)
+    frozen = loaded.two_tower.towers[1].encoder._frozen
+    assert frozen is not None
+    assert not frozen.any()
+    assert loaded.two_tower.towers[0].encoder._frozen.any()
+
+
+def test_a_kept_short_tower_saves_loads_and_exports_with_a_pair(tiny_data, tmp_path,
+                                                                 monkeypatch) -> None:  # fmt: skip
+    from tests.training.test_onnx_export import _histories
+    from videorec.training import stages
+
+    monkeypatch.setattr(stages, "dispatch_threshold", lambda *args: 2)  # keep it, whatever won
+    log, catalog = tiny_data
+    config = tiny_config(epochs=2, members=2)
+    config.ranker.enabled = False
+    model = fit(log, catalog, config)
+    assert model.short_tower is not None
+    assert model.short_history_events == 2
+    folder = save_artifact(model, tmp_path, version="v-short")
+    loaded = load_artifact(folder)
+    assert loaded.short_history_events == 2
+    meta = export_onnx(folder, loaded)
+    assert meta["max_abs_diff"]["user_tower"] <= TOLERANCE
+    onnx = OnnxModel(folder)
+    short = log.select(np.flatnonzero(log.user_ids == log.user_ids[0])[:1])  # one event
+    for user, history in [*zip(USERS, _histories(log), strict=False), (None, short)]:
+        want = model.user_vector(user, history)
+        np.testing.assert_allclose(loaded.user_vector(user, history), want, atol=1e-6)
+        np.testing.assert_allclose(onnx.user_vector(user, history), want, atol=TOLERANCE)
+    served = model.user_vector(None, short)
+    assert not served[8:].any()  # the first member's short vector, zeros in the second's

@@ -26,7 +26,8 @@ observer=None, max_steps=None) -> LoadedModel`:
     - Deterministic for a given config seed on CPU; runs on `config.threads` torch threads.
 
 `LoadedModel` (satisfies `videorec.serving.scorer.FeedModel`):
-    - `version: str`, `post_ids: (m,) int64` ascending, `post_vectors: (m, d) float32` unit rows.
+    - `version: str`, `post_ids: (m,) int64` ascending, `post_vectors: (m, d) float32` (unit
+      rows under cosine similarity; with `two_tower.members` > 1 the members' side by side).
     - `user_vector(user_id | None, history) -> (d,)`; `user_vectors(user_ids, histories) -> (n, d)`.
     - `retrieve(user_id, history, k) -> (post_ids (k',), similarities (k',))` via FAISS.
     - `score(user_id, history, post_ids (c,)) -> (c,)`: ranker blend + retrieval similarity.
@@ -37,7 +38,7 @@ observer=None, max_steps=None) -> LoadedModel`:
       `select`'s decision ("selection": the ranker is kept only when it beats retrieval alone;
       otherwise `ranker` is None and scores are the retrieval similarities), and the
       short-history tower's ("selection"."short_history": kept for histories of 1..`max_events`
-      events, else `short_tower` is None and every user vector is the two-tower's).
+      events, else `short_tower` is None and every user vector is the two-tower's, or the pair's).
     `user_ids` may hold ids the model never saw (or None): they use the OOV embedding. Each
     history is that user's `InteractionLog`, oldest first (may be empty); only its last
     `config.features.history_length` events are used. `training.split.split_by_user(log)` gives

@@ -7,15 +7,17 @@ Layout:
     features.npz       fitted pipeline arrays (id vocabularies, scalers); older artifacts also
                        hold the post table here
     table/             (newer artifacts) the post table, one `table_<column>.npy` per column
-    two_tower.pt       two-tower weights (state dict)
+    two_tower.pt       two-tower weights (state dict; for a pair, `two_tower.members` > 1, the
+                       members' under `members.<k>.`)
     ranker.pt          ranker weights (absent when the ranker is disabled, or when it did not
                        beat retrieval alone on validation: metrics.json's "selection" says which)
     short_tower.pt     the short-history user tower's weights and the history length up to which
                        it serves (absent when disabled or dropped by validation: metrics.json's
                        "selection" "short_history" says which)
-    post_vectors.npy   the post tower's vectors, rows in `post_ids` order
+    post_vectors.npy   the post tower's vectors (a pair's side by side), rows in `post_ids` order
     index.faiss        the ANN index over `post_vectors` (exact or HNSW)
-    encodings/         (newer artifacts) `two_tower.npy` / `ranker.npy`: each post encoder's
+    encodings/         (newer artifacts) `two_tower.npy` (`two_tower.<k>.npy` for a pair's
+                       member k > 0) / `ranker.npy`: each post encoder's
                        precomputed output for every table row, so loading skips that pass
 
 Loading memory-maps the `.npy` files (post vectors, encodings): a server starts without

@@ -124,7 +124,8 @@ class TwoTowerConfig(_Section):
     post_bias: bool = False
     """A learned bias per post in the retrieval score, trained with the softmax: one extra
     coordinate (the bias on the post side, a constant 1 on the user side), so the ANN index and
-    every inner product include it unchanged."""
+    every inner product include it unchanged (one per member of a pair, each 1 / `members` on
+    the user side: the mean of the members' biases)."""
     members: int = Field(2, ge=1, le=8)
     """Two-towers trained one after the other from seeds `seed`, `seed + 1`, ... and served as
     one model whose score is the mean of theirs (`models.ensemble`: the vectors side by side,

@@ -27,8 +27,9 @@ from videorec.training.config import IndexConfig, TrainConfig
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float32]
 FREEZE_ENCODERS_UP_TO = 250_000
-"""Catalogues up to this size get precomputed post encodings (2 x 96 floats a post, ~200 MB
-at the limit with the default widths): per-request scoring then indexes them."""
+"""Catalogues up to this size get precomputed post encodings (one row a post per post encoder:
+the two-tower's, one per member of a pair, 192 floats each, and the ranker's 96; ~480 MB at the
+limit with the default widths): per-request scoring then indexes them."""
 
 
 def build_index(vectors: FloatArray, config: IndexConfig) -> Any:
@@ -161,7 +162,7 @@ class LoadedModel:
         return vector
 
     def _freeze_encoders(self, stored: dict[str, FloatArray] | None = None) -> None:
-        """Precompute both post encoders' outputs (the models are in eval mode from here on).
+        """Precompute every post encoder's outputs (the models are in eval mode from here on).
 
         `stored` (from the artifact, by model name) replaces the computation where its shape fits.
         """

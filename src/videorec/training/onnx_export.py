@@ -18,8 +18,8 @@ written). `serving/onnx_model.py` loads these files.
 
 Each graph keeps its weights in a side file (`user_tower.onnx.data`, `ranker.onnx.data`: ONNX
 external data, which ONNX Runtime reads from beside the graph): the post table or the post
-encoders' outputs baked into the user tower are ~1 GB at 1M posts, and a graph holding them
-inline would pass protobuf's 2 GB limit.
+encoders' outputs baked into the user tower are ~1 GB at 1M posts (per member of a pair), and a
+graph holding them inline would pass protobuf's 2 GB limit.
 """
 
 from __future__ import annotations
