@@ -16,6 +16,8 @@ An extrapolated epoch is its once-per-epoch work (from the recipe's `on_stage` t
 first step: the epoch's shuffle and batching, plus that step) plus the remaining steps at the
 mean time of the timed steps after the first; the throughput is that of those steps. The
 recipe's one-off setup before them (example selection, logQ, optimiser) is printed beside it.
+The two-tower figure is one two-tower's epoch: the default pair (`two_tower.members = 2`) trains
+`members` of them one after the other, so its retrieval stage costs that many times as much.
 """
 
 from __future__ import annotations

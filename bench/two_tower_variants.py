@@ -13,8 +13,10 @@ Post counters are computed as of the split's cut (`as_of_cut`), as `videorec eva
 (before 2026-11-27 (d) this script used the catalogue's lifetime counters: on `temporal` they
 leak the validation and test periods). Trains `fit` on the split's training part, early-stops
 on its validation part (printing each epoch), then ranks every item for the test users exactly
-as `videorec evaluate` does. Text embeddings and the ranker are off unless the overrides turn
-them on, to keep one run short.
+as `videorec evaluate` does. Since 2026-11-28 the defaults train a pair of two-towers
+(`two_tower.members = 2`); the earlier results files' rows were one two-tower (add
+`{"two_tower": {"members": 1}}` to compare with them). Text embeddings and the ranker are off
+unless the overrides turn them on, to keep one run short.
 
 `--serve-lengths 200,800,0` then scores validation and test again with the fitted model reading
 the latest L events of each history (0: all of it), the training unchanged: how long a history
