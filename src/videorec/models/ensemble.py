@@ -6,9 +6,10 @@ user vector the members' user vectors side by side, divided by the number of mem
 inner product is the mean of the members' scores, and the ANN index, the precomputed post
 vectors and the ONNX user tower serve it exactly as they serve one two-tower (only wider).
 
-Why: on the demo data the two-tower's validation NDCG@10 moves by about ±0.005 from seed to seed;
-the mean of two fits' scores validated +0.013 over either fit alone
-(bench/results/2026-11-28-ensemble.md). It costs a second training and twice the vector width.
+Why: on the demo data one two-tower's validation NDCG@10 moves by about ±0.005 from seed to
+seed, and a pair validated above one two-tower at every seed tried (+0.016 / +0.006 / +0.003 at
+seeds 0 / 1 / 2; bench/results/2026-11-28-ensemble.md). It costs a second training and twice the
+vector width.
 
 The short-history tower (`models.short_history`) belongs to the first member: a user it serves
 gets the first member's vector in the first member's coordinates and zeros elsewhere, which ranks

@@ -131,9 +131,10 @@ class TwoTowerConfig(_Section):
     one model whose score is the mean of theirs (`models.ensemble`: the vectors side by side,
     so the index and the ONNX user tower serve it unchanged). Each member early-stops on its own
     validation; the short-history tower is the first member's. Costs `members` x the retrieval
-    training and vector width. 2 over 1: the demo's validation NDCG@10 0.2978 / 0.3067 / 0.3033
-    against the first member alone's 0.2850 / 0.2937 / 0.2906 at seeds 0 / 1 / 2
-    (bench/results/2026-11-28-ensemble.md)."""
+    training and vector width. 2 over 1: the demo's validation NDCG@10 0.3003 / 0.2990 / 0.2935
+    against one two-tower's 0.2839 / 0.2930 / 0.2902 at seeds 0 / 1 / 2 (`videorec evaluate`'s
+    `two-tower` and `two-tower-single` rows; test 0.3352 against 0.3202, EASE 0.3251;
+    bench/results/2026-11-28-ensemble.md)."""
     user_id: bool = False
     """Give the user tower a user id embedding (trained with `user_dropout`); without it (the
     default: no better on validation) the vector comes from the history alone."""
