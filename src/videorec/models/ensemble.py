@@ -69,15 +69,6 @@ class TwoTowerEnsemble(nn.Module):
         """shape (..., sum of member widths): each member's post vector, side by side."""
         return torch.cat([m.post_vectors(rows) for m in self.towers], -1)
 
-    def forward(
-        self,
-        users: torch.Tensor,
-        history: torch.Tensor,
-        weights: torch.Tensor,
-        posts: torch.Tensor,
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.user_vectors(users, history, weights), self.post_vectors(posts)
-
 
 Retrieval = TwoTower | TwoTowerEnsemble
 """What the retrieval stage trains and serving loads: one two-tower or an ensemble of them."""
