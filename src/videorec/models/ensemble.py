@@ -36,17 +36,14 @@ class TwoTowerEnsemble(nn.Module):
         super().__init__()
         if len(members) < 2:
             raise ValueError("an ensemble needs at least two members")
-        self.members = nn.ModuleList(members)
+        self.members = nn.ModuleList(members)  # registers their weights
+        self.towers: list[TwoTower] = list(members)
+        """The same modules, typed (a plain list: `nn.ModuleList` is untyped)."""
 
     @property
     def lead(self) -> TwoTower:
         """The first member (the short-history tower's base)."""
         return self.towers[0]
-
-    @property
-    def towers(self) -> list[TwoTower]:
-        """The members, typed."""
-        return [m for m in self.members if isinstance(m, TwoTower)]
 
     def user_vectors(
         self,
