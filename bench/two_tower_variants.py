@@ -91,8 +91,9 @@ def main() -> None:
     source = TwoTowerSource(logs.train, logs.valid, catalog, m.user_ids, m.item_ids,
                             seed=args.seed, config=config)  # fmt: skip
     cache = EmbeddingCache(args.text_cache) if args.text_cache else None
+    # the cache itself, not its bound `encode`: then cached texts are not tokenized again
     source.model = fit(logs.train, catalog, config, validation=logs.valid, observer=EpochPrinter(),
-                       text_encoder=cache.encode if cache is not None else None)  # fmt: skip
+                       text_encoder=cache)  # fmt: skip
     if cache is not None:
         cache.save()
     ordered = logs.train.sorted_by_time()
@@ -105,13 +106,14 @@ def main() -> None:
                      for k in valid if k.startswith("cold"))  # fmt: skip
     print(f"{json.dumps(overrides)}: valid ndcg@10 {valid['ndcg@10']:.4f}, valid {cold}, "
           f"test ndcg@10 {test['ndcg@10']:.4f}, fit {seconds:.0f} s")  # fmt: skip
+    model = source.model
+    # the users the fit validated on, built once for the scores and the serve lengths
+    valid_set = validation_set(logs.train, logs.valid, model.post_ids, model.pipeline.signals,
+                               max_users=config.split.max_validation_users,
+                               seed=config.seed)  # fmt: skip
     if args.save_scores:
-        save_scores(args.save_scores, source, logs, m, config)
+        save_scores(args.save_scores, source, logs, m, valid_set)
     if args.serve_lengths:
-        model = source.model
-        valid_set = validation_set(logs.train, logs.valid, model.post_ids, model.pipeline.signals,
-                                   max_users=config.split.max_validation_users,
-                                   seed=config.seed)  # fmt: skip
         longest = int(np.unique(logs.train.user_ids, return_counts=True)[1].max())
         for length in (int(x) for x in args.serve_lengths.split(",")):
             model.pipeline.history_length = length or longest
@@ -122,14 +124,10 @@ def main() -> None:
                   f"test recall@10 {t['recall@10']:.4f}", flush=True)  # fmt: skip
 
 
-def save_scores(path: Path, source: TwoTowerSource, logs: Any, m: Any, config: TrainConfig) -> None:
-    """Validation users (as the fit validates) and test users (as `videorec evaluate` ranks):
-    raw scores over the matrix columns, excluded and relevant masks; training events per column."""
-    model = source.model
-    valid = validation_set(
-        logs.train, logs.valid, model.post_ids, model.pipeline.signals,
-        max_users=config.split.max_validation_users, seed=config.seed,
-    )  # fmt: skip
+def save_scores(path: Path, source: TwoTowerSource, logs: Any, m: Any, valid: Any) -> None:
+    """Validation users (`valid`, as the fit validates) and test users (as `videorec evaluate`
+    ranks): raw scores over the matrix columns, excluded and relevant masks; training events per
+    column."""
     column = {int(p): j for j, p in enumerate(m.item_ids)}
     n = len(valid.user_ids)
     valid_seen = np.zeros((n, len(m.item_ids)), bool)

@@ -345,9 +345,9 @@ def _text(
     a CPU second per 5,000 texts, which a run with every text cached need not spend."""
     if not config.features.use_text:
         return None
-    encode = encoder if encoder is not None else EmbeddingCache()  # an empty cache is falsy
+    encode = encoder if encoder is not None else EmbeddingCache()
     texts = list(catalog.texts)
-    if isinstance(encode, EmbeddingCache):
+    if isinstance(encode, EmbeddingCache):  # pass the cache itself, not its bound `encode`
         _encode_in_chunks(encode.lacking(texts), encode, observer)  # fills the cache
         return encode(texts)
     return _encode_in_chunks(texts, encode, observer)
