@@ -93,7 +93,7 @@ def test_member_k_starts_from_seed_plus_k_even_without_dropout(tiny_data, monkey
 
     monkeypatch.setattr(stages, "train_two_tower", record)
     log, catalog = tiny_data
-    config = tiny_config(members=3, dropout=0.0)
+    config = tiny_config(members=3, dropout=0.0, member_processes=1)  # records here
     config.ranker.enabled = False
     config.short_history.enabled = False
     model = fit(log, catalog, config)

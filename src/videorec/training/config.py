@@ -135,6 +135,10 @@ class TwoTowerConfig(_Section):
     against one two-tower's 0.2839 / 0.2930 / 0.2902 at seeds 0 / 1 / 2 (`videorec evaluate`'s
     `two-tower` and `two-tower-single` rows; test 0.3352 against 0.3202, EASE 0.3251;
     bench/results/2026-11-28-ensemble.md)."""
+    member_processes: int = Field(0, ge=0, le=8)
+    """How many members train at once, each in a forked process of its own (`training.members`;
+    the result is the same bit for bit): 0, one per member up to the cores over torch's
+    `threads`; 1, one after the other in the training process. Always 1 on a GPU."""
     user_id: bool = False
     """Give the user tower a user id embedding (trained with `user_dropout`); without it (the
     default: no better on validation) the vector comes from the history alone."""

@@ -26,6 +26,7 @@ from videorec.models.short_history import ShortHistoryTower
 from videorec.models.two_tower import TwoTower
 from videorec.training.config import TrainConfig
 from videorec.training.data import EventArrays
+from videorec.training.members import processes_for, train_members
 from videorec.training.metrics import (
     ROWS_AT_ONCE,
     evaluate_scores,
@@ -108,30 +109,37 @@ def prepare(
 
 def retrieval(prepared: Prepared, observer: Observer, max_steps: int | None) -> Trained:
     """Train the two-tower model with early stopping on validation NDCG@10; with
-    `two_tower.members` > 1, that many, one after the other, member k initialised and trained
-    from seed `seed + k`, served as one ensemble (`models.ensemble`). Each member's epochs carry
-    its index. Member 0 is the single model of the same seed, bit for bit."""
+    `two_tower.members` > 1, that many, member k initialised and trained from seed `seed + k`,
+    served as one ensemble (`models.ensemble`), side by side in processes of their own where
+    the box has the cores (`training.members`). Each member's epochs carry its index. Member 0
+    is the single model of the same seed, bit for bit, and so is every member trained in a
+    process of its own to the one trained here."""
     p, t = prepared, prepared.config.two_tower
-    members: list[TwoTower] = []
-    epochs: list[dict[str, float]] = []
-    for k in range(t.members):
-        if k > 0:  # member 0 starts from `fit`'s seeding, as a single model does
-            torch.manual_seed(p.config.seed + k)
-        member = builders.two_tower(
+
+    def build() -> TwoTower:
+        return builders.two_tower(
             p.tensors, **p.sizes, **tower_args(prepared.config), sparse=True
         ).to(p.device)
+
+    def train_one(k: int, observer: Observer) -> tuple[TwoTower, list[dict[str, float]]]:
+        if k > 0:  # member 0 starts from `fit`'s seeding, as a single model does
+            torch.manual_seed(p.config.seed + k)
+        member = build()
         stage = STAGE if t.members == 1 else f"{STAGE} {k + 1}/{t.members}"
-        member_epochs = train_two_tower(
+        epochs = train_two_tower(
             member, p.events, p.pipeline, t, n_rows=len(p.table.id_rows),
             validate=lambda m: validate(assemble_model(p, m, None), p.valid),
             observer=observer, seed=p.config.seed + k, device=p.device, max_steps=max_steps,
             stage=stage,
         )  # fmt: skip
-        members.append(member)
-        epochs += [{**e, "member": k} for e in member_epochs] if t.members > 1 else member_epochs
-    if len(members) == 1:
-        return Trained(members[0], retrieval_epochs=epochs)
-    ensemble = TwoTowerEnsemble(members)
+        return member, epochs
+
+    processes = processes_for(t.members, t.member_processes, p.device)
+    trained = train_members(t.members, train_one, build, observer, processes)
+    if len(trained) == 1:
+        return Trained(trained[0][0], retrieval_epochs=trained[0][1])
+    epochs = [{**e, "member": k} for k, (_, member) in enumerate(trained) for e in member]
+    ensemble = TwoTowerEnsemble([member for member, _ in trained])
     served = validate(assemble_model(p, ensemble, None), p.valid)
     return Trained(ensemble, retrieval_epochs=epochs, retrieval_served=served)
 
