@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -112,3 +113,72 @@ class TestTrainCommand:
     def test_activating_an_unknown_version_fails(self, small_db) -> None:
         result = CliRunner().invoke(app, ["models", "activate", "nope"])
         assert result.exit_code != 0
+
+
+class TestNeighbourListsBesideTraining:
+    """`training.service` fits the serving extras' neighbour lists in a forked child while the
+    model trains: the same lists and weights as fitted after it, and no child outlives a fit."""
+
+    def _train(self, tmp_path, monkeypatch, *, beside: bool):
+        import os
+
+        from videorec.training import forked, service
+
+        real = service.neighbour_lists
+        pids = tmp_path / f"pids-{beside}"
+
+        def recorded(*args, **kwargs):
+            with pids.open("a") as out:
+                out.write(f"{os.getpid()}\n")
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(service, "neighbour_lists", recorded)
+        monkeypatch.setattr(forked, "cores", lambda: 2 if beside else 1)
+        result = CliRunner().invoke(app, ["train", "--config", str(tmp_path / "tiny.toml")])
+        assert result.exit_code == 0, result.output
+        version = result.output.split("model ")[-1].split()[0]
+        ran_in = [int(p) for p in pids.read_text().split()] if pids.exists() else []
+        return load_extras(tmp_path / "var" / "models" / version), ran_in
+
+    def test_lists_fitted_beside_training_equal_those_fitted_after_it(
+        self, small_db, monkeypatch
+    ) -> None:
+        import os
+
+        tmp_path, _ = small_db
+        after, after_pids = self._train(tmp_path, monkeypatch, beside=False)
+        beside, beside_pids = self._train(tmp_path, monkeypatch, beside=True)
+        assert after_pids == []  # one core: fitted after the model, here (not through the job)
+        assert len(beside_pids) == 1 and beside_pids[0] != os.getpid()  # in a child
+        assert after is not None and beside is not None
+        assert set(beside.neighbours) == set(after.neighbours) == {"ease", "rp3beta", "item_knn"}
+        for name, matrix in after.neighbours.items():
+            assert (beside.neighbours[name] != matrix).nnz == 0, name
+        assert beside.weights == after.weights
+        assert beside.info["lists"] == after.info["lists"]
+
+    def test_a_failed_fit_leaves_no_child_behind(self, small_db, monkeypatch) -> None:
+        from videorec.training import forked, service
+
+        started: list[forked.Forked] = []
+        real_start = forked.start
+
+        def keep(*args, **kwargs):
+            started.append(real_start(*args, **kwargs))
+            return started[-1]
+
+        def broken(*args, **kwargs):
+            raise RuntimeError("the model failed")
+
+        def slow(*args, **kwargs):
+            time.sleep(60)  # still running when the fit fails
+
+        monkeypatch.setattr(service, "neighbour_lists", slow)
+        monkeypatch.setattr(forked, "start", keep)
+        monkeypatch.setattr(forked, "cores", lambda: 2)
+        monkeypatch.setattr(service, "fit", broken)
+        tmp_path, _ = small_db
+        result = CliRunner().invoke(app, ["train", "--config", str(tmp_path / "tiny.toml")])
+        assert isinstance(result.exception, RuntimeError)
+        assert len(started) == 1
+        assert not started[0].process.is_alive()

@@ -53,3 +53,31 @@ class TestEvaluateCommand:
         result = CliRunner().invoke(app, args)
         assert result.exit_code != 0
         assert "unknown models" in str(result.exception)
+
+    @pytest.mark.parametrize("given", [False, True])
+    def test_the_dnn_rows_train_with_the_config_videorec_train_uses(
+        self, given: bool, socialverse_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ):
+        from videorec.cli import evaluate as command
+        from videorec.training.config import load_training_config
+
+        seen: dict[str, object] = {}
+
+        def record(*args: object, **kwargs: object) -> None:
+            seen.update(kwargs)
+            raise SystemExit(0)  # the row's config is what this test is about
+
+        monkeypatch.setattr(command, "evaluate", record)
+        args = ["evaluate", "--dataset", "demo", "--data", str(socialverse_dir)]
+        want = load_training_config(None).model_dump()  # configs/train/default.toml
+        if given:
+            toml = tmp_path / "quick.toml"
+            toml.write_text("[two_tower]\nepochs = 3\n")
+            args += ["--train-config", str(toml)]
+            want = load_training_config(toml).model_dump()
+            assert want["two_tower"]["epochs"] == 3
+        else:
+            assert want["two_tower"]["epochs"] != 200  # the shipped file, not the code defaults
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, result.output
+        assert seen["train_config"] == want

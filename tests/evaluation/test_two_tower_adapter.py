@@ -33,6 +33,19 @@ class TestVariants:
         assert variant_config("two-tower", 0).seed == 0
         assert variant_config("two-tower", 2).seed == 2
 
+    def test_rows_train_on_the_given_base_config_under_their_own_overrides(self) -> None:
+        from videorec.training.config import TrainConfig
+
+        base = TrainConfig().model_dump()
+        base["two_tower"] |= {"epochs": 7, "dropout": 0.3}
+        base["features"] |= {"history_length": 33, "use_text": False}
+        plain, sasrec = variant_config("two-tower", 3, base), variant_config("sasrec", 3, base)
+        assert (plain.two_tower.epochs, plain.two_tower.dropout) == (7, 0.3)
+        assert (plain.features.history_length, plain.seed) == (33, 3)
+        assert (sasrec.two_tower.epochs, sasrec.features.history_length) == (40, 50)  # its own
+        assert (sasrec.two_tower.dropout, sasrec.features.use_text) == (0.3, False)  # the base's
+        assert variant_config("two-tower", 3) == TrainConfig(seed=3)  # no base: code defaults
+
     def test_sasrec_swaps_the_user_encoder_over_time_ordered_examples(self) -> None:
         config = variant_config("sasrec", 1)
         assert config.two_tower.user_encoder == "sasrec"

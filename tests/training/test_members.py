@@ -18,7 +18,8 @@ import torch
 from tests.training.conftest import tiny_config
 from videorec.errors import InvalidInput
 from videorec.training import fit, stages
-from videorec.training.members import MemberFailed, processes_for
+from videorec.training.forked import ChildFailed
+from videorec.training.members import processes_for
 from videorec.training.model import LoadedModel
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -105,7 +106,7 @@ def test_a_member_whose_process_dies_fails_the_fit_with_its_exit_code(
         return real(*args, seed=seed, **kwargs)
 
     monkeypatch.setattr(stages, "train_two_tower", second_dies)
-    with pytest.raises(MemberFailed, match=r"member 1 died \(exit code 3\)"):
+    with pytest.raises(ChildFailed, match=r"member 1 died \(exit code 3\)"):
         _fit(tiny_data, 2)
 
 
@@ -121,7 +122,7 @@ def test_an_exception_that_cannot_be_sent_arrives_as_its_traceback(tiny_data, mo
         return real(*args, seed=seed, **kwargs)
 
     monkeypatch.setattr(stages, "train_two_tower", second_fails)
-    with pytest.raises(MemberFailed, match="(?s)member 1 failed.*a lambda in its arguments"):
+    with pytest.raises(ChildFailed, match="(?s)member 1 failed.*a lambda in its arguments"):
         _fit(tiny_data, 2)
 
 

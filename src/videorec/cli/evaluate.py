@@ -19,6 +19,7 @@ from videorec.logging import configure_logging
 from videorec.serving.config import load_feed_config
 from videorec.settings import Settings, get_settings
 from videorec.storage.repositories import logs
+from videorec.training.config import load_training_config
 
 console = Console()
 SUMMARY = ("ndcg@10", "recall@10", "ndcg@50", "recall@50", "coverage@10", "pool-recall@300")
@@ -37,6 +38,11 @@ def evaluate_command(
     data: Path | None = typer.Option(None, help="data directory (required for demo)"),
     slices: bool = typer.Option(True, help="cold-start slices of the served feed"),
     out: Path = typer.Option(Path("reports"), help="directory for the JSON, Markdown and PNG"),
+    train_config: Path | None = typer.Option(
+        None,
+        help="training TOML of the two-tower and sasrec rows (default: the one `videorec "
+        "train` uses, configs/train/default.toml when present)",
+    ),
 ) -> None:
     """Train every model on the same split and report Recall, NDCG, HR, MRR, coverage, novelty.
 
@@ -61,6 +67,7 @@ def evaluate_command(
             encoder=cache.encode,
             feed_config=load_feed_config(settings.feed_config),
             slices=slices,
+            train_config=load_training_config(train_config).model_dump(),
         )
     cache.save()
     console.print(_table(report))

@@ -15,7 +15,7 @@ are refitted with each later run's seed, not re-searched.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -112,13 +112,16 @@ def evaluate(
     encoder: Encoder | None = None,
     feed_config: FeedConfig | None = None,
     slices: bool = True,
+    train_config: Mapping[str, Any] | None = None,
 ) -> Report:
     """Run the whole comparison `runs` times with seeds seed, seed+1, ...
 
     With `truth_dir` (a generated demo directory whose truth the generator's package can read),
     the oracle is measured too, and each model's NDCG@10 as a fraction of the oracle's.
     `encoder` embeds post texts for the served feed (default: the packaged sentence model,
-    uncached); `slices` adds the cold-start slices to the served rows.
+    uncached); `slices` adds the cold-start slices to the served rows; `train_config` (a
+    training config as a dict; None: the code defaults) is what the DNN rows train with, under
+    each row's own overrides.
     """
     truth = load_truth(truth_dir)
     reuse: dict[str, dict[str, Any]] = {}
@@ -136,7 +139,8 @@ def evaluate(
         logs = split(positives, protocol, run_seed)
         known = as_of_cut(catalog, events, logs, protocol)
         matrices = to_matrices(logs, known)
-        extra = _optional_models(models, logs, known, matrices, run_seed, served.encoder)
+        extra = _optional_models(models, logs, known, matrices, run_seed, served.encoder,
+                                 train_config)  # fmt: skip
         report.info = _split_info(matrices)
         chosen = reuse if protocol == "temporal" else {}
         run = _Run(logs, matrices, known, run_seed, served)
@@ -251,6 +255,7 @@ def _optional_models(
     m: SplitMatrices,
     seed: int,
     encoder: Encoder,
+    train_config: Mapping[str, Any] | None,
 ) -> dict[str, Recommender]:
     """The optional models asked for, fitted on this run's training part with its seed (post
     texts through the evaluation's one encoder, which keeps what it encoded)."""
@@ -258,7 +263,7 @@ def _optional_models(
     for name in [n for n in OPTIONAL if n in models]:
         source = TwoTowerSource(
             logs.train, logs.valid, catalog, m.user_ids, m.item_ids, seed=seed, name=name,
-            text_encoder=encoder,
+            text_encoder=encoder, base_config=train_config,
         )  # fmt: skip
         source.fit(m.train)
         fitted[name] = source

@@ -11,7 +11,7 @@ both are then refused with a clear message.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -59,11 +59,26 @@ def training_api() -> Any:
         raise InvalidInput("two-tower needs videorec.training.fit (the models stage)") from exc
 
 
-def variant_config(name: str, seed: int) -> Any:
-    """The `TrainConfig` of an evaluation row, seeded with the run's seed."""
+def variant_config(name: str, seed: int, base: Mapping[str, Any] | None = None) -> Any:
+    """The `TrainConfig` of an evaluation row: the row's overrides (`VARIANTS`) on `base` (a
+    training config as a dict, e.g. the one `videorec train` ships; None: the code defaults),
+    seeded with the run's seed."""
     config = importlib.import_module("videorec.training.config")
-    overrides = {**VARIANTS[name], "seed": seed}
+    overrides = _merged(dict(base or {}), {**VARIANTS[name], "seed": seed})
     return config.TrainConfig.model_validate(overrides)
+
+
+def _merged(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """`over` on `base`, section by section (a section's other fields are kept)."""
+    out = dict(base)
+    for key, value in over.items():
+        inner = out.get(key)
+        out[key] = (
+            _merged(inner, value)
+            if isinstance(value, Mapping) and isinstance(inner, dict)
+            else value
+        )
+    return out
 
 
 class TwoTowerSource:
@@ -76,6 +91,8 @@ class TwoTowerSource:
         seed: the run's seed (training is seeded with it).
         name: `two-tower` or `sasrec` (see `VARIANTS`).
         config: a `TrainConfig` to use instead of the variant's (experiments).
+        base_config: the training config the variant's overrides apply to, as a dict
+            (`videorec evaluate` passes the one `videorec train` uses; None: code defaults).
         text_encoder: texts -> vectors for the post texts (the evaluation's cached encoder, so
             the runs and DNNs of one evaluation encode the catalogue once; None: `fit`'s own).
     """
@@ -91,12 +108,13 @@ class TwoTowerSource:
         seed: int = 0,
         name: str = "two-tower",
         config: Any = None,
+        base_config: Mapping[str, Any] | None = None,
         text_encoder: Callable[[list[str]], npt.NDArray[np.float32]] | None = None,
     ) -> None:
         self.train_log, self.valid_log, self.catalog = train_log, valid_log, catalog
         self.user_ids, self.item_ids = user_ids, item_ids
         self.name = name
-        self.config = config if config is not None else variant_config(name, seed)
+        self.config = config if config is not None else variant_config(name, seed, base_config)
         self.text_encoder = text_encoder
         self.model: Any = None
         self.histories: list[InteractionLog] = []

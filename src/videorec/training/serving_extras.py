@@ -90,6 +90,31 @@ class Example:
     n_truth: int
 
 
+@dataclass(frozen=True)
+class NeighbourLists:
+    """The tuned neighbour lists over `post_ids` and the parameters tuning chose."""
+
+    post_ids: IntArray
+    lists: dict[str, sp.csr_matrix]
+    params: dict[str, Any]
+
+
+def neighbour_lists(
+    train: InteractionLog, valid: InteractionLog, catalog: PostCatalog, *, seed: int = 0
+) -> NeighbourLists:
+    """The lists tuned on `valid`'s positives and fitted on `train`'s. They do not depend on
+    the model, so training may run them beside it (`training.service`)."""
+    train_pos, valid_pos = _positives(train), _positives(valid)
+    post_ids = np.union1d(catalog.post_ids, train_pos.post_ids)
+    users = np.unique(train_pos.user_ids)
+    x_train, x_valid = (
+        interaction_matrix(train_pos, users, post_ids),
+        interaction_matrix(valid_pos, users, post_ids),
+    )
+    lists, params = fit_neighbour_lists(x_train, x_valid, seed=seed)
+    return NeighbourLists(post_ids, lists, params)
+
+
 def fit_serving_extras(
     train: InteractionLog,
     valid: InteractionLog,
@@ -99,19 +124,13 @@ def fit_serving_extras(
     encoder: Encoder,
     *,
     seed: int = 0,
+    lists: NeighbourLists | None = None,
 ) -> ServingExtras:
-    """Neighbour lists tuned on `valid`, fitted on `train`; then weights learned on `valid`."""
-    signals = SignalWeights()
-    train_pos = train.select(signals.is_positive(train.kinds, train.ratings))
-    valid_pos = valid.select(signals.is_positive(valid.kinds, valid.ratings))
-    post_ids = np.union1d(catalog.post_ids, train_pos.post_ids)
-    users = np.unique(train_pos.user_ids)
-    x_train, x_valid = (
-        interaction_matrix(train_pos, users, post_ids),
-        interaction_matrix(valid_pos, users, post_ids),
-    )
-    lists, params = fit_neighbour_lists(x_train, x_valid, seed=seed)
-    extras = ServingExtras(post_ids, lists, {}, {"lists": params})
+    """Neighbour lists tuned on `valid`, fitted on `train` (`lists` when given, computed
+    already by `neighbour_lists` on the same logs); then weights learned on `valid`."""
+    fitted = lists if lists is not None else neighbour_lists(train, valid, catalog, seed=seed)
+    extras = ServingExtras(fitted.post_ids, fitted.lists, {}, {"lists": fitted.params})
+    valid_pos = _positives(valid)
     # Validation requests are served as /feed serves them, on one BLAS thread (api.feed_setup):
     # a second one beside torch's threads made the content source's mat-vec ~40x slower.
     with threadpool_limits(1, user_api="blas"):
@@ -124,7 +143,12 @@ def fit_serving_extras(
         moods = {u: (m, vectors[m]) for u, m in named.items()}
         weights |= learn_cold_weights(state, config, train, valid_pos, moods, seed=seed)
     info = {**extras.info, "validation_users": len(examples), "objective": objective}
-    return ServingExtras(post_ids, lists, weights, info)
+    return ServingExtras(fitted.post_ids, fitted.lists, weights, info)
+
+
+def _positives(log: InteractionLog) -> InteractionLog:
+    signals = SignalWeights()
+    return log.select(signals.is_positive(log.kinds, log.ratings))
 
 
 def interaction_matrix(log: InteractionLog, users: IntArray, post_ids: IntArray) -> sp.csr_matrix:
