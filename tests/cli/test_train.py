@@ -149,8 +149,10 @@ class TestNeighbourListsBesideTraining:
         after, after_pids = self._train(tmp_path, monkeypatch, beside=False)
         beside, beside_pids = self._train(tmp_path, monkeypatch, beside=True)
         assert after_pids == []  # one core: fitted after the model, here (not through the job)
-        assert len(beside_pids) == 1 and beside_pids[0] != os.getpid()  # in a child
-        assert after is not None and beside is not None
+        assert len(beside_pids) == 1
+        assert beside_pids[0] != os.getpid()
+        assert after is not None
+        assert beside is not None
         assert set(beside.neighbours) == set(after.neighbours) == {"ease", "rp3beta", "item_knn"}
         for name, matrix in after.neighbours.items():
             assert (beside.neighbours[name] != matrix).nnz == 0, name

@@ -9,7 +9,7 @@ import torch
 from tests.models.conftest import SIZES, tiny_table
 from videorec.models import builders
 from videorec.training.config import TwoTowerConfig
-from videorec.training.recipes.two_tower import SHORT_HISTORY, _shortened, next_post_loss
+from videorec.training.recipes.two_tower import SHORT_HISTORY, _shortened, epoch_cap, next_post_loss
 
 
 def _histories() -> tuple[np.ndarray, np.ndarray]:
@@ -76,3 +76,36 @@ class TestNextPostLoss:
         targets = self.TARGETS.copy()
         targets[1, 2] = 4  # a slot without a target gets one
         assert self._loss(self.ROWS, self.WEIGHTS, targets) != pytest.approx(base, abs=1e-6)
+
+
+class TestEpochCap:
+    def test_min_steps_raises_the_cap_for_data_with_few_steps_an_epoch(self) -> None:
+        config = TwoTowerConfig(epochs=40, min_steps=800)
+        assert epoch_cap(config, 20) == 40  # the demo: 40 epochs are 800 steps
+        assert epoch_cap(config, 10) == 80  # MovieLens-100k's holdout epochs
+        assert epoch_cap(config, 7) == 115  # rounded up
+        assert epoch_cap(config, 1000) == 40  # large data: the epochs bind
+        assert epoch_cap(TwoTowerConfig(epochs=40), 10) == 40  # 0: epochs alone
+
+
+def test_a_fit_trains_up_to_the_raised_cap(tiny_data) -> None:
+    from tests.training.conftest import tiny_config
+    from videorec.training import fit
+    from videorec.training.observer import SilentObserver
+
+    class Stages(SilentObserver):
+        seen: list[tuple[int, int]] = []
+
+        def on_stage(self, stage: str, steps_per_epoch: int, epochs: int) -> None:
+            self.seen.append((steps_per_epoch, epochs))
+
+    torch.set_num_threads(1)
+    log, catalog = tiny_data
+    config = tiny_config(epochs=2, min_steps=23, patience=100)
+    config.ranker.enabled = False
+    config.short_history.enabled = False
+    observer = Stages()
+    model = fit(log, catalog, config, observer=observer)
+    ((steps, cap),) = observer.seen
+    assert cap == -(-23 // steps) > 2  # the epochs 23 steps take, above `epochs`
+    assert len(model.metrics["two_tower_epochs"]) == cap  # and trained to it

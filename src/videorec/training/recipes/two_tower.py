@@ -103,11 +103,11 @@ def train_two_tower(
     else:
         steps = max(1, -(-positions.shape[0] // config.batch_size))
         batches = lambda: examples.epoch(positions, steps)  # noqa: E731
-    observer.on_stage(stage, min(steps, max_steps or steps), config.epochs)
+    observer.on_stage(stage, min(steps, max_steps or steps), epoch_cap(config, steps))
     return fit_epochs(
         model,
         stage=stage,
-        epochs=config.epochs,
+        epochs=epoch_cap(config, steps),
         patience=config.patience,
         batches=batches,
         step=lambda batch: _step(
@@ -118,6 +118,11 @@ def train_two_tower(
         max_steps=max_steps,
         average=config.average,
     )
+
+
+def epoch_cap(config: TwoTowerConfig, steps_per_epoch: int) -> int:
+    """`epochs`, raised to the epochs `min_steps` optimiser steps take at `steps_per_epoch`."""
+    return max(config.epochs, -(-config.min_steps // max(1, steps_per_epoch)))
 
 
 def _train_causal(
@@ -145,7 +150,7 @@ def _train_causal(
     ends = window_ends(events, length)
     per_step = max(1, config.batch_size // length)
     steps = max(1, -(-ends.shape[0] // per_step))
-    observer.on_stage(stage, min(steps, max_steps or steps), config.epochs)
+    observer.on_stage(stage, min(steps, max_steps or steps), epoch_cap(config, steps))
 
     def step(batch: np.ndarray) -> float:
         windows = causal_windows(events, batch, length, is_target)
@@ -159,7 +164,7 @@ def _train_causal(
         return _descend(optimiser, loss)
 
     return fit_epochs(
-        model, stage=stage, epochs=config.epochs, patience=config.patience,
+        model, stage=stage, epochs=epoch_cap(config, steps), patience=config.patience,
         batches=lambda: np.array_split(rng.permutation(ends), steps), step=step,
         validate=validate, observer=observer, max_steps=max_steps, average=config.average,
     )  # fmt: skip
