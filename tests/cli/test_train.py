@@ -122,9 +122,9 @@ class TestNeighbourListsBesideTraining:
     def _train(self, tmp_path, monkeypatch, *, beside: bool):
         import os
 
-        from videorec.training import forked, service
+        from videorec.training import forked, lists_beside
 
-        real = service.neighbour_lists
+        real = lists_beside.neighbour_lists
         pids = tmp_path / f"pids-{beside}"
 
         def recorded(*args, **kwargs):
@@ -132,7 +132,7 @@ class TestNeighbourListsBesideTraining:
                 out.write(f"{os.getpid()}\n")
             return real(*args, **kwargs)
 
-        monkeypatch.setattr(service, "neighbour_lists", recorded)
+        monkeypatch.setattr(lists_beside, "neighbour_lists", recorded)
         monkeypatch.setattr(forked, "cores", lambda: 2 if beside else 1)
         result = CliRunner().invoke(app, ["train", "--config", str(tmp_path / "tiny.toml")])
         assert result.exit_code == 0, result.output
@@ -160,7 +160,7 @@ class TestNeighbourListsBesideTraining:
         assert beside.info["lists"] == after.info["lists"]
 
     def test_a_failed_fit_leaves_no_child_behind(self, small_db, monkeypatch) -> None:
-        from videorec.training import forked, service
+        from videorec.training import forked, lists_beside, service
 
         started: list[forked.Forked] = []
         real_start = forked.start
@@ -169,13 +169,14 @@ class TestNeighbourListsBesideTraining:
             started.append(real_start(*args, **kwargs))
             return started[-1]
 
-        def broken(*args, **kwargs):
+        def broken(*args, observer, **kwargs):
+            observer.on_stage("two_tower", 1, 1)  # training starts: so does the lists' child
             raise RuntimeError("the model failed")
 
         def slow(*args, **kwargs):
             time.sleep(60)  # still running when the fit fails
 
-        monkeypatch.setattr(service, "neighbour_lists", slow)
+        monkeypatch.setattr(lists_beside, "neighbour_lists", slow)
         monkeypatch.setattr(forked, "start", keep)
         monkeypatch.setattr(forked, "cores", lambda: 2)
         monkeypatch.setattr(service, "fit", broken)
@@ -184,3 +185,40 @@ class TestNeighbourListsBesideTraining:
         assert isinstance(result.exception, RuntimeError)
         assert len(started) == 1
         assert not started[0].process.is_alive()
+
+    def test_a_failed_child_leaves_the_lists_to_this_process(self, small_db, monkeypatch) -> None:
+        import os
+
+        from videorec.training import forked, lists_beside
+
+        def dies(*args, **kwargs):
+            os._exit(9)  # as the OOM killer would end it
+
+        monkeypatch.setattr(lists_beside, "neighbour_lists", dies)
+        monkeypatch.setattr(forked, "cores", lambda: 2)
+        tmp_path, _ = small_db
+        result = CliRunner().invoke(app, ["train", "--config", str(tmp_path / "tiny.toml")])
+        assert result.exit_code == 0, result.output
+        version = result.output.split("model ")[-1].split()[0]
+        extras = load_extras(tmp_path / "var" / "models" / version)
+        assert extras is not None
+        assert set(extras.neighbours) == {"ease", "rp3beta", "item_knn"}
+
+
+def test_the_lists_child_waits_for_the_text_encoding_to_end(monkeypatch) -> None:
+    """The first-time text encoding sizes its threads by the idle cores: the child must not
+    take one then."""
+    from videorec.training import forked, lists_beside
+    from videorec.training.config import TrainConfig
+    from videorec.training.observer import SilentObserver
+    from videorec.training.stages import TEXT_STAGE
+
+    monkeypatch.setattr(forked, "cores", lambda: 2)
+    monkeypatch.setattr(forked, "start", lambda *args, **kwargs: "started")
+    lists = lists_beside.ListsBeside(None, None, None, TrainConfig())  # type: ignore[arg-type]
+    observer = lists.watching(SilentObserver())
+    observer.on_stage(TEXT_STAGE, 3, 1)
+    observer.on_step(TEXT_STAGE, float("nan"))
+    assert lists.job is None
+    observer.on_stage("two_tower 1/2", 20, 40)
+    assert lists.job == "started"

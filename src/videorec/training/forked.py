@@ -23,10 +23,13 @@ Only where `fork` exists and on CPU work (CUDA does not survive a fork): `can_fo
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import pickle
 import queue
+import signal
+import sys
 import tempfile
 import traceback
 from collections.abc import Callable, Sequence
@@ -44,6 +47,10 @@ Job = Callable[[Observer], T]
 """The work of one child: given an observer that reports to the parent, a result."""
 POLL_S = 0.5
 """How often `gather` checks that the children still run while no message comes."""
+PR_SET_PDEATHSIG = 1
+"""prctl(2) option: the signal a child gets when its parent ends."""
+DRAIN = 256
+"""The most messages `gather` passes on from one child before looking at the next."""
 
 
 class ChildFailed(VideorecError):
@@ -53,8 +60,9 @@ class ChildFailed(VideorecError):
 
 
 def can_fork() -> bool:
-    """Whether this platform forks processes."""
-    return "fork" in multiprocessing.get_all_start_methods()
+    """Whether training may fork here: Linux only (macOS forks, but not safely once its
+    Accelerate or Objective-C runtime has started; Windows does not fork)."""
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
 def cores() -> int:
@@ -90,10 +98,28 @@ def start(job: Job[T], name: str, *, nice: int = 0) -> Forked[T]:
     folder = tempfile.TemporaryDirectory(prefix="videorec-forked-")
     path = Path(folder.name) / "result.pt"
     messages: Any = context.Queue()
-    process = context.Process(target=_child, args=(job, messages, path, nice),
+    process = context.Process(target=_child, args=(job, messages, path, nice, os.getpid()),
                               name=f"videorec-{name}", daemon=True)  # fmt: skip
-    process.start()
+    try:
+        process.start()
+    except BaseException:  # e.g. fork refused for memory: nothing of this job stays behind
+        messages.close()
+        folder.cleanup()
+        raise
     return Forked(name, process, messages, path, folder)
+
+
+def start_all(jobs: Sequence[tuple[Job[T], str]], *, nice: int = 0) -> list[Forked[T]]:
+    """`start` for each (job, name); if one cannot start, those started are stopped."""
+    started: list[Forked[T]] = []
+    try:
+        for job, name in jobs:
+            started.append(start(job, name, nice=nice))
+    except BaseException:
+        for forked in started:
+            forked.stop()
+        raise
+    return started
 
 
 def gather(jobs: Sequence[Forked[T]], observer: Observer) -> list[T]:
@@ -120,10 +146,13 @@ def _relay(job: Forked[Any], observer: Observer) -> bool:
         message = job.messages.get(timeout=POLL_S)
     except queue.Empty:
         code = job.process.exitcode
-        if code is not None:  # gone without a word: killed, or out of memory
+        if code is None:
+            return False
+        try:  # it may have said "done" and ended between the wait and the look
+            message = job.messages.get(timeout=POLL_S)
+        except queue.Empty:  # gone without a word: killed, or out of memory
             raise ChildFailed(f"the process running {job.name} died (exit code {code})") from None
-        return False
-    while True:
+    for _ in range(DRAIN):  # a bounded turn: the other children's messages wait no longer
         kind, payload = message
         if kind == "done":
             return True
@@ -135,6 +164,7 @@ def _relay(job: Forked[Any], observer: Observer) -> bool:
             message = job.messages.get_nowait()
         except queue.Empty:
             return False
+    return False
 
 
 def _failure(name: str, payload: tuple[bytes | None, str]) -> Exception:
@@ -144,6 +174,7 @@ def _failure(name: str, payload: tuple[bytes | None, str]) -> Exception:
         try:
             exc = pickle.loads(pickled)
             if isinstance(exc, Exception):
+                exc.add_note(f"raised in the process running {name}:\n{text}")
                 return exc
         except Exception:  # noqa: S110 - an exception that does not unpickle: use its text
             pass
@@ -154,8 +185,8 @@ class _QueueObserver:
     """The child's observer: every call goes to the parent as (method, arguments). A child
     whose parent has gone (killed: no `finally` of its ran) ends at its next step."""
 
-    def __init__(self, messages: Any) -> None:
-        self.messages, self.parent = messages, os.getppid()
+    def __init__(self, messages: Any, parent: int) -> None:
+        self.messages, self.parent = messages, parent
 
     def on_stage(self, stage: str, steps_per_epoch: int, epochs: int) -> None:
         self.messages.put(("on_stage", (stage, steps_per_epoch, epochs)))
@@ -169,18 +200,34 @@ class _QueueObserver:
         self.messages.put(("on_epoch", (stage, epoch, loss, metrics)))
 
 
-def _child(job: Job[Any], messages: Any, path: Path, nice: int) -> None:
+def _child(job: Job[Any], messages: Any, path: Path, nice: int, parent: int) -> None:
     """In the forked child: run the job, save its result, say done or failed."""
+    # The parent's `sys.stdout` may be rich's proxy of a live progress display, whose lock
+    # the fork may have copied held: a child writes (if ever) to the real streams.
+    sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+    _end_with(parent)
     try:
         if nice:
             os.nice(nice)
-        torch.save(job(_QueueObserver(messages)), path)
+        torch.save(job(_QueueObserver(messages, parent)), path)
         messages.put(("done", None))
     except BaseException as exc:  # noqa: BLE001 - every failure goes to the parent
         messages.put(("failed", (_pickled(exc), traceback.format_exc())))
     finally:
         messages.close()
         messages.join_thread()  # every message is in the pipe before the process ends
+
+
+def _end_with(parent: int) -> None:
+    """Have the kernel end this child when `parent` ends (Linux `PR_SET_PDEATHSIG`; jobs that
+    report no progress check nothing themselves), and end now if it has ended already."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux's libc: `on_step` still checks
+        pass
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _pickled(exc: BaseException) -> bytes | None:

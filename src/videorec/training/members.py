@@ -56,7 +56,7 @@ def train_members(
     for first in range(0, count, processes):
         torch.set_rng_state(rng_state)  # each child starts where the loop would have
         batch = range(first, min(count, first + processes))
-        jobs = [forked.start(_packed(train_one, k), f"retrieval member {k}") for k in batch]
+        jobs = forked.start_all([(_packed(train_one, k), f"retrieval member {k}") for k in batch])
         for done in forked.gather(jobs, observer):
             member = build()
             member.load_state_dict(done["state"])

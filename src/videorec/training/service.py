@@ -15,30 +15,26 @@ from typing import Any
 import structlog
 import torch
 from sqlalchemy import Engine
-from threadpoolctl import threadpool_limits
 
 from videorec.errors import InvalidInput
 from videorec.features.counters import as_of
-from videorec.features.log import InteractionLog, PostCatalog
 from videorec.features.text import EmbeddingCache
 from videorec.kit.db import make_sessionmaker
 from videorec.serving.config import load_feed_config
 from videorec.serving.extras import save_extras
 from videorec.settings import Settings
 from videorec.storage.repositories import logs, model_versions
-from videorec.training import forked
 from videorec.training.artifact import save_artifact
 from videorec.training.config import TrainConfig
 from videorec.training.fit import fit
+from videorec.training.lists_beside import ListsBeside
 from videorec.training.model import LoadedModel
 from videorec.training.observer import Observer, SilentObserver
 from videorec.training.onnx_export import export_onnx
-from videorec.training.serving_extras import NeighbourLists, fit_serving_extras, neighbour_lists
+from videorec.training.serving_extras import fit_serving_extras
 from videorec.training.split import temporal_split
 
 log = structlog.get_logger(__name__)
-LISTS_NICE = 10
-"""Priority of the neighbour lists' child: below training's, so they take idle cores only."""
 
 
 @dataclass(frozen=True)
@@ -98,23 +94,22 @@ def train_and_register(
     cache = EmbeddingCache(settings.embedding_cache, threads=config.features.text_threads)
     train, validation = temporal_split(interactions, config.split.validation_fraction)
     catalog = as_of(catalog, train)  # counters as of the cut: upstream totals carry the future
-    lists = _lists_beside(train, validation, catalog, config)
+    lists = ListsBeside(train, validation, catalog, config)
     try:
+        watched = lists.watching(observer or SilentObserver())  # starts the lists' child
         model = fit(train, catalog, config, device=device, validation=validation,
-                    text_encoder=cache, observer=observer)  # fmt: skip
+                    text_encoder=cache, observer=watched)  # fmt: skip
         cache.save()
         model.metrics["trained_on"] = {"interactions": len(interactions), "posts": len(catalog)}
         extras = None
         if config.serving_extras.enabled:
-            fitted = forked.gather([lists], SilentObserver())[0] if lists is not None else None
             extras = fit_serving_extras(train, validation, catalog, model,
                                         load_feed_config(settings.feed_config), cache.encode,
-                                        seed=config.seed, lists=fitted)  # fmt: skip
+                                        seed=config.seed, lists=lists.result())  # fmt: skip
             cache.save()
             model.metrics["serving"] = {"weights": extras.weights, **extras.info}
     finally:
-        if lists is not None:
-            lists.stop()  # a failed fit leaves no child behind
+        lists.stop()  # a failed fit leaves no child behind
     folder = save_artifact(model, settings.models_dir)
     if extras is not None:
         save_extras(folder, extras)
@@ -126,23 +121,6 @@ def train_and_register(
         if activate:
             model_versions.activate(session, model.version)
     return TrainResult(model.version, folder, model.metrics, activate)
-
-
-def _lists_beside(
-    train: InteractionLog, validation: InteractionLog, catalog: PostCatalog, config: TrainConfig
-) -> forked.Forked[NeighbourLists] | None:
-    """The serving extras' neighbour lists, started in a forked child at low priority while the
-    model trains (they do not depend on it): its stages after retrieval run on one core, and
-    the lists take the other (22 s of one core on the demo). None where they are not wanted,
-    the box has one core or cannot fork: `fit_serving_extras` then fits them after the model."""
-    if not config.serving_extras.enabled or not forked.can_fork() or forked.cores() < 2:
-        return None
-
-    def job(_: Observer) -> NeighbourLists:
-        with threadpool_limits(1, user_api="blas"):  # the idle core, not both
-            return neighbour_lists(train, validation, catalog, seed=config.seed)
-
-    return forked.start(job, "the neighbour lists", nice=LISTS_NICE)
 
 
 def _export_onnx(folder: Path, model: LoadedModel) -> None:
