@@ -3,6 +3,8 @@ the artifact and `LoadedModel` tests."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -38,3 +40,11 @@ def trained(tiny_data) -> LoadedModel:
     config = tiny_config()
     config.features.use_text = True
     return fit(log, catalog, config)
+
+
+def process_running(pid: int) -> bool:
+    """Whether process `pid` exists and is not a zombie (Linux /proc)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

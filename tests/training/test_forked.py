@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.training.conftest import process_running
 from videorec.training import forked
 from videorec.training.observer import SilentObserver
 
@@ -55,18 +56,12 @@ def test_a_failed_start_stops_the_jobs_started_before_it(monkeypatch) -> None:
 
 SILENT_PARENT = """
 import time
+from tests.training.conftest import process_running
 from videorec.training import forked
 job = forked.start(lambda _: time.sleep(120), "a silent job")  # reports no progress
 print(job.process.pid, flush=True)
 time.sleep(120)
 """
-
-
-def _running(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
@@ -78,17 +73,17 @@ def test_a_silent_child_ends_with_its_killed_parent() -> None:
     try:
         assert parent.stdout is not None
         child = int(parent.stdout.readline())
-        assert _running(child)
+        assert process_running(child)
         parent.kill()  # SIGKILL: none of the parent's code runs
         parent.wait()
         deadline = time.monotonic() + 20
-        while _running(child) and time.monotonic() < deadline:
+        while process_running(child) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert not _running(child)
+        assert not process_running(child)
     finally:
         parent.kill()
         parent.wait()
         if parent.stdout is not None:
             parent.stdout.close()
-        if child and _running(child):
+        if child and process_running(child):
             os.kill(child, 9)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from tests.training.conftest import tiny_config
+from tests.training.conftest import process_running, tiny_config
 from videorec.errors import InvalidInput
 from videorec.training import fit, stages
 from videorec.training.forked import ChildFailed
@@ -145,7 +145,7 @@ def test_how_many_train_at_once(monkeypatch) -> None:
 
 KILLED_PARENT = """
 import sys, torch
-from tests.training.conftest import tiny_config
+from tests.training.conftest import process_running, tiny_config
 from videorec.training import fit
 from videorec.training.synthetic import synthetic_data
 
@@ -165,13 +165,6 @@ def _children(pid: int) -> set[int]:
     return {int(c) for c in found}
 
 
-def _running(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc")
 def test_children_stop_when_the_training_process_is_killed() -> None:
     path = os.pathsep.join([str(ROOT / "src"), str(ROOT), os.environ.get("PYTHONPATH", "")])
@@ -187,10 +180,10 @@ def test_children_stop_when_the_training_process_is_killed() -> None:
         parent.kill()  # SIGKILL: no `finally` of the parent's runs
         parent.wait()
         deadline = time.monotonic() + 30
-        while any(map(_running, children)) and time.monotonic() < deadline:
+        while any(map(process_running, children)) and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert not any(map(_running, children))
+        assert not any(map(process_running, children))
     finally:
         parent.kill()
-        for child in filter(_running, children):
+        for child in filter(process_running, children):
             os.kill(child, signal.SIGKILL)

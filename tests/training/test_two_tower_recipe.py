@@ -80,10 +80,10 @@ class TestNextPostLoss:
 
 class TestEpochCap:
     def test_min_steps_raises_the_cap_for_data_with_few_steps_an_epoch(self) -> None:
-        config = TwoTowerConfig(epochs=40, min_steps=800)
-        assert epoch_cap(config, 20) == 40  # the demo: 40 epochs are 800 steps
-        assert epoch_cap(config, 10) == 80  # MovieLens-100k's holdout epochs
-        assert epoch_cap(config, 7) == 115  # rounded up
+        config = TwoTowerConfig(epochs=40, min_steps=600)
+        assert epoch_cap(config, 15) == 40  # the demo: 40 epochs are 600 steps
+        assert epoch_cap(config, 10) == 60  # MovieLens-100k's holdout epochs
+        assert epoch_cap(config, 7) == 86  # rounded up
         assert epoch_cap(config, 1000) == 40  # large data: the epochs bind
         assert epoch_cap(TwoTowerConfig(epochs=40), 10) == 40  # 0: epochs alone
 

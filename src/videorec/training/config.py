@@ -184,7 +184,7 @@ class TwoTowerConfig(_Section):
     min_steps: int = Field(0, ge=0)
     """The epoch cap rises so that at least this many optimiser steps may run (`epoch_cap`):
     `epochs` is set for a data set's time, but a small one has few steps per epoch (a `holdout`
-    epoch: 10 on MovieLens-100k, 20 on the demo) and needs about as many updates as a larger
+    epoch: 10 on MovieLens-100k, 15 on the demo) and needs about as many updates as a larger
     one to converge. Early stopping still applies. 0: `epochs` alone."""
     patience: int = 20
     """Epochs without a better validation NDCG@10 before stopping. A `holdout` epoch is short
