@@ -122,7 +122,8 @@ class TestNeighbourListsBesideTraining:
     def _train(self, tmp_path, monkeypatch, *, beside: bool):
         import os
 
-        from videorec.training import forked, lists_beside
+        from videorec.kit import cpu
+        from videorec.training import lists_beside
 
         real = lists_beside.neighbour_lists
         pids = tmp_path / f"pids-{beside}"
@@ -133,7 +134,7 @@ class TestNeighbourListsBesideTraining:
             return real(*args, **kwargs)
 
         monkeypatch.setattr(lists_beside, "neighbour_lists", recorded)
-        monkeypatch.setattr(forked, "cores", lambda: 2 if beside else 1)
+        monkeypatch.setattr(cpu, "cores", lambda: 2 if beside else 1)
         result = CliRunner().invoke(app, ["train", "--config", str(tmp_path / "tiny.toml")])
         assert result.exit_code == 0, result.output
         version = result.output.split("model ")[-1].split()[0]
@@ -160,6 +161,7 @@ class TestNeighbourListsBesideTraining:
         assert beside.info["lists"] == after.info["lists"]
 
     def test_a_failed_fit_leaves_no_child_behind(self, small_db, monkeypatch) -> None:
+        from videorec.kit import cpu
         from videorec.training import forked, lists_beside, service
 
         started: list[forked.Forked] = []
@@ -178,7 +180,7 @@ class TestNeighbourListsBesideTraining:
 
         monkeypatch.setattr(lists_beside, "neighbour_lists", slow)
         monkeypatch.setattr(forked, "start", keep)
-        monkeypatch.setattr(forked, "cores", lambda: 2)
+        monkeypatch.setattr(cpu, "cores", lambda: 2)
         monkeypatch.setattr(service, "fit", broken)
         tmp_path, _ = small_db
         result = CliRunner().invoke(app, ["train", "--config", str(tmp_path / "tiny.toml")])
@@ -189,13 +191,14 @@ class TestNeighbourListsBesideTraining:
     def test_a_failed_child_leaves_the_lists_to_this_process(self, small_db, monkeypatch) -> None:
         import os
 
-        from videorec.training import forked, lists_beside
+        from videorec.kit import cpu
+        from videorec.training import lists_beside
 
         def dies(*args, **kwargs):
             os._exit(9)  # as the OOM killer would end it
 
         monkeypatch.setattr(lists_beside, "neighbour_lists", dies)
-        monkeypatch.setattr(forked, "cores", lambda: 2)
+        monkeypatch.setattr(cpu, "cores", lambda: 2)
         tmp_path, _ = small_db
         result = CliRunner().invoke(app, ["train", "--config", str(tmp_path / "tiny.toml")])
         assert result.exit_code == 0, result.output
@@ -208,12 +211,13 @@ class TestNeighbourListsBesideTraining:
 def test_the_lists_child_waits_for_the_text_encoding_to_end(monkeypatch) -> None:
     """The first-time text encoding sizes its threads by the idle cores: the child must not
     take one then."""
+    from videorec.kit import cpu
     from videorec.training import forked, lists_beside
     from videorec.training.config import TrainConfig
     from videorec.training.observer import SilentObserver
     from videorec.training.stages import TEXT_STAGE
 
-    monkeypatch.setattr(forked, "cores", lambda: 2)
+    monkeypatch.setattr(cpu, "cores", lambda: 2)
     monkeypatch.setattr(forked, "start", lambda *args, **kwargs: "started")
     lists = lists_beside.ListsBeside(None, None, None, TrainConfig())  # type: ignore[arg-type]
     observer = lists.watching(SilentObserver())

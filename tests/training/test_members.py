@@ -62,6 +62,7 @@ def both(tiny_data) -> dict[int, tuple[LoadedModel, Recorder]]:
 
 
 def test_members_trained_in_children_equal_those_trained_here(both) -> None:
+    assert processes_for(2, 2, torch.device("cpu")) == 2  # the second fit really forked
     here, children = both[1][0], both[2][0]
     for a, b in zip(here.two_tower.towers, children.two_tower.towers, strict=True):
         for (name, x), y in zip(a.state_dict().items(), b.state_dict().values(), strict=True):

@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from videorec.features import text_onnx
+from videorec.kit.cpu import cores
 
 DIM = 384
 MAX_TOKENS = 256
@@ -173,10 +174,9 @@ def idle_cores() -> int:
     now, not from the load average, which lags a minute behind (a first `dev.py up` trains
     right after the ingest kept the cores busy).
     """
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    cores = cores or 1
+    own = cores()
     others = others_running()
-    return cores if others is None else max(1, min(cores, cores - others))
+    return own if others is None else max(1, min(own, own - others))
 
 
 def others_running(looks: int = 5, apart: float = 0.01) -> int | None:

@@ -33,7 +33,7 @@ import sys
 import tempfile
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -65,13 +65,6 @@ def can_fork() -> bool:
     return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
-def cores() -> int:
-    """The cores this process may run on."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
-
-
 @dataclass
 class Forked(Generic[T]):
     """A job running in a forked child; `gather` collects its result."""
@@ -81,7 +74,6 @@ class Forked(Generic[T]):
     messages: Any
     path: Path
     folder: tempfile.TemporaryDirectory[str]
-    done: bool = field(default=False)
 
     def stop(self) -> None:
         """End the child if it still runs and free its queue and folder."""

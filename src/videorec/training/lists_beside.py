@@ -15,6 +15,7 @@ import structlog
 from threadpoolctl import threadpool_limits
 
 from videorec.features.log import InteractionLog, PostCatalog
+from videorec.kit import cpu
 from videorec.training import forked
 from videorec.training.config import TrainConfig
 from videorec.training.observer import Observer, SilentObserver
@@ -34,13 +35,9 @@ class ListsBeside:
         self, train: InteractionLog, validation: InteractionLog, catalog: PostCatalog,
         config: TrainConfig,
     ) -> None:  # fmt: skip
-        self.train, self.validation, self.catalog, self.seed = (
-            train,
-            validation,
-            catalog,
-            config.seed,
-        )
-        self.wanted = config.serving_extras.enabled and forked.can_fork() and forked.cores() > 1
+        self.train, self.validation, self.catalog = train, validation, catalog
+        self.seed = config.seed
+        self.wanted = config.serving_extras.enabled and forked.can_fork() and cpu.cores() > 1
         self.job: forked.Forked[NeighbourLists] | None = None
 
     def watching(self, observer: Observer) -> Observer:

@@ -22,6 +22,7 @@ from typing import Any
 
 import torch
 
+from videorec.kit import cpu
 from videorec.models.two_tower import TwoTower
 from videorec.training import forked
 from videorec.training.observer import Observer
@@ -41,7 +42,7 @@ def processes_for(members: int, setting: int, device: torch.device) -> int:
         return 1
     if setting:
         return min(setting, members)
-    return max(1, min(members, forked.cores() // max(1, torch.get_num_threads())))
+    return max(1, min(members, cpu.cores() // max(1, torch.get_num_threads())))
 
 
 def train_members(

@@ -103,11 +103,12 @@ def train_two_tower(
     else:
         steps = max(1, -(-positions.shape[0] // config.batch_size))
         batches = lambda: examples.epoch(positions, steps)  # noqa: E731
-    observer.on_stage(stage, min(steps, max_steps or steps), epoch_cap(config, steps))
+    epochs = epoch_cap(config, steps)
+    observer.on_stage(stage, min(steps, max_steps or steps), epochs)
     return fit_epochs(
         model,
         stage=stage,
-        epochs=epoch_cap(config, steps),
+        epochs=epochs,
         patience=config.patience,
         batches=batches,
         step=lambda batch: _step(
@@ -150,7 +151,8 @@ def _train_causal(
     ends = window_ends(events, length)
     per_step = max(1, config.batch_size // length)
     steps = max(1, -(-ends.shape[0] // per_step))
-    observer.on_stage(stage, min(steps, max_steps or steps), epoch_cap(config, steps))
+    epochs = epoch_cap(config, steps)
+    observer.on_stage(stage, min(steps, max_steps or steps), epochs)
 
     def step(batch: np.ndarray) -> float:
         windows = causal_windows(events, batch, length, is_target)
@@ -164,7 +166,7 @@ def _train_causal(
         return _descend(optimiser, loss)
 
     return fit_epochs(
-        model, stage=stage, epochs=epoch_cap(config, steps), patience=config.patience,
+        model, stage=stage, epochs=epochs, patience=config.patience,
         batches=lambda: np.array_split(rng.permutation(ends), steps), step=step,
         validate=validate, observer=observer, max_steps=max_steps, average=config.average,
     )  # fmt: skip
