@@ -16,8 +16,14 @@ An extrapolated epoch is its once-per-epoch work (from the recipe's `on_stage` t
 first step: the epoch's shuffle and batching, plus that step) plus the remaining steps at the
 mean time of the timed steps after the first; the throughput is that of those steps. The
 recipe's one-off setup before them (example selection, logQ, optimiser) is printed beside it.
-The two-tower figure is one two-tower's epoch: the default pair (`two_tower.members = 2`) trains
-`members` of them one after the other, so its retrieval stage costs that many times as much.
+The `two-tower` row is one two-tower's epoch. The `two-tower pair` row is the shipped retrieval's
+epoch: `two_tower.members` two-towers (2 by default) trained as `videorec train` trains them, side
+by side in forked children when `training.members.processes_for` says so (one core and one torch
+thread each), else one after the other; each member's steps are timed in its own process and the
+pair's epoch is the slowest member's. `--models two-tower` runs both rows.
+Each timed run is one epoch: `two_tower.min_steps` (which raises the cap of small epochs) is set
+to 0 here (since 2026-11-28 (k)). The last line is the peak RSS of this process and of its
+largest child.
 """
 
 from __future__ import annotations
@@ -26,7 +32,9 @@ import argparse
 import json
 import platform
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from resource import RUSAGE_CHILDREN, RUSAGE_SELF, getrusage
 from typing import Any
 
 import numpy as np
@@ -34,8 +42,10 @@ import torch
 
 from videorec.features.pipeline import FeaturePipeline
 from videorec.models import builders
+from videorec.training import forked
 from videorec.training.config import TrainConfig, load_config
 from videorec.training.data import EventArrays, holdout_split, pair_labels
+from videorec.training.members import processes_for
 from videorec.training.observer import SilentObserver
 from videorec.training.recipes.ranker import train_ranker
 from videorec.training.recipes.two_tower import full_softmax, train_two_tower
@@ -43,6 +53,8 @@ from videorec.training.stages import model_sizes, ranker_args, table_tensors, to
 from videorec.training.synthetic import synthetic_data
 
 NO_VALIDATION = {"ndcg@10": 0.0}
+ONE_EPOCH = {"epochs": 1, "min_steps": 0}
+"""One epoch of the two-tower, whatever its `min_steps` would raise the cap to."""
 
 
 class StepClock(SilentObserver):
@@ -101,23 +113,52 @@ def bench(size: int, args: argparse.Namespace) -> list[str]:
         if stage not in args.models:
             continue
         timed = steps if steps <= args.full_steps else args.steps
-        torch.manual_seed(0)
-        clock, t0 = StepClock(), time.perf_counter()
-        train_one_epoch(
-            stage, config, tensors, sizes, events, pipeline, device, timed, clock, n_rows
-        )
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        (first_wall, first_cpu), (step_wall, step_cpu) = clock.first(), clock.per_step()
-        epoch_wall = first_wall + (steps - 1) * step_wall
-        epoch_cpu = first_cpu + (steps - 1) * step_cpu
-        how = "full epoch" if timed == steps else f"{timed}/{steps} steps, extrapolated"
-        unit = "users" if stage == "two-tower" and "passes" in epoch_line else "ex"
-        lines.append(f"| {size:,} | {stage} | {batch / step_wall:,.0f} {unit}/s; {step_wall:.4f} s "
-                     f"wall, cpu {step_cpu:.4f} s per step | {epoch_wall:,.1f} s (cpu "
-                     f"{epoch_cpu:,.1f} s) | {how}; first step + epoch shuffle {first_wall:.1f} s"
-                     f" (cpu {first_cpu:.1f} s); setup {clock.start[0] - t0:.1f} s |")  # fmt: skip
+        run = Run(stage, config, tensors, sizes, events, pipeline, device, timed, n_rows)
+        t0 = time.perf_counter()
+        clock = run.timed(0)
+        lines.append(row(size, stage, batch, steps, timed, clock, clock.start[0] - t0, epoch_line))
+        if stage == "two-tower" and config.two_tower.members > 1:
+            lines.append(pair_row(size, run, config, batch, steps, epoch_line))
     return lines
+
+
+def row(
+    size: int, stage: str, batch: int, steps: int, timed: int, clock: StepClock, setup: float,
+    epoch_line: str,
+) -> str:  # fmt: skip
+    """One table row: the timed steps' throughput and the epoch they extrapolate to."""
+    (first_wall, first_cpu), (step_wall, step_cpu) = clock.first(), clock.per_step()
+    epoch_wall = first_wall + (steps - 1) * step_wall
+    epoch_cpu = first_cpu + (steps - 1) * step_cpu
+    how = "full epoch" if timed == steps else f"{timed}/{steps} steps, extrapolated"
+    unit = "users" if stage.startswith("two-tower") and "passes" in epoch_line else "ex"
+    return (f"| {size:,} | {stage} | {batch / step_wall:,.0f} {unit}/s; {step_wall:.4f} s "
+            f"wall, cpu {step_cpu:.4f} s per step | {epoch_wall:,.1f} s (cpu "
+            f"{epoch_cpu:,.1f} s) | {how}; first step + epoch shuffle {first_wall:.1f} s"
+            f" (cpu {first_cpu:.1f} s); setup {setup:.1f} s |")  # fmt: skip
+
+
+def pair_row(
+    size: int, run: Run, config: TrainConfig, batch: int, steps: int, epoch_line: str
+) -> str:
+    """The shipped pair's epoch: its members timed as training runs them (side by side in
+    forked children, or one after the other), the epoch being the slowest member's."""
+    members = config.two_tower.members
+    processes = processes_for(members, config.two_tower.member_processes, run.device)
+    t0 = time.perf_counter()
+    if processes > 1:
+        jobs = [(run.job(k), f"bench member {k}") for k in range(members)]
+        clocks: list[StepClock] = []
+        for first in range(0, members, processes):
+            started = forked.start_all(jobs[first : first + processes])
+            clocks += forked.gather(started, SilentObserver())
+    else:
+        clocks = [run.timed(k) for k in range(members)]
+    wall = time.perf_counter() - t0
+    slowest = max(clocks, key=lambda c: c.first()[0] + (steps - 1) * c.per_step()[0])
+    line = row(size, f"two-tower pair ({members} members, {processes} at once)", batch, steps,
+               run.timed_steps, slowest, 0.0, epoch_line)  # fmt: skip
+    return line.replace("setup 0.0 s", f"the members' runs {wall:.1f} s wall, end to end")
 
 
 def two_tower_epoch(events: EventArrays, config: TrainConfig, n_rows: int) -> tuple[int, str]:
@@ -145,27 +186,53 @@ def two_tower_epoch(events: EventArrays, config: TrainConfig, n_rows: int) -> tu
     )
 
 
-def train_one_epoch(
-    stage: str, config: TrainConfig, tensors: dict[str, torch.Tensor], sizes: dict[str, Any],
-    events: EventArrays, pipeline: FeaturePipeline, device: torch.device, steps: int,
-    clock: StepClock, n_rows: int,
-) -> None:  # fmt: skip
-    """One epoch (or `steps` steps) of a recipe, without validation."""
-    if stage == "two-tower":
-        model = builders.two_tower(tensors, **sizes, **tower_args(config), sparse=True)
-        train_two_tower(
-            model.to(device), events, pipeline, config.two_tower.model_copy(update={"epochs": 1}),
-            n_rows=n_rows, validate=lambda _: NO_VALIDATION, observer=clock, seed=0,
-            device=device, max_steps=steps,
+@dataclass
+class Run:
+    """One stage's timed steps on the prepared data, in this process or in a forked child."""
+
+    stage: str
+    config: TrainConfig
+    tensors: dict[str, torch.Tensor]
+    sizes: dict[str, Any]
+    events: EventArrays
+    pipeline: FeaturePipeline
+    device: torch.device
+    timed_steps: int
+    n_rows: int
+
+    def timed(self, seed: int) -> StepClock:
+        """The stage's first `timed_steps` steps of an epoch (all of one when fewer), without
+        validation, from `seed`: their clock."""
+        torch.manual_seed(seed)
+        clock = StepClock()
+        self.train(clock, seed)
+        if self.device.type == "cuda":
+            torch.cuda.synchronize()
+        return clock
+
+    def job(self, seed: int) -> forked.Job[StepClock]:
+        """`timed(seed)` as a forked child's job (its own process's clock, sent back)."""
+        return lambda _observer: self.timed(seed)
+
+    def train(self, clock: StepClock, seed: int) -> None:
+        config, steps, args = self.config, self.timed_steps, tower_args(self.config)
+        if self.stage == "two-tower":
+            tower = builders.two_tower(self.tensors, **self.sizes, **args, sparse=True)
+            train_two_tower(
+                tower.to(self.device), self.events, self.pipeline,
+                config.two_tower.model_copy(update=ONE_EPOCH), n_rows=self.n_rows,
+                validate=lambda _: NO_VALIDATION, observer=clock, seed=seed, device=self.device,
+                max_steps=steps,
+            )  # fmt: skip
+            return
+        retrieval = builders.two_tower(self.tensors, **self.sizes, **args)
+        ranker = builders.ranker(self.tensors, **self.sizes, **ranker_args(config), sparse=True)
+        train_ranker(
+            ranker.to(self.device), retrieval.to(self.device), self.events, self.pipeline,
+            config.ranker.model_copy(update={"epochs": 1}), history=config.two_tower.history,
+            n_rows=self.n_rows, validate=lambda _: NO_VALIDATION, observer=clock, seed=seed,
+            device=self.device, max_steps=steps,
         )  # fmt: skip
-        return
-    retrieval = builders.two_tower(tensors, **sizes, **tower_args(config)).to(device)
-    ranker = builders.ranker(tensors, **sizes, **ranker_args(config), sparse=True).to(device)
-    train_ranker(
-        ranker, retrieval, events, pipeline, config.ranker.model_copy(update={"epochs": 1}),
-        history=config.two_tower.history, n_rows=n_rows, validate=lambda _: NO_VALIDATION,
-        observer=clock, seed=0, device=device, max_steps=steps,
-    )  # fmt: skip
 
 
 def main() -> None:
@@ -190,6 +257,8 @@ def main() -> None:
     for size in args.sizes:
         for line in bench(size, args):
             print(line, flush=True)
+    peak = [getrusage(who).ru_maxrss / 2**20 for who in (RUSAGE_SELF, RUSAGE_CHILDREN)]
+    print(f"peak RSS: this process {peak[0]:.2f} GiB, its largest child {peak[1]:.2f} GiB")
 
 
 if __name__ == "__main__":
