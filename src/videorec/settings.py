@@ -63,8 +63,10 @@ class Settings(BaseSettings):
     cursor_secret: SecretStr = SecretStr(DEV_CURSOR_SECRET)
     """Key that signs feed cursors. Set your own in production (`check_production` insists)."""
 
-    feed_config: Path = Path("configs/serve/default.toml")
-    """TOML of feed knobs (page size caps, diversity caps, source weights); defaults if absent."""
+    feed_config: Path | None = None
+    """TOML of feed knobs (page size caps, diversity caps, source weights); None: the shipped
+    `configs/serve/default.toml` (the working directory's, else the checkout's), else the built-in
+    defaults. A file named here that cannot be read is an error."""
 
     env: Literal["development", "test", "production"] = "development"
     """Where it runs; `production` turns API keys on, sets a default rate limit and refuses

@@ -1,4 +1,5 @@
-"""`videorec serve` refuses unsafe production settings before binding a port."""
+"""`videorec serve` refuses unsafe production settings and an unreadable feed config before
+binding a port."""
 
 from __future__ import annotations
 
@@ -30,6 +31,21 @@ def test_production_with_the_default_secret_exits_naming_the_setting(tmp_path, s
     )  # fmt: skip
     assert done.returncode != 0
     assert "VIDEOREC_CURSOR_SECRET" in done.stderr
+
+
+@pytest.mark.parametrize("command", ["serve", "up"])
+def test_a_missing_feed_config_exits_naming_the_file(tmp_path, command) -> None:
+    """`up` says so before its minutes of set-up; `serve` before a worker starts."""
+    env = {**os.environ, "PYTHONPATH": SRC, "VIDEOREC_VAR_DIR": str(tmp_path),
+           "VIDEOREC_PORT": "1", "VIDEOREC_FEED_CONFIG": str(tmp_path / "typo.toml")}  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", "from videorec.cli import main; main()", command],
+        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "typo.toml" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "demo").exists()  # `up` stopped before generating anything
 
 
 def test_the_app_itself_refuses_to_start_in_production_with_the_default(tmp_path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from videorec.errors import ConfigurationError
-from videorec.training.config import TrainConfig, load_config
+from videorec.training.config import TrainConfig, load_config, load_training_config
 
 DEFAULT = Path(__file__).resolve().parents[2] / "configs" / "train" / "default.toml"
 
@@ -29,6 +29,14 @@ class TestLoadConfig:
         shortened.ranker.max_pairs = code.ranker.max_pairs
         shortened.ranker.epochs = code.ranker.epochs
         assert shortened == code
+
+    def test_the_shipped_file_is_read_from_any_working_directory(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """`videorec up` or `train` run from another folder trains the shipped config (40 epochs),
+        not the code defaults (200: it trained 67 epochs, past the 3 minutes)."""
+        monkeypatch.chdir(tmp_path)
+        assert load_training_config(None) == load_config(DEFAULT) != TrainConfig()
 
     def test_unknown_keys_are_a_configuration_error(self, tmp_path) -> None:
         path = tmp_path / "bad.toml"

@@ -11,6 +11,7 @@ from rich.console import Console
 
 from videorec.api.metrics import MULTIPROC_ENV, use_multiprocess_dir
 from videorec.kit.db import make_engine
+from videorec.serving.config import load_feed_config
 from videorec.settings import get_settings
 
 console = Console()
@@ -28,6 +29,7 @@ def serve(
     """Start the HTTP API (with `VIDEOREC_ENV=production`, only with your own cursor secret)."""
     settings = get_settings()
     settings.check_production()
+    load_feed_config(settings.feed_config)  # a bad file stops here with its path, not in a worker
     if workers > 1:  # one set of Prometheus series for all workers (see api/metrics.py)
         shared = os.environ.get(MULTIPROC_ENV)
         use_multiprocess_dir(Path(shared) if shared else settings.var_dir / "prometheus")
@@ -51,6 +53,7 @@ def up(
 
     settings = get_settings()
     settings.check_production()
+    load_feed_config(settings.feed_config)  # before the minutes of set-up, not after them
     settings.ensure_dirs()
     engine = make_engine(settings.database_url)
     try:

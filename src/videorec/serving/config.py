@@ -6,7 +6,10 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
+
+from videorec.errors import ConfigurationError
+from videorec.kit.shipped import shipped
 
 DEFAULT_CONFIG = Path("configs/serve/default.toml")
 COLD = "cold."
@@ -75,9 +78,16 @@ class FeedConfig(BaseModel):
 
 
 def load_feed_config(path: Path | None = None) -> FeedConfig:
-    """The config at `path` (default `configs/serve/default.toml`); built-in defaults if absent."""
-    path = path or DEFAULT_CONFIG
-    if not path.exists():
+    """The config at `path`, else the shipped `configs/serve/default.toml` (the working
+    directory's, else the checkout's: `kit.shipped`), else the built-in defaults.
+
+    Raises:
+        ConfigurationError: `path` is missing or unreadable, not TOML, or has invalid fields.
+    """
+    path = path or shipped(DEFAULT_CONFIG)
+    if path is None:
         return FeedConfig()
-    with path.open("rb") as handle:
-        return FeedConfig.model_validate(tomllib.load(handle))
+    try:
+        return FeedConfig.model_validate(tomllib.loads(path.read_text()))
+    except (OSError, tomllib.TOMLDecodeError, ValidationError) as exc:
+        raise ConfigurationError(f"bad feed config {path}: {exc}") from exc

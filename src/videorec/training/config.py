@@ -13,11 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from videorec.errors import ConfigurationError
 from videorec.features.signals import SignalWeights
+from videorec.kit.shipped import shipped
 
 _SIGNALS = SignalWeights()
 Precision = Literal["auto", "float32", "bfloat16"]
 DEFAULT_CONFIG = Path("configs/train/default.toml")
-"""The shipped training config, relative to the working directory (the repository root)."""
+"""The shipped training config, relative to the repository root (found by `kit.shipped`)."""
 
 
 class _Section(BaseModel):
@@ -313,5 +314,6 @@ def load_config(path: Path | None) -> TrainConfig:
 
 
 def load_training_config(path: Path | None) -> TrainConfig:
-    """The config at `path`, else configs/train/default.toml when present, else the defaults."""
-    return load_config(path or (DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None))
+    """The config at `path`, else the shipped `configs/train/default.toml` (the working
+    directory's, else the checkout's: `kit.shipped`), else the code defaults."""
+    return load_config(path or shipped(DEFAULT_CONFIG))
