@@ -1,5 +1,5 @@
 """Validation and test NDCG@10 of the two-tower alone under config overrides: how the defaults
-of `training/config.py` were chosen.
+of `training/config.py` and of `configs/train/default.toml` were chosen.
 
     python bench/two_tower_variants.py movielens-100k random-811 0 '{"two_tower": {"epochs": 5}}'
     python bench/two_tower_variants.py demo temporal 0 '{}' --data var/demo
@@ -17,6 +17,10 @@ as `videorec evaluate` does. Since 2026-11-28 the defaults train a pair of two-t
 (`two_tower.members = 2`); the earlier results files' rows were one two-tower (add
 `{"two_tower": {"members": 1}}` to compare with them). Text embeddings and the ranker are off
 unless the overrides turn them on, to keep one run short.
+
+The base is the config `videorec train` uses (`configs/train/default.toml`, or `--train-config
+FILE`), as `videorec evaluate` trains it; `--code-defaults` starts from the code defaults of
+`TrainConfig` instead, the base of every results file before 2026-11-28 (k).
 
 `--serve-lengths 200,800,0` then scores validation and test again with the fitted model reading
 the latest L events of each history (0: all of it), the training unchanged: how long a history
@@ -44,7 +48,7 @@ from videorec.evaluation.scoring import measure
 from videorec.evaluation.splits import split
 from videorec.evaluation.two_tower import TwoTowerSource
 from videorec.features.text import EmbeddingCache
-from videorec.training.config import TrainConfig
+from videorec.training.config import TrainConfig, load_training_config
 from videorec.training.fit import fit
 from videorec.training.observer import SilentObserver
 from videorec.training.split import validation_set
@@ -72,6 +76,10 @@ def main() -> None:
     parser.add_argument("protocol")
     parser.add_argument("seed", type=int)
     parser.add_argument("overrides", help="JSON merged into the quick config")
+    parser.add_argument("--train-config", type=Path, default=None,
+                        help="training TOML (default: the one videorec train uses)")  # fmt: skip
+    parser.add_argument("--code-defaults", action="store_true",
+                        help="start from the code defaults, not a training TOML")  # fmt: skip
     parser.add_argument("--data", type=Path, default=None)
     parser.add_argument("--text-cache", type=Path, default=None,
                         help="embeddings.npz of text vectors to read (and add to)")  # fmt: skip
@@ -81,7 +89,9 @@ def main() -> None:
                         help="history lengths to rescore at, comma-separated (0: all)")  # fmt: skip
     args = parser.parse_args()
     overrides = json.loads(args.overrides)
-    config = TrainConfig.model_validate(merged({**QUICK, "seed": args.seed}, overrides))
+    base = {} if args.code_defaults else load_training_config(args.train_config).model_dump()
+    quick = merged(merged(base, QUICK), {"seed": args.seed})
+    config = TrainConfig.model_validate(merged(quick, overrides))
     events, catalog = load_dataset(args.dataset, args.data)
     logs = split(implicit_positives(events, min_positive_rating(args.dataset)), args.protocol,
                  args.seed)  # fmt: skip
