@@ -17,6 +17,9 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
+
+from videorec.evaluation.metrics import accuracy, hits, top_k
 
 OFFSETS = (-np.inf, -1.0, -0.5, -0.25, 0.0, 0.25, 0.5, 1.0)
 K = 10
@@ -28,16 +31,14 @@ def ndcg(
     truth: npt.NDArray[np.bool_],
     cold: npt.NDArray[np.bool_],
 ) -> tuple[float, float, float]:
-    """NDCG@10 as the evaluation computes it (binary gains, ideal over min(10, |truth|)), the
+    """NDCG@10 by the evaluation's own metric (`evaluation.metrics`: its top-k and NDCG), the
     share of top-10 slots on cold posts, and the share of hits that are cold posts."""
-    ranked = np.where(seen, -np.inf, scores)
-    top = np.argsort(-ranked, axis=1, kind="stable")[:, :K]
-    hits = np.take_along_axis(truth, top, axis=1)
-    discounts = 1.0 / np.log2(np.arange(2, K + 2))
-    ideal = np.array([discounts[: min(K, int(n))].sum() for n in truth.sum(axis=1)])
-    value = float(((hits * discounts).sum(axis=1) / ideal).mean())
+    top = top_k(scores, sp.csr_matrix(seen), K)
+    truth_matrix = sp.csr_matrix(truth)
+    value = float(accuracy(top, truth_matrix, K)["ndcg"].mean())
+    hit = hits(top, truth_matrix)
     slots = float(cold[top].mean())
-    return value, slots, float((hits & cold[top]).sum() / max(hits.sum(), 1))
+    return value, slots, float((hit & cold[top]).sum() / max(hit.sum(), 1))
 
 
 def main() -> None:
