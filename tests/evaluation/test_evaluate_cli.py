@@ -7,6 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from videorec.cli import app
+from videorec.features.text import EmbeddingCache
 from videorec.settings import get_settings
 
 
@@ -81,3 +82,6 @@ class TestEvaluateCommand:
         result = CliRunner().invoke(app, args)
         assert result.exit_code == 0, result.output
         assert seen["train_config"] == want
+        # the text cache itself, not its bound `encode`: with it the fits order and encode only
+        # the texts not cached yet (`training.stages._text`), instead of tokenizing them all
+        assert isinstance(seen["encoder"], EmbeddingCache)

@@ -64,7 +64,7 @@ def evaluate_command(
             seed=seed,
             progress=lambda msg: status.update(msg),
             truth_dir=data if dataset == "demo" else None,
-            encoder=cache.encode,
+            encoder=cache,  # the cache itself: the fits then tokenize only the texts it lacks
             feed_config=load_feed_config(settings.feed_config),
             slices=slices,
             train_config=load_training_config(train_config).model_dump(),
