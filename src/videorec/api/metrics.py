@@ -12,6 +12,7 @@ answers a scrape with the whole server's counts.
 from __future__ import annotations
 
 import os
+import re
 import time
 from pathlib import Path
 
@@ -31,14 +32,21 @@ BUCKETS = (0.001, 0.002, 0.004, 0.008, 0.015, 0.03, 0.06, 0.12, 0.25, 0.5, 1.0, 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
+PROMETHEUS_FILE = re.compile(r"(counter|histogram|summary|gauge_[a-z]+)_\d+\.db")
+"""A file prometheus_client's multiprocess mode writes: `{type}[_{gauge mode}]_{pid}.db`."""
+
+
 def use_multiprocess_dir(path: Path) -> None:
-    """Empty `path` of a previous run's files and point this process and its children at it.
+    """Remove a previous run's Prometheus files from `path` and point this process and its
+    children at it. Only prometheus_client's own files go: `PROMETHEUS_MULTIPROC_DIR` may name
+    a folder that holds other things (`var`, with the database in it).
 
     Call before the worker processes start (they import prometheus_client afresh).
     """
     path.mkdir(parents=True, exist_ok=True)
     for stale in path.glob("*.db"):
-        stale.unlink()
+        if PROMETHEUS_FILE.fullmatch(stale.name):
+            stale.unlink()
     os.environ[MULTIPROC_ENV] = str(path)
 
 
