@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from videorec.errors import ConfigurationError
-from videorec.serving.config import DEFAULT_CONFIG, FeedConfig, load_feed_config
+from videorec.serving.config import BLEND_NAMES, DEFAULT_CONFIG, FeedConfig, load_feed_config
 from videorec.settings import Settings
 
 
@@ -61,3 +61,30 @@ def test_unset_reads_the_shipped_file_from_any_working_directory(
     own.parent.mkdir(parents=True)
     own.write_text("default_page_size = 9\n")
     assert load_feed_config(None).default_page_size == 9
+
+
+@pytest.mark.parametrize(
+    ("toml", "named"),
+    [
+        ("max_per_creater = 3\n", "max_per_creater"),  # a typo of a knob
+        ("[source_weight]\ntrending = 5.0\n", "source_weight"),  # of a table
+        ('exclude_kinds = ["veiw"]\n', "veiw"),  # of a kind: it excluded nothing
+        ("[source_weights]\ntrendng = 5.0\n", "trendng"),  # of a source: it weighed nothing
+        ("[cold_weights]\nmoods = 3.0\n", "moods"),
+    ],
+)
+def test_an_unknown_key_or_name_is_an_error_naming_it(
+    tmp_path: Path, toml: str, named: str
+) -> None:
+    """These were read without a word and served the defaults (or dropped the name)."""
+    path = tmp_path / "serve.toml"
+    path.write_text(toml)
+    with pytest.raises(ConfigurationError, match=named):
+        load_feed_config(path)
+
+
+def test_the_names_a_weight_may_take_are_the_sources_the_model_and_popularity() -> None:
+    from videorec.serving.candidates import default_sources
+
+    sources = {source.name for source in default_sources()}
+    assert BLEND_NAMES == sources | {"model", "popularity"}

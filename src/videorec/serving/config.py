@@ -6,20 +6,27 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from videorec.errors import ConfigurationError
+from videorec.features.log import KIND_CODES
 from videorec.kit.shipped import shipped
 
 DEFAULT_CONFIG = Path("configs/serve/default.toml")
 COLD = "cold."
 """Prefix of the cold path's learned weights."""
+BLEND_NAMES = frozenset({"two_tower", "mood", "ease", "rp3beta", "item_knn", "covisit", "content",
+                         "category", "trending", "fresh", "model", "popularity"})  # fmt: skip
+"""What a weight or a limit may name: every candidate source (`serving.candidates`; a test holds
+the two together), the active model's score and popularity."""
 
 
 class FeedConfig(BaseModel):
     """Knobs of candidate generation, ranking, re-ranking and feed sessions. The defaults equal
     `configs/serve/default.toml`'s (a test holds them together), so a deployment without the file
-    serves the validated knobs."""
+    serves the validated knobs. A key or a name it does not know is an error, not ignored."""
+
+    model_config = ConfigDict(extra="forbid")
 
     default_page_size: int = Field(20, ge=1, le=100)
     max_page_size: int = Field(100, ge=1, le=100)
@@ -50,6 +57,22 @@ class FeedConfig(BaseModel):
     """Weights that win over learned ones (e.g. `{mood = 3.0}`)."""
     cold_weights: dict[str, float] = {}
     """Weights of the cold path (no model): mood, then the few events' lists, then popularity."""
+
+    @field_validator("exclude_kinds")
+    @classmethod
+    def _known_kinds(cls, kinds: list[str]) -> list[str]:
+        unknown = sorted(set(kinds) - set(KIND_CODES))
+        if unknown:
+            raise ValueError(f"unknown kinds {unknown}; known: {sorted(KIND_CODES)}")
+        return kinds
+
+    @field_validator("source_limits", "source_weights", "source_weight_overrides", "cold_weights")
+    @classmethod
+    def _known_names(cls, table: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(table) - BLEND_NAMES)
+        if unknown:
+            raise ValueError(f"unknown names {unknown}; known: {sorted(BLEND_NAMES)}")
+        return table
 
     def limit(self, source: str) -> int:
         """Candidates asked of a source (200 when not configured)."""
