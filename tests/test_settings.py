@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from videorec.settings import Settings
+from videorec.errors import ConfigurationError
+from videorec.settings import Settings, get_settings
 
 
 def test_defaults_use_embedded_sqlite(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
@@ -66,3 +67,41 @@ def test_rate_limits_parse(text: str, parsed: tuple[int, float]) -> None:
 def test_a_bad_rate_limit_is_refused(text: str) -> None:
     with pytest.raises(ValidationError, match="not like 600/minute"):
         Settings(rate_limit=text)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("VIDEOREC_PORT", "abc"), ("VIDEOREC_ENV", "prod"), ("VIDEOREC_RATE_LIMIT", "5/week")],
+)
+def test_a_bad_variable_is_one_readable_error_naming_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path, variable: str, value: str
+) -> None:
+    """Every command read the settings through `get_settings`, where a bad value was a pydantic
+    traceback of 50 lines; it is now a `ConfigurationError` (the CLI prints `error: ...`)."""
+    monkeypatch.chdir(tmp_path)  # no .env here
+    monkeypatch.setenv(variable, value)
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(ConfigurationError) as raised:
+            get_settings()
+    finally:
+        get_settings.cache_clear()
+    assert f"{variable}: " in raised.value.message
+    assert repr(value) in raised.value.message
+
+
+def test_the_cli_prints_a_bad_variable_without_a_traceback(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    env = {**os.environ, "PYTHONPATH": src, "VIDEOREC_PORT": "abc"}
+    done = subprocess.run(
+        [sys.executable, "-c", "from videorec.cli import main; main()", "stats"],
+        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "VIDEOREC_PORT" in done.stderr
+    assert "Traceback" not in done.stderr

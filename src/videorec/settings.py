@@ -11,7 +11,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from videorec.errors import ConfigurationError
@@ -184,5 +191,24 @@ def parse_rate(text: str) -> tuple[int, float]:
 
 @lru_cache
 def get_settings() -> Settings:
-    """The process-wide settings, read once."""
-    return Settings()
+    """The process-wide settings, read once.
+
+    Raises:
+        ConfigurationError: a `VIDEOREC_*` variable (or `.env` line) has a bad value; the
+            message names each variable, what is wrong and the value given.
+    """
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigurationError(settings_problems(exc)) from None
+
+
+def settings_problems(exc: ValidationError) -> str:
+    """One line per bad setting, by its environment variable's name."""
+    prefix = str(Settings.model_config.get("env_prefix", ""))
+    lines = []
+    for error in exc.errors():
+        field = "_".join(str(part) for part in error["loc"]).upper()
+        name = prefix + field if field else "settings"  # a check across several fields
+        lines.append(f"{name}: {error['msg']} (got {error.get('input')!r})")
+    return "bad settings:\n  " + "\n  ".join(lines)
