@@ -33,6 +33,11 @@ class TestSocialverseLoader:
         with pytest.raises(InvalidInput, match="no engagement files"):
             load_dataset("demo", tmp_path)
 
+    def test_a_file_that_is_not_json_is_a_clear_error_naming_it(self, tmp_path: Path):
+        (tmp_path / "view.json").write_text('[{"user_id": 1, "post_id": 2,')
+        with pytest.raises(InvalidInput, match="view.json is not JSON"):
+            load_dataset("demo", tmp_path)
+
 
 class TestMovieLensLoader:
     def test_every_rating_is_a_positive(self, tmp_path: Path):
@@ -40,6 +45,12 @@ class TestMovieLensLoader:
         log, catalog = load_dataset("movielens-100k", tmp_path)
         assert len(implicit_positives(log, min_positive_rating("movielens-100k"))) == 2
         assert catalog.post_ids.tolist() == [10, 11]
+
+    @pytest.mark.parametrize("text", ["1,10,1,881250949\n", "1\t10\n", "a\tb\tc\td\n"])
+    def test_a_file_that_is_not_u_data_is_a_clear_error_naming_it(self, tmp_path: Path, text):
+        (tmp_path / "u.data").write_text(text)
+        with pytest.raises(InvalidInput, match="u.data"):
+            load_dataset("movielens-100k", tmp_path)
 
 
 class TestOracleLoading:

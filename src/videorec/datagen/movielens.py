@@ -124,8 +124,18 @@ def _release(text: str) -> int:
 
 
 def read_ratings(path: Path) -> MovieLensRatings:
-    """`u.data` alone: one row per rating, in file order."""
-    table = np.loadtxt(path, dtype=np.int64, delimiter="\t", ndmin=2)
-    return MovieLensRatings(
-        user_ids=table[:, 0], item_ids=table[:, 1], stars=table[:, 2], timestamps=table[:, 3]
-    )
+    """`u.data` alone: one row per rating, in file order.
+
+    Raises:
+        InvalidInput: the file is not tab-separated rows of four integers.
+    """
+    try:
+        table = np.loadtxt(path, dtype=np.int64, delimiter="\t", ndmin=2)
+        return MovieLensRatings(
+            user_ids=table[:, 0], item_ids=table[:, 1], stars=table[:, 2], timestamps=table[:, 3]
+        )
+    except (ValueError, IndexError) as exc:
+        raise InvalidInput(
+            f"{path} is not MovieLens-100k's u.data (user, item, rating, time; tab-separated "
+            f"integers): {exc}"
+        ) from exc

@@ -163,7 +163,10 @@ def bare_catalog(post_ids: np.ndarray[Any, np.dtype[np.int64]]) -> PostCatalog:
 
 
 def _read_json(path: Path) -> list[dict[str, Any]]:
-    data = json.loads(path.read_text())
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"{path} is not JSON: {exc}") from exc
     if isinstance(data, dict):  # an envelope such as {"post": [...]} or {"users": [...]}
         data = next((v for v in data.values() if isinstance(v, list)), [])
     return [d for d in data if isinstance(d, dict)]
