@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import sys
 
 import typer
+from alembic.util import CommandError
 from rich.console import Console
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from videorec.cli import data, db, evaluate, export, ingest, keys, serve, train
 from videorec.errors import VideorecError
@@ -29,9 +32,29 @@ err_console = Console(stderr=True)
 
 
 def main() -> None:
-    """Console-script entry point: a domain error becomes a readable message and exit code 1."""
+    """Console-script entry point: a domain error, a database that cannot be reached or read and a
+    migration error each become one readable message and exit code 1 (not a traceback)."""
     try:
         app(standalone_mode=True)
     except VideorecError as exc:
-        err_console.print(f"[bold red]error:[/] {exc.message}")
-        sys.exit(1)
+        _fail(exc.message)
+    except (ArgumentError, NoSuchModuleError) as exc:
+        _fail(f"VIDEOREC_DATABASE_URL is not a database URL this install can open: {exc}")
+    except DBAPIError as exc:
+        _fail(database_message(exc))
+    except CommandError as exc:
+        _fail(f"migration: {exc}")
+
+
+def database_message(exc: DBAPIError) -> str:
+    """The driver's own first line, and what to do when the schema is missing or behind."""
+    lines = str(exc.orig if exc.orig is not None else exc).strip().splitlines()
+    detail = lines[0] if lines else type(exc).__name__
+    missing = re.search(r"no such (table|column)|does not exist", detail, re.IGNORECASE)
+    hint = " (the database schema is missing or behind: run `videorec db upgrade`)"
+    return f"database error: {detail}{hint if missing else ''}"
+
+
+def _fail(message: str) -> None:
+    err_console.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    sys.exit(1)

@@ -1,0 +1,48 @@
+"""`videorec` turns a database it cannot reach or read, and a migration error, into one line and
+exit code 1: they were tracebacks."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from videorec.cli import main
+from videorec.settings import get_settings
+
+
+def run(argv: list[str], url: str, monkeypatch: pytest.MonkeyPatch) -> int:
+    monkeypatch.setenv("VIDEOREC_DATABASE_URL", url)
+    monkeypatch.setattr(sys, "argv", ["videorec", *argv])
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(SystemExit) as done:
+            main()
+    finally:
+        get_settings.cache_clear()
+    return int(done.value.code or 0)
+
+
+@pytest.mark.parametrize(
+    ("argv", "url", "says"),
+    [
+        (["stats"], "garbage", "VIDEOREC_DATABASE_URL is not a database URL"),
+        (["models", "list"], "sqlite:///{tmp}/never-migrated.db", "run `videorec db upgrade`"),
+        (["db", "upgrade", "bogus"], "sqlite:///{tmp}/x.db", "migration: Can't locate revision"),
+        (["stats"], "postgresql+psycopg://x@127.0.0.1:1/test", "database error: connection"),
+    ],
+)
+def test_one_readable_line_and_exit_1(
+    argv: list[str],
+    url: str,
+    says: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert run(argv, url.format(tmp=tmp_path), monkeypatch) == 1
+    err = " ".join(capsys.readouterr().err.split())  # rich wraps long lines
+    assert says in err
+    assert "Traceback" not in err
