@@ -270,6 +270,29 @@ class TestBadInput:
         assert 400 <= response.status_code < 500
         assert response.json()["status"] == "error"
 
+    @pytest.mark.parametrize(
+        ("query", "message"),
+        [
+            ("", "username: Field required"),
+            ("username=u&page_size=abc", "page_size: Input should be a valid integer"),
+            ("username=u&page=0&mood=", "mood: String should have at least 1 character; page:"),
+        ],
+    )
+    def test_a_bad_query_is_a_422_naming_each_parameter(self, client, query, message) -> None:
+        """The route validates its query as one model (`FeedQuery`), with FastAPI's 422 form."""
+        response = client.get(f"/feed?{query}")
+        assert response.status_code == 422
+        assert response.json()["code"] == "invalid_request"
+        assert message in response.json()["message"]
+
+    def test_unknown_parameters_are_ignored_and_a_repeated_one_reads_its_last_value(
+        self, client
+    ) -> None:
+        plain = client.get("/feed", params={"username": "nobody", "page_size": 3})
+        odd = client.get("/feed?username=nobody&page_size=50&page_size=3&utm_source=x")
+        assert odd.status_code == plain.status_code == 200
+        assert odd.json()["page_size"] == plain.json()["page_size"] == 3
+
 
 class TestModelPath:
     @pytest.fixture(autouse=True)
@@ -379,6 +402,11 @@ class TestEmptyAndDocs:
         schema = query["schema"]
         assert set(schema["properties"]) >= {"username", "cursor", "mood", "page"}
         assert schema["required"] == ["username"]
+        assert schema["properties"]["page_size"] | {"description": ""} == {
+            "type": "integer", "minimum": 1, "maximum": 100, "title": "Page Size",
+            "description": "",
+        }  # fmt: skip
+        assert schema["properties"]["username"]["pattern"] == "^[A-Za-z0-9_.@\\-]+$"
         assert {"not": {"required": ["cursor", "page"]}} in schema["allOf"]
         assert {"not": {"required": ["category_id", "project_code"]}} in schema["allOf"]
         assert "FeedPage" in spec["components"]["schemas"]

@@ -16,6 +16,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
 
 EXCLUSIVE = {"/feed": [("cursor", "page"), ("category_id", "project_code")]}
 OPEN = {"/health"}
@@ -37,6 +38,22 @@ def openapi_builder(app: FastAPI, *, auth_required: bool) -> Callable[[], dict[s
         return app.openapi_schema
 
     return build
+
+
+def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    """A query model's fields as the OpenAPI query parameters FastAPI would have written for
+    them as `Query` parameters: for a route that validates its query itself (`openapi_extra`)."""
+    schema = model.model_json_schema()
+    required = set(schema.get("required", []))
+    parameters = []
+    for name, field in schema["properties"].items():
+        described = {k: v for k, v in field.items() if k != "default" or v is not None}
+        parameter = {"name": name, "in": "query", "required": name in required,
+                     "schema": described}  # fmt: skip
+        if "description" in field:
+            parameter["description"] = field["description"]
+        parameters.append(parameter)
+    return parameters
 
 
 def _add_errors(spec: dict[str, Any], auth_required: bool) -> None:

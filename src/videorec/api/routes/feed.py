@@ -13,60 +13,51 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import partial
-from typing import Annotated
 
 import anyio
 import orjson
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from videorec.api.deps import get_session, request_session, session_store
+from videorec.api.openapi import query_parameters
 from videorec.api.page_refills import PageRefills
 from videorec.api.post_cache import PresentedPosts
-from videorec.api.schemas import ErrorBody
+from videorec.api.schemas import ErrorBody, FeedQuery
 from videorec.api.schemas import FeedPage as FeedPageBody
 from videorec.errors import InvalidInput
 from videorec.serving.context import FeedRequest
 from videorec.serving.feed import FeedPage, FeedService
 
 router = APIRouter(tags=["feed"])
-USERNAME = r"^[A-Za-z0-9_.@\-]+$"
-CODE = r"^[A-Za-z0-9_.\-]+$"
-MOOD = r"^[\w \-,'&]+$"
 
 
 @router.get(
     "/feed",
     response_model=FeedPageBody,
     responses={400: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+    openapi_extra={"parameters": query_parameters(FeedQuery)},
 )
-async def get_feed(
-    http: Request,
-    username: Annotated[str, Query(min_length=1, max_length=64, pattern=USERNAME)],
-    category_id: Annotated[int | None, Query(ge=0, le=2**31 - 1)] = None,
-    project_code: Annotated[str | None, Query(min_length=1, max_length=64, pattern=CODE)] = None,
-    mood: Annotated[str | None, Query(min_length=1, max_length=64, pattern=MOOD)] = None,
-    page_size: Annotated[int | None, Query(ge=1, le=100, description="default 20")] = None,
-    cursor: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
-    page: Annotated[
-        int | None, Query(ge=1, le=10_000, description="1-based; or use cursor")
-    ] = None,
-) -> Response:
+async def get_feed(http: Request) -> Response:
     """The user's feed. Unknown users get a cold-start feed; `mood` steers it; pages never repeat.
 
     Give `cursor` (from the previous page's `next_cursor`) or `page`, not both.
     """
+    query = feed_query(http)
     service: FeedService = http.app.state.feed  # not dependencies: each one costs a resolution
     presented: PresentedPosts = http.app.state.presented
-    if cursor is not None and page is not None:
+    if query.cursor is not None and query.page is not None:
         raise InvalidInput("give either cursor or page, not both")
-    if category_id is not None and project_code is not None:
+    if query.category_id is not None and query.project_code is not None:
         raise InvalidInput("give either category_id or project_code, not both")
-    size = page_size or service.config.default_page_size
+    size = query.page_size or service.config.default_page_size
     if size > service.config.max_page_size:
         raise InvalidInput(f"page_size must be at most {service.config.max_page_size}")
-    request = FeedRequest(username, category_id, project_code, mood, size, cursor, page)
+    request = FeedRequest(query.username, query.category_id, query.project_code, query.mood,
+                          size, query.cursor, query.page)  # fmt: skip
     refills: PageRefills = http.app.state.page_refills
     ready = _page_in_memory(http, service, presented, request)
     if ready is None and await refills.wait(service.cursor_session(request)):
@@ -80,6 +71,16 @@ async def get_feed(
         work = partial(_refill, http, service, presented, result.session_id, result.page)
         refills.start(result.session_id, work)
     return Response(body, media_type="application/json")
+
+
+def feed_query(http: Request) -> FeedQuery:
+    """The request's query as a `FeedQuery` (the last value of a repeated parameter, as FastAPI
+    reads a scalar one); a bad one is a 422 in FastAPI's own form (`api/errors.py`)."""
+    try:
+        return FeedQuery.model_validate(dict(http.query_params))
+    except ValidationError as exc:
+        errors = [{**error, "loc": ("query", *error["loc"])} for error in exc.errors()]
+        raise RequestValidationError(errors) from None
 
 
 def _page_in_memory(
