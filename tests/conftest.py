@@ -28,7 +28,7 @@ from tests import servers
 from videorec.api.app import create_app
 from videorec.api.deps import get_session
 from videorec.kit.db import make_engine
-from videorec.settings import Settings
+from videorec.settings import Settings, get_settings
 from videorec.storage import migrate
 
 SKIP_PREFIX = "needs "
@@ -105,6 +105,15 @@ def settled_heap() -> None:
             thread.join(timeout=180)
             assert not thread.is_alive(), "a feed warm-up thread outlived 180 s"
     gc.unfreeze()
+
+
+@pytest.fixture
+def fresh_settings() -> Iterator[None]:
+    """`get_settings` reads the environment (as the test has set it) afresh, and again after
+    the test, so no other test sees its settings."""
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 def pytest_sessionfinish() -> None:

@@ -73,6 +73,7 @@ def test_a_bad_rate_limit_is_refused(text: str) -> None:
     ("variable", "value"),
     [("VIDEOREC_PORT", "abc"), ("VIDEOREC_ENV", "prod"), ("VIDEOREC_RATE_LIMIT", "5/week")],
 )
+@pytest.mark.usefixtures("fresh_settings")
 def test_a_bad_variable_is_one_readable_error_naming_it(
     monkeypatch: pytest.MonkeyPatch, tmp_path, variable: str, value: str
 ) -> None:
@@ -80,12 +81,8 @@ def test_a_bad_variable_is_one_readable_error_naming_it(
     traceback of 50 lines; it is now a `ConfigurationError` (the CLI prints `error: ...`)."""
     monkeypatch.chdir(tmp_path)  # no .env here
     monkeypatch.setenv(variable, value)
-    get_settings.cache_clear()
-    try:
-        with pytest.raises(ConfigurationError) as raised:
-            get_settings()
-    finally:
-        get_settings.cache_clear()
+    with pytest.raises(ConfigurationError) as raised:
+        get_settings()
     assert f"{variable}: " in raised.value.message
     assert repr(value) in raised.value.message
 

@@ -9,21 +9,18 @@ from pathlib import Path
 import pytest
 
 from videorec.cli import main
-from videorec.settings import get_settings
 
 
 def run(argv: list[str], url: str, monkeypatch: pytest.MonkeyPatch) -> int:
+    """`videorec ARGV` in this process (settings read afresh: the `fresh_settings` fixture)."""
     monkeypatch.setenv("VIDEOREC_DATABASE_URL", url)
     monkeypatch.setattr(sys, "argv", ["videorec", *argv])
-    get_settings.cache_clear()
-    try:
-        with pytest.raises(SystemExit) as done:
-            main()
-    finally:
-        get_settings.cache_clear()
+    with pytest.raises(SystemExit) as done:
+        main()
     return int(done.value.code or 0)
 
 
+@pytest.mark.usefixtures("fresh_settings")
 @pytest.mark.parametrize(
     ("argv", "url", "says"),
     [
