@@ -1,5 +1,5 @@
 """`videorec` turns a database it cannot reach or read, and a migration error, into one line and
-exit code 1: they were tracebacks."""
+exit code 1: they were tracebacks. A command that only reads does not create a database."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def run(argv: list[str], url: str, monkeypatch: pytest.MonkeyPatch) -> int:
     ("argv", "url", "says"),
     [
         (["stats"], "garbage", "VIDEOREC_DATABASE_URL is not a database URL"),
-        (["models", "list"], "sqlite:///{tmp}/never-migrated.db", "run `videorec db upgrade`"),
+        (["models", "list"], "sqlite:///{tmp}/empty.db", "run `videorec db upgrade`"),
         (["db", "upgrade", "bogus"], "sqlite:///{tmp}/x.db", "migration: Can't locate revision"),
         (["stats"], "postgresql+psycopg://x@127.0.0.1:1/test", "database error: connection"),
     ],
@@ -39,7 +39,27 @@ def test_one_readable_line_and_exit_1(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "empty.db").touch()  # a database file without the schema
     assert run(argv, url.format(tmp=tmp_path), monkeypatch) == 1
-    err = " ".join(capsys.readouterr().err.split())  # rich wraps long lines
+    err = capsys.readouterr().err
     assert says in err
     assert "Traceback" not in err
+
+
+@pytest.mark.usefixtures("fresh_settings")
+@pytest.mark.parametrize(
+    "argv", [["stats"], ["db", "current"], ["models", "list"], ["models", "activate", "v1"]]
+)
+def test_a_reading_command_names_the_missing_database_and_creates_none(
+    argv: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Run outside the project folder, `stats` made an empty database there and reported zeros."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "var").mkdir()
+    assert run(argv, "sqlite:///var/videorec.db", monkeypatch) == 1
+    err = capsys.readouterr().err
+    assert f"no database at {tmp_path / 'var' / 'videorec.db'}" in err
+    assert not (tmp_path / "var" / "videorec.db").exists()

@@ -107,6 +107,7 @@ class TestSyncCommand:
 
 class TestStatsCommand:
     def test_reports_an_empty_database(self, cli_env) -> None:
+        assert CliRunner().invoke(app, ["db", "upgrade"]).exit_code == 0  # `stats` makes none
         result = CliRunner().invoke(app, ["stats"])
         assert result.exit_code == 0, result.output
         assert "orphan interactions" in result.output

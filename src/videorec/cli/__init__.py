@@ -28,7 +28,8 @@ train.register(app)
 export.register(train.models_app)
 evaluate.register(app)
 
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
+"""Errors are not wrapped at the terminal's width: a path in one stays whole, to copy or grep."""
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-from videorec.kit.db import make_engine
+from videorec.kit.db import existing_engine, make_engine
 from videorec.settings import get_settings
 from videorec.storage import migrate
 
@@ -34,5 +34,5 @@ def downgrade(revision: str = typer.Argument(..., help="target revision, or 'bas
 @app.command()
 def current() -> None:
     """Print the revision the database is at."""
-    engine = make_engine(get_settings().database_url)
+    engine = existing_engine(get_settings().database_url)
     console.print(migrate.current(engine) or "empty (no migrations applied)")

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from videorec.kit.db import make_engine, make_sessionmaker
+from videorec.kit.db import existing_engine, make_sessionmaker
 from videorec.settings import get_settings
 from videorec.storage.repositories import model_versions
 
@@ -20,7 +20,7 @@ def export_model(version: str = typer.Argument(..., help="a version from `models
     from videorec.training.artifact import load_artifact
     from videorec.training.onnx_export import export_onnx
 
-    sessions = make_sessionmaker(make_engine(get_settings().database_url))
+    sessions = make_sessionmaker(existing_engine(get_settings().database_url))
     with sessions() as session:
         folder = Path(model_versions.get(session, version).path)
     meta = export_onnx(folder, load_artifact(folder))

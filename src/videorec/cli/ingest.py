@@ -13,7 +13,7 @@ from videorec.ingestion.errors import UpstreamError
 from videorec.ingestion.resources import BY_NAME, RESOURCES, Resource
 from videorec.ingestion.retry import RetryPolicy
 from videorec.ingestion.sync import ResourceReport, Syncer
-from videorec.kit.db import make_engine, make_sessionmaker
+from videorec.kit.db import existing_engine, make_engine, make_sessionmaker
 from videorec.kit.priority import lower_priority
 from videorec.logging import configure_logging
 from videorec.settings import get_settings
@@ -68,7 +68,7 @@ def sync(
 def stats(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
     """Counts of users, posts, categories, interactions, orphans, quarantine; last syncs."""
     settings = get_settings()
-    engine = make_engine(settings.database_url)
+    engine = existing_engine(settings.database_url)
     migrate.upgrade(engine)
     try:
         with make_sessionmaker(engine)() as session:

@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from videorec.kit.db import make_engine, make_sessionmaker
+from videorec.kit.db import existing_engine, make_engine, make_sessionmaker
 from videorec.settings import get_settings
 from videorec.storage.repositories import model_versions
 from videorec.terminal.train_view import run_training
@@ -40,7 +40,7 @@ def train(
 def list_models() -> None:
     """Registered model versions, newest first, with validation NDCG@10 (artifacts live in
     `<VIDEOREC_VAR_DIR>/models/<version>/`)."""
-    sessions = make_sessionmaker(make_engine(get_settings().database_url))
+    sessions = make_sessionmaker(existing_engine(get_settings().database_url))
     table = Table("active", "created", "ndcg@10", "popularity")
     table.add_column("version", no_wrap=True)
     with sessions() as session:
@@ -56,7 +56,7 @@ def list_models() -> None:
 @models_app.command("activate")
 def activate_model(version: str = typer.Argument(..., help="a version from `models list`")) -> None:
     """Make VERSION the model the feed serves."""
-    sessions = make_sessionmaker(make_engine(get_settings().database_url))
+    sessions = make_sessionmaker(existing_engine(get_settings().database_url))
     with sessions.begin() as session:
         model_versions.activate(session, version)
     console.print(f"model [bold]{version}[/] is now active")

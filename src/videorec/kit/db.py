@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from videorec.errors import NotFound
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -28,6 +31,32 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+def existing_engine(url: str) -> Engine:
+    """`make_engine` for a command that only reads (`stats`, `db current`, `models list`): a
+    SQLite file that does not exist is an error naming where it was looked for, instead of a new
+    empty database (the default path is relative to the working directory: run elsewhere, such
+    a command reported zeros).
+
+    Raises:
+        NotFound: `url` names a SQLite file that does not exist.
+    """
+    path = sqlite_file(url)
+    if path is not None and not path.exists():
+        raise NotFound(
+            f"no database at {path.resolve()}: run from the folder where `videorec up` made it, "
+            "or set VIDEOREC_DATABASE_URL"
+        )
+    return make_engine(url)
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names; None for another backend or an in-memory database."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
 
 
 def _json_dumps(value: Any) -> str:
