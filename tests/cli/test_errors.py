@@ -24,7 +24,7 @@ def run(argv: list[str], url: str, monkeypatch: pytest.MonkeyPatch) -> int:
 @pytest.mark.parametrize(
     ("argv", "url", "says"),
     [
-        (["stats"], "garbage", "VIDEOREC_DATABASE_URL is not a database URL"),
+        (["stats"], "garbage", "database URL (VIDEOREC_DATABASE_URL) is not one this install"),
         (["models", "list"], "sqlite:///{tmp}/empty.db", "run `videorec db upgrade`"),
         (["db", "upgrade", "bogus"], "sqlite:///{tmp}/x.db", "migration: Can't locate revision"),
         (["stats"], "postgresql+psycopg://x@127.0.0.1:1/test", "database error: connection"),
@@ -63,3 +63,53 @@ def test_a_reading_command_names_the_missing_database_and_creates_none(
     err = capsys.readouterr().err
     assert f"no database at {tmp_path / 'var' / 'videorec.db'}" in err
     assert not (tmp_path / "var" / "videorec.db").exists()
+
+
+def test_a_database_error_that_is_a_bug_propagates_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A constraint or a bad statement is a bug: its traceback (and statement) must show."""
+    from sqlalchemy.exc import IntegrityError
+
+    from videorec import cli
+
+    def broken(**_: object) -> None:
+        raise IntegrityError("INSERT INTO posts ...", {}, Exception("UNIQUE constraint failed"))
+
+    monkeypatch.setattr(cli, "app", broken)
+    with pytest.raises(IntegrityError):
+        main()
+
+
+@pytest.mark.parametrize(
+    ("driver_says", "hint"),
+    [
+        ("no such table: model_versions", True),
+        ('relation "model_versions" does not exist', True),
+        ('FATAL:  database "nosuch" does not exist', False),  # upgrading would not help
+        ('FATAL:  role "nobody" does not exist', False),
+    ],
+)
+def test_the_upgrade_hint_only_where_the_schema_is_missing(driver_says: str, hint: bool) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from videorec.cli import database_message
+
+    message = database_message(OperationalError("SELECT 1", {}, Exception(driver_says)))
+    assert message is not None
+    assert driver_says in message
+    assert ("videorec db upgrade" in message) is hint
+
+
+def test_brackets_in_an_error_are_printed(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Rich read `[type=extra_forbidden ...]` in a config error as markup and dropped it."""
+    from videorec import cli
+    from videorec.errors import ConfigurationError
+
+    def failing(**_: object) -> None:
+        raise ConfigurationError("bad feed config [source_weight] [type=extra_forbidden]")
+
+    monkeypatch.setattr(cli, "app", failing)
+    with pytest.raises(SystemExit):
+        main()
+    assert "[source_weight] [type=extra_forbidden]" in capsys.readouterr().err

@@ -115,6 +115,25 @@ class TestTrainCommand:
         assert result.exit_code != 0
 
 
+def test_a_missing_feed_config_stops_train_before_any_training(
+    small_db, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The serving extras read the feed config after the fit: a bad file there used to cost
+    the whole training (and its model) before it was named."""
+    tmp_path, _ = small_db
+    monkeypatch.setenv("VIDEOREC_FEED_CONFIG", str(tmp_path / "typo.toml"))
+    get_settings.cache_clear()
+
+    def fit(*args: object, **kwargs: object) -> None:
+        raise AssertionError("training started")
+
+    monkeypatch.setattr("videorec.training.service.fit", fit)
+    result = CliRunner().invoke(app, ["train", "--config", str(tmp_path / "tiny.toml")])
+    assert result.exit_code != 0
+    assert "typo.toml" in str(result.exception)
+    get_settings.cache_clear()
+
+
 class TestNeighbourListsBesideTraining:
     """`training.service` fits the serving extras' neighbour lists in a forked child while the
     model trains: the same lists and weights as fitted after it, and no child outlives a fit."""

@@ -8,7 +8,8 @@ import sys
 import typer
 from alembic.util import CommandError
 from rich.console import Console
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from rich.markup import escape
+from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
 from videorec.cli import data, db, evaluate, export, ingest, keys, serve, train
 from videorec.errors import VideorecError
@@ -33,29 +34,40 @@ err_console = Console(stderr=True, soft_wrap=True)
 
 
 def main() -> None:
-    """Console-script entry point: a domain error, a database that cannot be reached or read and a
-    migration error each become one readable message and exit code 1 (not a traceback)."""
+    """Console-script entry point: a domain error, a database that cannot be reached or has no
+    schema yet, and a migration error each become one readable message and exit code 1 (not a
+    traceback). Other database errors (a constraint, a bad statement) are bugs: they propagate."""
     try:
         app(standalone_mode=True)
     except VideorecError as exc:
         _fail(exc.message)
-    except (ArgumentError, NoSuchModuleError) as exc:
-        _fail(f"VIDEOREC_DATABASE_URL is not a database URL this install can open: {exc}")
-    except DBAPIError as exc:
-        _fail(database_message(exc))
+    except (OperationalError, ProgrammingError) as exc:
+        message = database_message(exc)
+        if message is None:
+            raise
+        _fail(message)
     except CommandError as exc:
         _fail(f"migration: {exc}")
 
 
-def database_message(exc: DBAPIError) -> str:
-    """The driver's own first line, and what to do when the schema is missing or behind."""
+MISSING_SCHEMA = re.compile(r'no such (table|column)|(relation|column) "[^"]*" does not exist')
+
+
+def database_message(exc: DBAPIError) -> str | None:
+    """One line for a database that cannot be reached (`OperationalError`: the driver's own
+    first line) or whose schema is missing or behind (then: run `videorec db upgrade`); None
+    for anything else, which is a bug to show whole."""
     lines = str(exc.orig if exc.orig is not None else exc).strip().splitlines()
     detail = lines[0] if lines else type(exc).__name__
-    missing = re.search(r"no such (table|column)|does not exist", detail, re.IGNORECASE)
-    hint = " (the database schema is missing or behind: run `videorec db upgrade`)"
-    return f"database error: {detail}{hint if missing else ''}"
+    if MISSING_SCHEMA.search(detail):
+        return (
+            f"database error: {detail} (the schema is missing or behind: run `videorec db upgrade`)"
+        )
+    if isinstance(exc, OperationalError):
+        return f"database error: {detail}"
+    return None
 
 
 def _fail(message: str) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     sys.exit(1)

@@ -7,9 +7,10 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
-from videorec.errors import NotFound
+from videorec.errors import ConfigurationError, NotFound
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -26,11 +27,22 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("json_deserializer", orjson.loads)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
-        engine = create_engine(url, **kwargs)
+        engine = _create(url, kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    return _create(url, kwargs)
+
+
+def _create(url: str, kwargs: dict[str, Any]) -> Engine:
+    """`create_engine`; a URL that does not parse, or names a driver not installed, is a
+    `ConfigurationError` (the CLI prints it as one line)."""
+    try:
+        return create_engine(url, **kwargs)
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise ConfigurationError(
+            f"the database URL (VIDEOREC_DATABASE_URL) is not one this install can open: {exc}"
+        ) from exc
 
 
 def existing_engine(url: str) -> Engine:
@@ -42,7 +54,12 @@ def existing_engine(url: str) -> Engine:
     Raises:
         NotFound: `url` names a SQLite file that does not exist.
     """
-    path = sqlite_file(url)
+    try:
+        path = sqlite_file(url)
+    except ArgumentError as exc:
+        raise ConfigurationError(
+            f"the database URL (VIDEOREC_DATABASE_URL) is not one this install can open: {exc}"
+        ) from exc
     if path is not None and not path.exists():
         raise NotFound(
             f"no database at {path.resolve()}: run from the folder where `videorec up` made it, "

@@ -91,6 +91,7 @@ def train_and_register(
         interactions, catalog = logs.load_interactions(session), logs.load_catalog(session)
     if len(interactions) == 0:
         raise InvalidInput("no interactions stored: run `videorec sync` (or load demo data) first")
+    feed_config = load_feed_config(settings.feed_config)  # a bad file stops before training
     cache = EmbeddingCache(settings.embedding_cache, threads=config.features.text_threads)
     train, validation = temporal_split(interactions, config.split.validation_fraction)
     catalog = as_of(catalog, train)  # counters as of the cut: upstream totals carry the future
@@ -103,9 +104,9 @@ def train_and_register(
         model.metrics["trained_on"] = {"interactions": len(interactions), "posts": len(catalog)}
         extras = None
         if config.serving_extras.enabled:
-            extras = fit_serving_extras(train, validation, catalog, model,
-                                        load_feed_config(settings.feed_config), cache.encode,
-                                        seed=config.seed, lists=lists.result())  # fmt: skip
+            extras = fit_serving_extras(train, validation, catalog, model, feed_config,
+                                        cache.encode, seed=config.seed,
+                                        lists=lists.result())  # fmt: skip
             cache.save()
             model.metrics["serving"] = {"weights": extras.weights, **extras.info}
     finally:
