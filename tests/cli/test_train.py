@@ -134,6 +134,20 @@ def test_a_missing_feed_config_stops_train_before_any_training(
     get_settings.cache_clear()
 
 
+def test_an_unknown_device_is_said_before_the_data_is_loaded(
+    small_db, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tmp_path, _ = small_db
+
+    def load(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the interactions were loaded first")
+
+    monkeypatch.setattr("videorec.training.service.logs.load_interactions", load)
+    result = CliRunner().invoke(app, ["train", "--device", "gpu", "--force"])
+    assert result.exit_code != 0
+    assert "unknown device 'gpu'" in str(result.exception)
+
+
 class TestNeighbourListsBesideTraining:
     """`training.service` fits the serving extras' neighbour lists in a forked child while the
     model trains: the same lists and weights as fitted after it, and no child outlives a fit."""

@@ -49,6 +49,12 @@ class TestEvaluateCommand:
         assert "| served-ranked |" in (out / "demo-random-811.md").read_text()
         assert (out / "demo-random-811.png").read_bytes()[:4] == b"\x89PNG"
 
+    def test_data_with_the_database_dataset_is_a_clear_error(self, tmp_path: Path):
+        """`--dataset db` reads the database: a `--data` beside it was ignored without a word."""
+        result = CliRunner().invoke(app, ["evaluate", "--dataset", "db", "--data", str(tmp_path)])
+        assert result.exit_code != 0
+        assert "drop --data" in str(result.exception)
+
     def test_unknown_model_is_a_clear_error(self, socialverse_dir: Path, tmp_path: Path):
         args = ["evaluate", "--dataset", "demo", "--data", str(socialverse_dir), "--models", "bpr"]
         result = CliRunner().invoke(app, args)

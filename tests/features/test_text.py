@@ -32,6 +32,20 @@ def test_cache_round_trip_encodes_each_text_once(tmp_path) -> None:
     np.testing.assert_array_equal(reloaded.encode(["sadness", "joy"]), first[[2, 0]])
 
 
+@pytest.mark.parametrize("content", [b"", b"PK\x03\x04 cut short", b"not a cache at all"])
+def test_an_unreadable_cache_file_is_an_empty_cache_replaced_on_save(
+    tmp_path: Path, content: bytes
+) -> None:
+    """A cache file cut short by a crash made every later command fail with a traceback."""
+    path = tmp_path / "emb.npz"
+    path.write_bytes(content)
+    cache = EmbeddingCache(path)
+    assert len(cache) == 0
+    cache._vectors["k"] = np.ones(DIM, np.float32)  # as an encoding would add it
+    cache.save()
+    assert len(EmbeddingCache(path)) == 1
+
+
 def test_bf16_vectors_stay_within_tolerance_of_float32() -> None:
     texts = ["A day of protein #nutrition | Health/Food | recipe | intense", "calm ocean", ""]
     exact, fast = encode(texts, bf16=False), encode(texts, bf16=True)

@@ -14,7 +14,7 @@ from videorec.evaluation.offline import MODELS, Report, evaluate
 from videorec.evaluation.report import TABLE_METRICS, write_all
 from videorec.features.log import InteractionLog, PostCatalog
 from videorec.features.text import EmbeddingCache
-from videorec.kit.db import make_engine, make_sessionmaker
+from videorec.kit.db import existing_engine, make_sessionmaker
 from videorec.logging import configure_logging
 from videorec.serving.config import load_feed_config
 from videorec.settings import Settings, get_settings
@@ -80,9 +80,11 @@ def _load(
 ) -> tuple[InteractionLog, PostCatalog]:
     if dataset != "db":
         return load_dataset(dataset, data)
+    if data is not None:
+        raise InvalidInput("--dataset db reads VIDEOREC_DATABASE_URL, not --data: drop --data")
     if protocol != "temporal":
         raise InvalidInput("--dataset db is evaluated under the temporal protocol only")
-    with make_sessionmaker(make_engine(settings.database_url))() as session:
+    with make_sessionmaker(existing_engine(settings.database_url))() as session:
         events, catalog = logs.load_interactions(session), logs.load_catalog(session)
     if len(events) == 0:
         raise InvalidInput("the database has no interactions: run `videorec sync` first")

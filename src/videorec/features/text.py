@@ -27,9 +27,12 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import structlog
 
 from videorec.features import text_onnx
 from videorec.kit.cpu import cores
+
+log = structlog.get_logger(__name__)
 
 DIM = 384
 MAX_TOKENS = 256
@@ -199,6 +202,21 @@ def text_key(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
+def _read_cache(path: Path) -> dict[str, Matrix]:
+    """A saved cache's vectors by key; empty, with a warning, when the file cannot be read (cut
+    short by a crash, or not a cache): it holds nothing that encoding again does not give back,
+    and the next `save` replaces it."""
+    try:
+        with path.open("rb") as handle:  # ours to close: np.load leaves it open on a bad zip
+            data = np.load(handle)
+            keys, vectors = data["keys"], data["vectors"]
+        return {str(k): v for k, v in zip(keys, vectors, strict=True)}
+    except Exception as exc:  # zip, pickle and shape errors alike: the cache is only a cache
+        log.warning("embedding_cache_unreadable", path=str(path),
+                    error=f"{type(exc).__name__}: {exc}", action="encoding again")  # fmt: skip
+        return {}
+
+
 class EmbeddingCache:
     """Text embeddings persisted as one `.npz` of keys and vectors; thread-safe for reads and adds.
 
@@ -218,9 +236,7 @@ class EmbeddingCache:
         self._vectors: dict[str, Matrix] = {}
         self._lock = threading.Lock()
         if path is not None and path.exists():
-            with np.load(path) as data:
-                keys, vectors = data["keys"], data["vectors"]
-            self._vectors = {str(k): v for k, v in zip(keys, vectors, strict=True)}
+            self._vectors = _read_cache(path)
 
     def __len__(self) -> int:
         return len(self._vectors)

@@ -44,7 +44,7 @@ def fit(
     if validation is None:
         train, validation = temporal_split(train, config.split.validation_fraction)
     with seeded(config.seed, config.threads):
-        prepared = stages.prepare(train, validation, catalog, config, device=_device(device),
+        prepared = stages.prepare(train, validation, catalog, config, device=device_for(device),
                                   text_encoder=text_encoder, observer=observer)  # fmt: skip
         trained = stages.retrieval(prepared, observer, max_steps)
         trained = stages.short_history(prepared, trained, observer, max_steps)
@@ -68,7 +68,12 @@ def seeded(seed: int, threads: int) -> Iterator[None]:
         torch.set_num_threads(previous)
 
 
-def _device(name: str) -> torch.device:
+def device_for(name: str) -> torch.device:
+    """The torch device `--device NAME` asks for.
+
+    Raises:
+        InvalidInput: an unknown name, or `cuda` where no CUDA device is available.
+    """
     if name == "cuda" and not torch.cuda.is_available():
         raise InvalidInput("--device cuda was asked for but no CUDA device is available")
     if name not in {"cpu", "cuda"}:

@@ -26,7 +26,7 @@ from videorec.settings import Settings
 from videorec.storage.repositories import logs, model_versions
 from videorec.training.artifact import save_artifact
 from videorec.training.config import TrainConfig
-from videorec.training.fit import fit
+from videorec.training.fit import device_for, fit
 from videorec.training.lists_beside import ListsBeside
 from videorec.training.model import LoadedModel
 from videorec.training.observer import Observer, SilentObserver
@@ -83,15 +83,17 @@ def train_and_register(
     training part (`features/counters.py`): upstream totals would carry the validation future.
 
     Raises:
-        InvalidInput: nothing to train on.
+        InvalidInput: an unknown or unavailable device, or nothing to train on.
+        ConfigurationError: the feed config file named in the settings cannot be read.
     """
+    device_for(device)  # a bad --device is said before minutes of loading, not after them
+    feed_config = load_feed_config(settings.feed_config)  # so is a bad feed config file
     if config.threads:
         torch.set_num_threads(config.threads)
     with make_sessionmaker(engine)() as session:
         interactions, catalog = logs.load_interactions(session), logs.load_catalog(session)
     if len(interactions) == 0:
         raise InvalidInput("no interactions stored: run `videorec sync` (or load demo data) first")
-    feed_config = load_feed_config(settings.feed_config)  # a bad file stops before training
     cache = EmbeddingCache(settings.embedding_cache, threads=config.features.text_threads)
     train, validation = temporal_split(interactions, config.split.validation_fraction)
     catalog = as_of(catalog, train)  # counters as of the cut: upstream totals carry the future
