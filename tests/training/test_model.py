@@ -10,7 +10,7 @@ from videorec.errors import InvalidInput
 from videorec.features.log import InteractionLog
 from videorec.serving.scorer import FeedModel
 from videorec.training import fit, load_artifact, save_artifact, split_by_user
-from videorec.training.fit import _device
+from videorec.training.fit import device_for
 
 
 def _histories(log: InteractionLog, users: list[int]) -> list[InteractionLog]:
@@ -149,7 +149,7 @@ class TestFit:
         if torch.cuda.is_available():
             pytest.skip("a GPU is present")
         with pytest.raises(InvalidInput):
-            _device("cuda")
+            device_for("cuda")
 
 
 class TestRetrieve:
