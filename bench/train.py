@@ -75,6 +75,12 @@ class StepClock(SilentObserver):
         once-per-epoch work, its shuffle and batching, plus one step)."""
         return self.steps[0][0] - self.start[0], self.steps[0][1] - self.start[1]
 
+    def epoch(self, steps: int) -> tuple[float, float]:
+        """Wall and CPU seconds of an epoch of `steps` steps: the first, then the rest at the
+        mean of the timed ones after it."""
+        (first_wall, first_cpu), (step_wall, step_cpu) = self.first(), self.per_step()
+        return first_wall + (steps - 1) * step_wall, first_cpu + (steps - 1) * step_cpu
+
     def per_step(self) -> tuple[float, float]:
         """Mean wall and CPU seconds of the steps after the first."""
         (w0, c0), (w1, c1), n = self.steps[0], self.steps[-1], len(self.steps) - 1
@@ -116,26 +122,27 @@ def bench(size: int, args: argparse.Namespace) -> list[str]:
         run = Run(stage, config, tensors, sizes, events, pipeline, device, timed, n_rows)
         t0 = time.perf_counter()
         clock = run.timed(0)
-        lines.append(row(size, stage, batch, steps, timed, clock, clock.start[0] - t0, epoch_line))
+        setup = f"setup {clock.start[0] - t0:.1f} s"
+        lines.append(row(size, stage, batch, steps, timed, clock, setup, epoch_line))
         if stage == "two-tower" and config.two_tower.members > 1:
             lines.append(pair_row(size, run, config, batch, steps, epoch_line))
     return lines
 
 
 def row(
-    size: int, stage: str, batch: int, steps: int, timed: int, clock: StepClock, setup: float,
+    size: int, stage: str, batch: int, steps: int, timed: int, clock: StepClock, tail: str,
     epoch_line: str,
 ) -> str:  # fmt: skip
-    """One table row: the timed steps' throughput and the epoch they extrapolate to."""
+    """One table row: the timed steps' throughput and the epoch they extrapolate to; `tail`
+    ends its last cell."""
     (first_wall, first_cpu), (step_wall, step_cpu) = clock.first(), clock.per_step()
-    epoch_wall = first_wall + (steps - 1) * step_wall
-    epoch_cpu = first_cpu + (steps - 1) * step_cpu
+    epoch_wall, epoch_cpu = clock.epoch(steps)
     how = "full epoch" if timed == steps else f"{timed}/{steps} steps, extrapolated"
     unit = "users" if stage.startswith("two-tower") and "passes" in epoch_line else "ex"
     return (f"| {size:,} | {stage} | {batch / step_wall:,.0f} {unit}/s; {step_wall:.4f} s "
             f"wall, cpu {step_cpu:.4f} s per step | {epoch_wall:,.1f} s (cpu "
             f"{epoch_cpu:,.1f} s) | {how}; first step + epoch shuffle {first_wall:.1f} s"
-            f" (cpu {first_cpu:.1f} s); setup {setup:.1f} s |")  # fmt: skip
+            f" (cpu {first_cpu:.1f} s); {tail} |")  # fmt: skip
 
 
 def pair_row(
@@ -155,10 +162,10 @@ def pair_row(
     else:
         clocks = [run.timed(k) for k in range(members)]
     wall = time.perf_counter() - t0
-    slowest = max(clocks, key=lambda c: c.first()[0] + (steps - 1) * c.per_step()[0])
-    line = row(size, f"two-tower pair ({members} members, {processes} at once)", batch, steps,
-               run.timed_steps, slowest, 0.0, epoch_line)  # fmt: skip
-    return line.replace("setup 0.0 s", f"the members' runs {wall:.1f} s wall, end to end")
+    slowest = max(clocks, key=lambda clock: clock.epoch(steps)[0])
+    return row(size, f"two-tower pair ({members} members, {processes} at once)", batch, steps,
+               run.timed_steps, slowest, f"the members' runs {wall:.1f} s wall, end to end",
+               epoch_line)  # fmt: skip
 
 
 def two_tower_epoch(events: EventArrays, config: TrainConfig, n_rows: int) -> tuple[int, str]:

@@ -209,6 +209,8 @@ def settings_problems(exc: ValidationError) -> str:
     lines = []
     for error in exc.errors():
         field = "_".join(str(part) for part in error["loc"]).upper()
-        name = prefix + field if field else "settings"  # a check across several fields
-        lines.append(f"{name}: {error['msg']} (got {error.get('input')!r})")
+        if not field:  # a check across fields: its input is every setting, URLs with passwords
+            lines.append(f"settings: {error['msg']}")
+            continue
+        lines.append(f"{prefix}{field}: {error['msg']} (got {error.get('input')!r})")
     return "bad settings:\n  " + "\n  ".join(lines)

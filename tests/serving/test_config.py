@@ -49,14 +49,20 @@ def test_unset_reads_the_shipped_file_from_any_working_directory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The settings name no file by default, and the shipped one is found from elsewhere: a
-    changed knob in it (here the page size, through a copy in the working directory) is what
-    the server reads."""
+    changed knob in it (the page size: in the checkout's file, then in a copy in the working
+    directory) is what the server reads. The shipped file equals the code defaults, so only a
+    changed knob shows which file was read."""
     monkeypatch.delenv("VIDEOREC_FEED_CONFIG", raising=False)
     assert Settings(_env_file=None).feed_config is None
     monkeypatch.chdir(tmp_path)
     assert load_feed_config(None) == load_feed_config(
         Path(__file__).resolve().parents[2] / DEFAULT_CONFIG
     )
+    checkout = tmp_path / "checkout"
+    (checkout / DEFAULT_CONFIG).parent.mkdir(parents=True)
+    (checkout / DEFAULT_CONFIG).write_text("default_page_size = 11\n")
+    monkeypatch.setattr("videorec.kit.shipped.CHECKOUT", checkout)
+    assert load_feed_config(None).default_page_size == 11  # found in the checkout
     own = tmp_path / DEFAULT_CONFIG
     own.parent.mkdir(parents=True)
     own.write_text("default_page_size = 9\n")

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import URL, Engine, create_engine, event, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -54,21 +54,18 @@ def existing_engine(url: str) -> Engine:
     Raises:
         NotFound: `url` names a SQLite file that does not exist.
     """
-    try:
-        path = sqlite_file(url)
-    except ArgumentError as exc:
-        raise ConfigurationError(
-            f"the database URL (VIDEOREC_DATABASE_URL) is not one this install can open: {exc}"
-        ) from exc
+    engine = make_engine(url)  # checks the URL; SQLite makes its file only on a connection
+    path = sqlite_file(engine.url)
     if path is not None and not path.exists():
+        engine.dispose()
         raise NotFound(
             f"no database at {path.resolve()}: run from the folder where `videorec up` made it, "
             "or set VIDEOREC_DATABASE_URL"
         )
-    return make_engine(url)
+    return engine
 
 
-def sqlite_file(url: str) -> Path | None:
+def sqlite_file(url: str | URL) -> Path | None:
     """The file a SQLite URL names; None for another backend or an in-memory database."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
