@@ -40,7 +40,8 @@ def test_after_the_second_page_every_page_is_held(
     text_cache: EmbeddingCache,
 ) -> None:
     """Page 1 starts no refill (a first page may be the only one); page 2 computes pages 2-4
-    and starts a refill, and from then on each page is answered from memory."""
+    and starts a refill, which stores the rest of the pool (`refill_pages`), and from then on
+    each page is answered from memory: one refill for the whole scroll."""
     with TestClient(_app(committed_engine, tmp_path, text_cache)) as client:
         service = client.app.state.feed  # type: ignore[attr-defined]
         refills = client.app.state.page_refills  # type: ignore[attr-defined]
@@ -62,28 +63,39 @@ def test_after_the_second_page_every_page_is_held(
                 _settle(refills)
         finally:
             service.page = real_page
+        assert refills.started == 1
     flat = [p for page in pages for p in page]
     assert len(flat) == len(set(flat)) == 54
 
 
-@pytest.mark.parametrize(("pages_ahead", "settle"), [(2, True), (2, False), (5, True)])
+@pytest.mark.parametrize(
+    ("pages_ahead", "refill_pages", "settle"),
+    [(2, 16, True), (2, 16, False), (5, 16, True), (1, 3, True), (1, 3, False)],
+)
 def test_refilled_pages_are_the_pages_computed_one_at_a_time(
     committed_engine: Engine,  # noqa: F811
     tmp_path,
     text_cache: EmbeddingCache,
     pages_ahead: int,
+    refill_pages: int,
     settle: bool,
 ) -> None:
     """Refills let each page wait for them (`settle`) or race them (the next cursor comes at
-    once, as a fast client's does): the same pages either way."""
+    once, as a fast client's does): the same pages either way, with one refill for the rest of
+    the scroll or (`refill_pages` 3) a refill every other page."""
     with TestClient(_app(committed_engine, tmp_path, text_cache)) as client:
         service = client.app.state.feed  # type: ignore[attr-defined]
         service.config = service.config.model_copy(update={"pages_ahead": 0})  # no refills
         one_at_a_time = _scroll(client, "fan3", settle=False)
     with TestClient(_app(committed_engine, tmp_path, text_cache)) as client:
         service = client.app.state.feed  # type: ignore[attr-defined]
-        service.config = service.config.model_copy(update={"pages_ahead": pages_ahead})
+        service.config = service.config.model_copy(
+            update={"pages_ahead": pages_ahead, "refill_pages": refill_pages}
+        )
         assert _scroll(client, "fan3", settle=settle) == one_at_a_time
+        if settle:  # each refill ran to its end before the next page: their number is known
+            expected = 1 if refill_pages == 16 else 4  # after pages 2, 4, 6 and 8
+            assert client.app.state.page_refills.started == expected  # type: ignore[attr-defined]
     assert len({p for page in one_at_a_time for p in page}) == 54
 
 

@@ -3,9 +3,11 @@
 After `/feed` answers a scroll page with at most `pages_ahead` pages stored after it
 (`FeedPage.refill`), the route starts a refill: an asyncio task created as the handler returns
 (it first runs while the response is being sent, not strictly after it), whose worker thread
-stores the next pages, up to 2 x `pages_ahead` ahead (`FeedService.refill`, compare-and-set
-as a page does), and presents their posts, so the next cursors are answered on the event loop
-from memory (`page_in_memory`).
+stores the next pages, up to `refill_pages` ahead (`FeedService.refill`, compare-and-set
+as a page does: by default the rest of the session's pool), and presents their posts, so the
+next cursors are answered on the event loop from memory (`page_in_memory`). One refill after
+page 2 instead of one every other page: a reader who scrolls on fast (an app that prefetches)
+waited for a refill every few pages, each a thread hop and a compare-and-set of its own.
 
 Bounded: one refill at a time per session, at most `MAX_REFILLS` pending per process (past
 that none starts, and the page is computed on the request path when asked for, as before), and

@@ -6,7 +6,14 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from videorec.errors import ConfigurationError
 from videorec.features.log import KIND_CODES
@@ -35,6 +42,11 @@ class FeedConfig(BaseModel):
     pages_ahead: int = Field(2, ge=0)
     """A scroll page that has to be computed computes this many following pages too, written in
     the same compare-and-set: the next ones are then read from memory (no pick, no write)."""
+    refill_pages: int = Field(16, ge=1)
+    """After a scroll page with at most `pages_ahead` pages stored after it, a refill off the
+    request path stores up to this many pages past it (fewer where the pool ends: 16 covers a
+    default pool of 300 in pages of 20), so a reader who scrolls on finds every page held.
+    Needs to exceed `pages_ahead`; no refills when `pages_ahead` is 0."""
     max_per_creator: int = Field(10, ge=1)
     max_per_category: int = Field(16, ge=1)
     mmr_lambda: float = Field(1.0, ge=0.0, le=1.0)
@@ -57,6 +69,13 @@ class FeedConfig(BaseModel):
     """Weights that win over learned ones (e.g. `{mood = 3.0}`)."""
     cold_weights: dict[str, float] = {}
     """Weights of the cold path (no model): mood, then the few events' lists, then popularity."""
+
+    @model_validator(mode="after")
+    def _refill_past_ahead(self) -> FeedConfig:
+        if 0 < self.pages_ahead >= self.refill_pages:
+            raise ValueError(f"refill_pages ({self.refill_pages}) must exceed pages_ahead "
+                             f"({self.pages_ahead}): a refill would store nothing")  # fmt: skip
+        return self
 
     @field_validator("exclude_kinds")
     @classmethod
