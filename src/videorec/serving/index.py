@@ -15,7 +15,6 @@ import numpy.typing as npt
 
 from videorec.features.log import PostCatalog
 from videorec.serving.groups import Groups
-from videorec.serving.text_search import EXACT_UP_TO, InvertedFile, cluster_texts
 
 IntArray = npt.NDArray[np.int64]
 Matrix = npt.NDArray[np.float32]
@@ -41,8 +40,6 @@ class CatalogIndex:
         mood_groups: mood string -> rows (posts without moods are in none).
         fresh_order: shape (m,), rows newest first.
         category_names: category id -> name.
-        text_ivf: past `text_search.EXACT_UP_TO` distinct texts, an inverted file over
-            `text_vecs` (whose texts are then numbered cluster by cluster); None: exact search.
     """
 
     post_ids: IntArray
@@ -59,7 +56,6 @@ class CatalogIndex:
     mood_groups: Groups
     fresh_order: IntArray
     category_names: dict[int, str]
-    text_ivf: InvertedFile | None = None
 
     def __len__(self) -> int:
         return int(self.post_ids.shape[0])
@@ -79,18 +75,10 @@ class CatalogIndex:
 def build_index(
     catalog: PostCatalog, encode: Encoder, category_names: dict[int, str] | None = None
 ) -> CatalogIndex:
-    """Sort the catalogue by id, embed its distinct texts and mood strings, fix the orders;
-    past `EXACT_UP_TO` distinct texts, cluster them into an inverted file."""
+    """Sort the catalogue by id, embed its distinct texts and mood strings, fix the orders."""
     order = np.argsort(catalog.post_ids, kind="stable")
     texts = np.asarray(catalog.texts, dtype=object)[order] if len(catalog) else np.zeros(0, object)
     text_labels, text_of_row = _distinct([str(t) for t in texts])
-    text_vecs, ivf = encode(text_labels), None
-    if len(text_labels) > EXACT_UP_TO:
-        ivf, by_cluster = cluster_texts(text_vecs)
-        text_vecs = np.ascontiguousarray(text_vecs[by_cluster])
-        renumber = np.empty_like(by_cluster)
-        renumber[by_cluster] = np.arange(by_cluster.shape[0], dtype=np.int64)
-        text_of_row = renumber[text_of_row]
     moods = [" ".join(catalog.mood_terms[i]).strip() for i in order.tolist()]
     mood_labels, mood_of_row = _distinct(moods, blank_is_none=True)
     _, creators = _distinct([catalog.creators[i] for i in order.tolist()])
@@ -104,7 +92,7 @@ def build_index(
         creators=creators,
         views=views.astype(np.float32),
         created_at=created.astype(np.int64),
-        text_vecs=text_vecs,
+        text_vecs=encode(text_labels),
         text_of_row=text_of_row,
         text_groups=Groups.from_labels(text_of_row, len(text_labels)),
         mood_labels=mood_labels,
@@ -112,7 +100,6 @@ def build_index(
         mood_groups=Groups.from_labels(mood_of_row, len(mood_labels)),
         fresh_order=np.argsort(-created, kind="stable").astype(np.int64),
         category_names=dict(category_names or {}),
-        text_ivf=ivf,
     )
 
 

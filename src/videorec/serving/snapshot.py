@@ -27,12 +27,10 @@ from videorec.kit.mapped import load_mapped
 from videorec.serving.groups import Groups
 from videorec.serving.index import CatalogIndex
 from videorec.serving.popularity import LogStats
-from videorec.serving.text_search import InvertedFile
 
 log = structlog.get_logger(__name__)
-FORMAT = 2
-"""Bumped whenever the layout or the meaning of a stored array changes (2: the text inverted
-file, with texts numbered cluster by cluster past `text_search.EXACT_UP_TO`)."""
+FORMAT = 1
+"""Bumped whenever the layout or the meaning of a stored array changes."""
 KEEP = 2
 """Snapshots kept per root (the newest); older ones are deleted after a save."""
 
@@ -96,11 +94,6 @@ def load_snapshot(root: Path, key: str) -> tuple[CatalogIndex, LogStats] | None:
         mood_vecs=a["mood_vecs"],
         mood_groups=Groups(ptr=a["mood_groups_ptr"], rows=a["mood_groups_rows"]),
         category_names={int(k): str(v) for k, v in meta["category_names"].items()},
-        text_ivf=(
-            InvertedFile(centroids=a["text_ivf_centroids"], ptr=a["text_ivf_ptr"])
-            if "text_ivf_ptr" in a
-            else None
-        ),
     )
     covisit = sp.csr_matrix(
         (a["covisit_data"], a["covisit_indices"], a["covisit_indptr"]),
@@ -117,9 +110,7 @@ def load_snapshot(root: Path, key: str) -> tuple[CatalogIndex, LogStats] | None:
 
 def _arrays(index: CatalogIndex, stats: LogStats) -> dict[str, Any]:
     covisit = stats.covisit.tocsr()
-    ivf = index.text_ivf
     return {
-        **({} if ivf is None else {"text_ivf_centroids": ivf.centroids, "text_ivf_ptr": ivf.ptr}),
         **{name: getattr(index, name) for name in _INDEX_ARRAYS},
         "mood_vecs": index.mood_vecs,
         "text_groups_ptr": index.text_groups.ptr, "text_groups_rows": index.text_groups.rows,
