@@ -338,16 +338,20 @@ def line(name: str, one: dict[str, float], many: dict[str, float] | None = None)
 
 
 def run_size(n_posts: int, seconds: int, tmp: Path, model: bool = False, ann: bool = True,
-             workers: int = 2, start_only: bool = False, extras: bool = True) -> None:  # fmt: skip
-    url = f"sqlite:///{tmp / f'bench-{n_posts}.db'}"
-    var_dir = tmp / f"var-{n_posts}"
+             workers: int = 2, start_only: bool = False, extras: bool = True,
+             distinct: bool = False) -> None:  # fmt: skip
+    name = f"{n_posts}-distinct" if distinct else f"{n_posts}"
+    database = tmp / f"bench-{name}.db"
+    url = f"sqlite:///{database}"
+    var_dir = tmp / f"var-{name}"
     started = time.perf_counter()
-    reused = (tmp / f"bench-{n_posts}.db").exists()
+    reused = database.exists()
     if reused:
-        clear_sessions(tmp / f"bench-{n_posts}.db")
+        clear_sessions(database)
     else:
-        populate(url, n_posts, USERS, EVENTS_PER_USER)
-    print(f"\n== {n_posts:,} posts, {USERS:,} users, {USERS * EVENTS_PER_USER:,} events "
+        populate(url, n_posts, USERS, EVENTS_PER_USER, distinct_texts=distinct)
+    texts = "a text per post" if distinct else "600 distinct texts"
+    print(f"\n== {n_posts:,} posts ({texts}), {USERS:,} users, {USERS * EVENTS_PER_USER:,} events "
           f"({'reused from --workdir' if reused else 'setup'} "
           f"{time.perf_counter() - started:.0f} s)", flush=True)  # fmt: skip
     if model:
@@ -453,6 +457,10 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, help="keep databases and models here and reuse "
                         "them on the next run (default: a temporary folder)")  # fmt: skip
     parser.add_argument("--port", type=int, default=PORT, help="the server's port")
+    parser.add_argument("--distinct-texts", action="store_true", help="a title of its own per "
+                        "post (default: 600 distinct texts at any size, cheap to encode; the "
+                        "content source's cost follows the distinct texts: "
+                        "bench/content_scale.py)")  # fmt: skip
     args = parser.parse_args()
     PORT = args.port
     with tempfile.TemporaryDirectory(prefix="videorec-bench-") as tmp:
@@ -460,7 +468,7 @@ def main() -> None:
         work.mkdir(parents=True, exist_ok=True)
         for n_posts in args.sizes:
             run_size(n_posts, args.seconds, work, args.model, not args.no_ann, args.workers,
-                     args.start_only, args.extras)  # fmt: skip
+                     args.start_only, args.extras, args.distinct_texts)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import numpy.typing as npt
 
 from videorec.features.log import PostCatalog
 from videorec.serving.groups import Groups
+from videorec.serving.text_search import EXACT_UP_TO, CompressedTexts, compress_texts
 
 IntArray = npt.NDArray[np.int64]
 Matrix = npt.NDArray[np.float32]
@@ -40,6 +41,8 @@ class CatalogIndex:
         mood_groups: mood string -> rows (posts without moods are in none).
         fresh_order: shape (m,), rows newest first.
         category_names: category id -> name.
+        text_compressed: past `text_search.EXACT_UP_TO` distinct texts, `text_vecs`
+            compressed for the content source's search; None: searched exactly.
     """
 
     post_ids: IntArray
@@ -56,6 +59,7 @@ class CatalogIndex:
     mood_groups: Groups
     fresh_order: IntArray
     category_names: dict[int, str]
+    text_compressed: CompressedTexts | None = None
 
     def __len__(self) -> int:
         return int(self.post_ids.shape[0])
@@ -75,10 +79,13 @@ class CatalogIndex:
 def build_index(
     catalog: PostCatalog, encode: Encoder, category_names: dict[int, str] | None = None
 ) -> CatalogIndex:
-    """Sort the catalogue by id, embed its distinct texts and mood strings, fix the orders."""
+    """Sort the catalogue by id, embed its distinct texts and mood strings, fix the orders;
+    past `EXACT_UP_TO` distinct texts, compress the text vectors for their search."""
     order = np.argsort(catalog.post_ids, kind="stable")
     texts = np.asarray(catalog.texts, dtype=object)[order] if len(catalog) else np.zeros(0, object)
     text_labels, text_of_row = _distinct([str(t) for t in texts])
+    text_vecs = encode(text_labels)
+    compressed = compress_texts(text_vecs) if len(text_labels) > EXACT_UP_TO else None
     moods = [" ".join(catalog.mood_terms[i]).strip() for i in order.tolist()]
     mood_labels, mood_of_row = _distinct(moods, blank_is_none=True)
     _, creators = _distinct([catalog.creators[i] for i in order.tolist()])
@@ -92,7 +99,7 @@ def build_index(
         creators=creators,
         views=views.astype(np.float32),
         created_at=created.astype(np.int64),
-        text_vecs=encode(text_labels),
+        text_vecs=text_vecs,
         text_of_row=text_of_row,
         text_groups=Groups.from_labels(text_of_row, len(text_labels)),
         mood_labels=mood_labels,
@@ -100,6 +107,7 @@ def build_index(
         mood_groups=Groups.from_labels(mood_of_row, len(mood_labels)),
         fresh_order=np.argsort(-created, kind="stable").astype(np.int64),
         category_names=dict(category_names or {}),
+        text_compressed=compressed,
     )
 
 

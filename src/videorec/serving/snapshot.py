@@ -27,10 +27,12 @@ from videorec.kit.mapped import load_mapped
 from videorec.serving.groups import Groups
 from videorec.serving.index import CatalogIndex
 from videorec.serving.popularity import LogStats
+from videorec.serving.text_search import CompressedTexts
 
 log = structlog.get_logger(__name__)
-FORMAT = 1
-"""Bumped whenever the layout or the meaning of a stored array changes."""
+FORMAT = 2
+"""Bumped whenever the layout or the meaning of a stored array changes (2: the compressed
+texts past `text_search.EXACT_UP_TO`, which a snapshot of format 1 lacks)."""
 KEEP = 2
 """Snapshots kept per root (the newest); older ones are deleted after a save."""
 
@@ -94,6 +96,9 @@ def load_snapshot(root: Path, key: str) -> tuple[CatalogIndex, LogStats] | None:
         mood_vecs=a["mood_vecs"],
         mood_groups=Groups(ptr=a["mood_groups_ptr"], rows=a["mood_groups_rows"]),
         category_names={int(k): str(v) for k, v in meta["category_names"].items()},
+        text_compressed=(
+            CompressedTexts(serialized=a["text_compressed"]) if "text_compressed" in a else None
+        ),
     )
     covisit = sp.csr_matrix(
         (a["covisit_data"], a["covisit_indices"], a["covisit_indptr"]),
@@ -110,7 +115,9 @@ def load_snapshot(root: Path, key: str) -> tuple[CatalogIndex, LogStats] | None:
 
 def _arrays(index: CatalogIndex, stats: LogStats) -> dict[str, Any]:
     covisit = stats.covisit.tocsr()
+    compressed = index.text_compressed
     return {
+        **({} if compressed is None else {"text_compressed": compressed.serialized}),
         **{name: getattr(index, name) for name in _INDEX_ARRAYS},
         "mood_vecs": index.mood_vecs,
         "text_groups_ptr": index.text_groups.ptr, "text_groups_rows": index.text_groups.rows,

@@ -34,7 +34,8 @@ class ContentSource:
         norm = float(np.linalg.norm(profile))
         if norm == 0.0:
             return []
+        index = ctx.index
         found, sims = nearest_rows(
-            ctx, ctx.index.text_vecs, ctx.index.text_groups, profile / norm, limit
+            ctx, index.text_vecs, index.text_groups, profile / norm, limit, index.text_compressed
         )
         return ctx.candidates(found, sims, self.name, "similar to posts you liked")

@@ -8,10 +8,16 @@ import numpy.typing as npt
 from videorec.serving.candidates.base import FeedContext, IntArray
 from videorec.serving.groups import Groups
 from videorec.serving.index import Matrix
+from videorec.serving.text_search import CompressedTexts, TextQuery
 
 
 def nearest_rows(
-    ctx: FeedContext, vectors: Matrix, groups: Groups, query: Matrix, limit: int
+    ctx: FeedContext,
+    vectors: Matrix,
+    groups: Groups,
+    query: Matrix,
+    limit: int,
+    compressed: CompressedTexts | None = None,
 ) -> tuple[IntArray, npt.NDArray[np.float32]]:
     """Admissible rows whose group vector is closest to `query`, best first.
 
@@ -19,34 +25,20 @@ def nearest_rows(
         vectors: shape (g, 384), one unit vector per group.
         groups: group -> rows.
         query: shape (384,), a unit vector.
+        compressed: `vectors` compressed (`text_search.py`; the catalogue index has them past
+            `text_search.EXACT_UP_TO` texts): candidates are chosen by it, then scored exactly.
 
     Returns:
         rows shape (k,), k <= limit, and their cosine similarity shape (k,).
     """
     if vectors.shape[0] == 0 or limit <= 0:
         return np.zeros(0, np.int64), np.zeros(0, np.float32)
-    sims = (vectors @ query).astype(np.float32)
-    group_order = best_first(sims, 4 * limit)  # every group has a member: enough groups
-    rows, owner = groups.expand(group_order, 4 * limit)
+    texts = TextQuery(vectors, compressed, query)
+    order, sims = texts.best(4 * limit)  # every group has a member: enough groups
+    rows, owner = groups.expand(order, 4 * limit)
     keep = ctx.admissible(rows)
     if keep.sum() < limit and rows.shape[0] < groups.rows.shape[0]:
-        group_order = best_first(sims, 64 * limit)  # filters removed many: look further
-        rows, owner = groups.expand(group_order, 64 * limit)
+        order, sims = texts.best(64 * limit)  # filters removed many: look further
+        rows, owner = groups.expand(order, 64 * limit)
         keep = ctx.admissible(rows)
-    rows, score = rows[keep][:limit], sims[group_order[owner[keep]]][:limit]
-    return rows, score
-
-
-def best_first(sims: npt.NDArray[np.float32], k: int) -> IntArray:
-    """Indices of the k largest `sims` (ties: lower index first), best first; shape (min(k, g),).
-
-    A partial sort: with thousands of distinct texts, sorting them all dominated the source.
-    """
-    if k < sims.size:
-        top = np.argpartition(-sims, k - 1)[:k]
-        # ties at the cut: take the lowest indices among equal values, as a full sort would
-        cut = sims[top].min()
-        top = np.concatenate([np.flatnonzero(sims > cut), np.flatnonzero(sims == cut)])[:k]
-    else:
-        top = np.arange(sims.size)
-    return top[np.lexsort((top, -sims[top]))].astype(np.int64)
+    return rows[keep][:limit], sims[owner[keep]][:limit]

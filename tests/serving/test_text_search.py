@@ -1,0 +1,111 @@
+"""The content source's text search past `EXACT_UP_TO` texts: candidates chosen by a compressed
+scan, similarities exact; kept in the feed-state snapshot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from videorec.features.log import PostCatalog
+from videorec.serving import index as index_module
+from videorec.serving.groups import Groups
+from videorec.serving.index import build_index
+from videorec.serving.popularity import LogStats
+from videorec.serving.snapshot import load_snapshot, save_snapshot
+from videorec.serving.text_search import REFINE, compress_texts, nearest_texts
+
+DIM = 384
+
+
+def _vectors(n: int, seed: int = 3) -> np.ndarray:
+    """Unit vectors around 40 topics (seeded)."""
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((40, DIM), dtype=np.float32)
+    vectors = rng.standard_normal((n, DIM), dtype=np.float32) + centres[rng.integers(0, 40, n)]
+    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+
+
+def _profiles(vectors: np.ndarray, count: int = 12) -> list[np.ndarray]:
+    """Queries as the content source makes them: the normalised mean of 50 texts."""
+    rng = np.random.default_rng(5)
+    means = [vectors[rng.choice(vectors.shape[0], 50, replace=False)].mean(0) for _ in range(count)]
+    return [(m / np.linalg.norm(m)).astype(np.float32) for m in means]
+
+
+@pytest.fixture(scope="module")
+def texts() -> tuple[np.ndarray, object]:
+    vectors = _vectors(4000)
+    return vectors, compress_texts(vectors)
+
+
+def test_the_compressed_search_finds_the_exact_search_s_texts_with_exact_similarities(
+    texts: tuple[np.ndarray, object],
+) -> None:
+    vectors, compressed = texts
+    k = 200  # 2 x REFINE x k = 1,600 < 4,000 texts: the compressed path
+    assert 2 * REFINE * k < vectors.shape[0]
+    recalls = []
+    for query in _profiles(vectors):
+        exact_ids, exact_sims = nearest_texts(vectors, None, query, k)
+        ids, sims = nearest_texts(vectors, compressed, query, k)  # type: ignore[arg-type]
+        assert ids.shape == (k,)
+        assert len(set(ids.tolist())) == k
+        np.testing.assert_allclose(sims, vectors[ids] @ query, rtol=0, atol=1e-5)
+        assert np.all(np.diff(sims) <= 0)  # best first
+        recalls.append(len(set(ids.tolist()) & set(exact_ids.tolist())) / k)
+    assert min(recalls) >= 0.95, recalls
+
+
+def test_when_the_candidates_would_be_half_the_texts_the_search_is_exact(
+    texts: tuple[np.ndarray, object],
+) -> None:
+    vectors, compressed = texts
+    k = vectors.shape[0] // (2 * REFINE)
+    for query in _profiles(vectors, 3):
+        exact = nearest_texts(vectors, None, query, k)
+        found = nearest_texts(vectors, compressed, query, k)  # type: ignore[arg-type]
+        np.testing.assert_array_equal(found[0], exact[0])
+        np.testing.assert_array_equal(found[1], exact[1])
+
+
+def _catalog(n: int) -> PostCatalog:
+    ids = np.arange(1, n + 1, dtype=np.int64)
+    return PostCatalog(
+        post_ids=ids, category_ids=np.ones(n, np.int64), creators=[f"c{i % 7}" for i in range(n)],
+        created_at=ids.copy(), texts=[f"text {i}" for i in range(n)],
+        mood_terms=[[] for _ in range(n)],
+    )  # fmt: skip
+
+
+def _encode(labels: list[str]) -> np.ndarray:
+    """A stand-in for the text encoder: text i's vector is `_vectors`' row i."""
+    table = _vectors(4000)
+    return table[[int(label.split()[-1]) for label in labels]] if labels else table[:0]
+
+
+def test_the_index_compresses_past_the_threshold_and_a_snapshot_keeps_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At or under `EXACT_UP_TO` distinct texts nothing is compressed; past it the index holds
+    the compressed texts, and a snapshot's index searches exactly as the built one."""
+    assert build_index(_catalog(3000), _encode).text_compressed is None  # 3,000 <= 50,000
+    monkeypatch.setattr(index_module, "EXACT_UP_TO", 2000)
+    built = build_index(_catalog(3000), _encode)
+    assert built.text_compressed is not None
+    none = Groups(ptr=np.zeros(1, np.int64), rows=np.zeros(0, np.int64))
+    stats = LogStats(
+        trend=np.zeros(3000, np.float32), trend_order=np.arange(3000), category_top={},
+        by_category=none, covisit=sp.csr_matrix((3000, 3000)),
+    )  # fmt: skip
+    save_snapshot(tmp_path, "k", built, stats)
+    loaded = load_snapshot(tmp_path, "k")
+    assert loaded is not None
+    assert loaded[0].text_compressed is not None
+    for query in _profiles(np.asarray(built.text_vecs), 3):
+        want = nearest_texts(built.text_vecs, built.text_compressed, query, 100)
+        got = nearest_texts(loaded[0].text_vecs, loaded[0].text_compressed, query, 100)
+        np.testing.assert_array_equal(got[0], want[0])
+        np.testing.assert_array_equal(got[1], want[1])
