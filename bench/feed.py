@@ -25,6 +25,11 @@ epoch each, `videorec train`'s own code path), and drives `uvicorn videorec.main
 
     nice -n 10 python bench/feed.py --sizes 10000 100000 --seconds 8 --model
     nice -n 10 python bench/feed.py --sizes 1000000 --seconds 8 --model --no-extras
+    python bench/feed.py --sizes 100000 --model --no-extras --distinct-texts  # a title per post
+
+The synthetic posts repeat 600 distinct texts unless `--distinct-texts` (each post's text its
+own, as in a real catalogue; encoded once into the text cache): the content source's cost follows
+the distinct texts (`bench/content_scale.py`).
 """
 
 from __future__ import annotations

@@ -80,6 +80,12 @@ def _catalog(n: int) -> PostCatalog:
     )  # fmt: skip
 
 
+def _stats(n: int) -> LogStats:
+    none = Groups(ptr=np.zeros(1, np.int64), rows=np.zeros(0, np.int64))
+    return LogStats(trend=np.zeros(n, np.float32), trend_order=np.arange(n), category_top={},
+                    by_category=none, covisit=sp.csr_matrix((n, n)))  # fmt: skip
+
+
 def _encode(labels: list[str]) -> np.ndarray:
     """A stand-in for the text encoder: text i's vector is `_vectors`' row i."""
     table = _vectors(4000)
@@ -95,11 +101,7 @@ def test_the_index_compresses_past_the_threshold_and_a_snapshot_keeps_it(
     monkeypatch.setattr(index_module, "EXACT_UP_TO", 2000)
     built = build_index(_catalog(3000), _encode)
     assert built.text_compressed is not None
-    none = Groups(ptr=np.zeros(1, np.int64), rows=np.zeros(0, np.int64))
-    stats = LogStats(
-        trend=np.zeros(3000, np.float32), trend_order=np.arange(3000), category_top={},
-        by_category=none, covisit=sp.csr_matrix((3000, 3000)),
-    )  # fmt: skip
+    stats = _stats(3000)
     save_snapshot(tmp_path, "k", built, stats)
     loaded = load_snapshot(tmp_path, "k")
     assert loaded is not None
@@ -109,3 +111,15 @@ def test_the_index_compresses_past_the_threshold_and_a_snapshot_keeps_it(
         got = nearest_texts(loaded[0].text_vecs, loaded[0].text_compressed, query, 100)
         np.testing.assert_array_equal(got[0], want[0])
         np.testing.assert_array_equal(got[1], want[1])
+
+
+def test_a_damaged_compressed_array_makes_the_snapshot_unreadable_not_the_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A snapshot is ignored when damaged (the state is then built again), FAISS's bytes too."""
+    monkeypatch.setattr(index_module, "EXACT_UP_TO", 2000)
+    built = build_index(_catalog(3000), _encode)
+    stats = _stats(3000)
+    folder = save_snapshot(tmp_path, "k", built, stats)
+    np.save(folder / "text_compressed.npy", np.zeros(64, np.uint8))
+    assert load_snapshot(tmp_path, "k") is None

@@ -86,7 +86,10 @@ def load_snapshot(root: Path, key: str) -> tuple[CatalogIndex, LogStats] | None:
         if meta.get("key") != key:
             return None
         a = {name: load_mapped(folder / f"{name}.npy") for name in meta["arrays"]}
-    except (OSError, ValueError, KeyError) as exc:
+        compressed = (
+            CompressedTexts.loaded(a["text_compressed"]) if "text_compressed" in a else None
+        )
+    except (OSError, ValueError, KeyError, RuntimeError) as exc:  # RuntimeError: FAISS's
         log.warning("feed_snapshot_unreadable", folder=str(folder), error=str(exc))
         return None
     index = CatalogIndex(
@@ -96,9 +99,7 @@ def load_snapshot(root: Path, key: str) -> tuple[CatalogIndex, LogStats] | None:
         mood_vecs=a["mood_vecs"],
         mood_groups=Groups(ptr=a["mood_groups_ptr"], rows=a["mood_groups_rows"]),
         category_names={int(k): str(v) for k, v in meta["category_names"].items()},
-        text_compressed=(
-            CompressedTexts(serialized=a["text_compressed"]) if "text_compressed" in a else None
-        ),
+        text_compressed=compressed,
     )
     covisit = sp.csr_matrix(
         (a["covisit_data"], a["covisit_indices"], a["covisit_indptr"]),
