@@ -12,8 +12,8 @@ with N distinct texts, for users with 50 liked posts each, every user once: sear
 (every text vector), and with `--compressed` as the server searches past
 `text_search.EXACT_UP_TO` texts (candidates by FAISS's fast-scan quantizer, scored exactly),
 with the share of the exact search's candidates the compressed search also proposes. The
-vectors are random unit vectors (`--topics 0`: no structure, the hardest case for a quantizer)
-or spread around `--topics` random centres; an exact search costs the same either way.
+vectors are random unit vectors (`--topics 0`: no structure) or spread around `--topics`
+random centres; an exact search costs the same either way.
 
     python bench/content_scale.py --texts 6000 100000 1000000 --requests 60
     python bench/content_scale.py --texts 100000 1000000 --topics 2000 --compressed

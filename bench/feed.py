@@ -28,8 +28,8 @@ epoch each, `videorec train`'s own code path), and drives `uvicorn videorec.main
     python bench/feed.py --sizes 100000 --model --no-extras --distinct-texts  # a title per post
 
 The synthetic posts repeat 600 distinct texts unless `--distinct-texts` (each post's text its
-own, as in a real catalogue; encoded once into the text cache): the content source's cost follows
-the distinct texts (`bench/content_scale.py`).
+own, though near-duplicates: 8 base titles and the post's number; encoded once into the text
+cache): the content source's cost follows the distinct texts (`bench/content_scale.py`).
 """
 
 from __future__ import annotations
@@ -325,10 +325,9 @@ def clear_sessions(database: Path) -> None:
     """Delete the feed sessions earlier runs left in a reused database, and compact it: each run
     writes tens of thousands (~5 kB each), and a database grown to 430 MB by earlier runs gave
     new sessions a p99 of 173 ms where a fresh one gave 6.5 ms, so runs were not comparable."""
-    with sqlite3.connect(database) as db:
-        db.execute("DELETE FROM feed_sessions")
-    db = sqlite3.connect(database, isolation_level=None)
+    db = sqlite3.connect(database, isolation_level=None)  # autocommit: VACUUM needs it
     try:
+        db.execute("DELETE FROM feed_sessions")
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         db.execute("VACUUM")
     finally:

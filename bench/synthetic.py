@@ -35,7 +35,8 @@ def populate(
     """Migrate the database at `url` and write categories, posts, users and their events.
 
     Titles repeat (600 distinct title and mood texts at any size) unless `distinct_texts`: then
-    each post's title is its own, as in a real catalogue, and all of them are encoded (once: the
+    each post's title is its own (8 base titles and the post's number: distinct, though
+    near-duplicates), and all of them are encoded (once: the
     text cache keeps them; 100k short titles and the model's training took 251 s on 2 cores).
     """
     rng = np.random.default_rng(seed)

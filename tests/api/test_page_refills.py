@@ -70,7 +70,7 @@ def test_after_the_second_page_every_page_is_held(
 
 @pytest.mark.parametrize(
     ("pages_ahead", "refill_pages", "settle"),
-    [(2, 16, True), (2, 16, False), (5, 16, True), (1, 3, True), (1, 3, False)],
+    [(2, 16, True), (2, 16, False), (5, 16, True), (1, 3, True), (1, 3, False), (5, 2, True)],
 )
 def test_refilled_pages_are_the_pages_computed_one_at_a_time(
     committed_engine: Engine,  # noqa: F811
@@ -82,7 +82,9 @@ def test_refilled_pages_are_the_pages_computed_one_at_a_time(
 ) -> None:
     """Refills let each page wait for them (`settle`) or race them (the next cursor comes at
     once, as a fast client's does): the same pages either way, with one refill for the rest of
-    the scroll or (`refill_pages` 3) a refill every other page."""
+    the scroll, (`refill_pages` 3) a refill every other page, or (`refill_pages` 2 under
+    `pages_ahead` 5) one refill of 2 x `pages_ahead`, as before `refill_pages` existed (a config
+    with a large `pages_ahead` refills as it did)."""
     with TestClient(_app(committed_engine, tmp_path, text_cache)) as client:
         service = client.app.state.feed  # type: ignore[attr-defined]
         service.config = service.config.model_copy(update={"pages_ahead": 0})  # no refills
@@ -94,7 +96,9 @@ def test_refilled_pages_are_the_pages_computed_one_at_a_time(
         )
         assert _scroll(client, "fan3", settle=settle) == one_at_a_time
         if settle:  # each refill ran to its end before the next page: their number is known
-            expected = 1 if refill_pages == 16 else 4  # after pages 2, 4, 6 and 8
+            # after page 2 only; refill_pages 3: after pages 2, 4, 6 and 8; 2 under pages_ahead
+            # 5: up to 2 x 5 ahead, after pages 2 and 7
+            expected = {3: 4, 2: 2}.get(refill_pages, 1)
             assert client.app.state.page_refills.started == expected  # type: ignore[attr-defined]
     assert len({p for page in one_at_a_time for p in page}) == 54
 

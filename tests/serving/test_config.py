@@ -94,13 +94,3 @@ def test_the_names_a_weight_may_take_are_the_sources_the_model_and_popularity() 
 
     sources = {source.name for source in default_sources()}
     assert BLEND_NAMES == sources | {"model", "popularity"}
-
-
-def test_a_refill_that_would_store_nothing_is_an_error(tmp_path: Path) -> None:
-    """`refill_pages` at most `pages_ahead`: every refill would find its pages stored already."""
-    path = tmp_path / "serve.toml"
-    path.write_text("pages_ahead = 4\nrefill_pages = 4\n")
-    with pytest.raises(ConfigurationError, match="refill_pages"):
-        load_feed_config(path)
-    path.write_text("pages_ahead = 0\nrefill_pages = 1\n")  # no refills at all: nothing to check
-    assert load_feed_config(path).refill_pages == 1

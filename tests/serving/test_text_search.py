@@ -123,3 +123,66 @@ def test_a_damaged_compressed_array_makes_the_snapshot_unreadable_not_the_start(
     folder = save_snapshot(tmp_path, "k", built, stats)
     np.save(folder / "text_compressed.npy", np.zeros(64, np.uint8))
     assert load_snapshot(tmp_path, "k") is None
+
+
+def test_the_content_source_searches_the_compressed_texts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the threshold the content source goes through the compressed index (counted), and
+    proposes the posts the exact search would (recall, as above)."""
+    from videorec.features.log import KIND_CODES, InteractionLog
+    from videorec.serving.candidates.base import FeedContext
+    from videorec.serving.candidates.content import ContentSource
+
+    monkeypatch.setattr(index_module, "EXACT_UP_TO", 2000)
+    built = build_index(_catalog(3000), _encode)
+    assert built.text_compressed is not None
+    searches: list[int] = []
+    real = built.text_compressed.index
+
+    class Counting:
+        def search(self, *args: object) -> object:
+            searches.append(1)
+            return real.search(*args)
+
+    rows = np.arange(0, 3000, 61, dtype=np.int64)
+    history = InteractionLog(
+        user_ids=np.ones(rows.size, np.int64), post_ids=built.post_ids[rows],
+        kinds=np.full(rows.size, KIND_CODES["like"], np.int8),
+        ratings=np.full(rows.size, np.nan, np.float32), timestamps=np.arange(rows.size),
+    )  # fmt: skip
+    ctx = FeedContext(index=built, stats=_stats(3000), user_id=1, history=history,
+                      history_rows=rows, excluded_rows=rows)  # fmt: skip
+    exact = ContentSource().fetch(
+        FeedContext(
+            **{
+                **ctx.__dict__,
+                "index": index_module.CatalogIndex(**{**built.__dict__, "text_compressed": None}),
+            }
+        ),  # fmt: skip
+        50,  # 4 x 50 texts asked: 2 x REFINE x 200 < 3,000, so the compressed path
+    )
+    monkeypatch.setitem(built.text_compressed.__dict__, "index", Counting())
+    found = ContentSource().fetch(ctx, 50)
+    assert searches
+    assert len(found) == len(exact) == 50
+    shared = {c.row for c in found} & {c.row for c in exact}
+    assert len(shared) >= 47
+
+
+def test_a_rebuilt_state_reuses_or_extends_the_compressed_texts() -> None:
+    """Unchanged texts: the same compressed texts; new texts after the old ones: the old codes
+    and the new ones (no retraining); a changed text: trained again."""
+    vectors = _vectors(4000)
+    first = compress_texts(vectors[:3000])
+    assert compress_texts(vectors[:3000], previous=(vectors[:3000], first)) is first
+    grown = compress_texts(vectors, previous=(vectors[:3000], first))
+    assert grown.count == 4000
+    assert first.count == 3000  # left as it was
+    for query in _profiles(vectors, 3):
+        exact_ids, _ = nearest_texts(vectors, None, query, 200)
+        ids, _ = nearest_texts(vectors, grown, query, 200)
+        assert len(set(ids.tolist()) & set(exact_ids.tolist())) >= 190
+    edited = vectors[:3000].copy()
+    edited[5] = vectors[3500]
+    again = compress_texts(edited, previous=(vectors[:3000], first))
+    assert again is not first
+    assert again.count == 3000

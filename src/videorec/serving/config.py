@@ -6,14 +6,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from videorec.errors import ConfigurationError
 from videorec.features.log import KIND_CODES
@@ -44,9 +37,9 @@ class FeedConfig(BaseModel):
     the same compare-and-set: the next ones are then read from memory (no pick, no write)."""
     refill_pages: int = Field(16, ge=1)
     """After a scroll page with at most `pages_ahead` pages stored after it, a refill off the
-    request path stores up to this many pages past it (fewer where the pool ends: 16 covers a
-    default pool of 300 in pages of 20), so a reader who scrolls on finds every page held.
-    Needs to exceed `pages_ahead`; no refills when `pages_ahead` is 0."""
+    request path stores up to this many pages past it, and at least 2 x `pages_ahead` (fewer
+    where the pool ends: 16 covers a default pool of 300 in pages of 20), so a reader who
+    scrolls on finds every page held. No refills when `pages_ahead` is 0."""
     max_per_creator: int = Field(10, ge=1)
     max_per_category: int = Field(16, ge=1)
     mmr_lambda: float = Field(1.0, ge=0.0, le=1.0)
@@ -69,13 +62,6 @@ class FeedConfig(BaseModel):
     """Weights that win over learned ones (e.g. `{mood = 3.0}`)."""
     cold_weights: dict[str, float] = {}
     """Weights of the cold path (no model): mood, then the few events' lists, then popularity."""
-
-    @model_validator(mode="after")
-    def _refill_past_ahead(self) -> FeedConfig:
-        if 0 < self.pages_ahead >= self.refill_pages:
-            raise ValueError(f"refill_pages ({self.refill_pages}) must exceed pages_ahead "
-                             f"({self.pages_ahead}): a refill would store nothing")  # fmt: skip
-        return self
 
     @field_validator("exclude_kinds")
     @classmethod

@@ -130,7 +130,8 @@ class FeedService:
     def refill(self, db: Session, store: SessionStore, session_id: str, number: int) -> list[int]:
         """After page `number` of a session was answered, off the request path: when at most
         `pages_ahead` pages are stored after it, store the pages up to `number + refill_pages`
-        (compare-and-set, as a page does); the post ids of the stored pages after `number`.
+        (at least `number + 2 x pages_ahead`; compare-and-set, as a page does); the post ids of
+        the stored pages after `number`.
 
         The pages are the ones the session would compute one at a time (`_extend` is the same).
         """
@@ -139,7 +140,7 @@ class FeedService:
             return []
         snapshot, ahead = loaded[1], self.config.pages_ahead
         if len(snapshot["pages"]) <= number + ahead:
-            upto = min(number + self.config.refill_pages, last_page(snapshot))
+            upto = min(number + max(self.config.refill_pages, 2 * ahead), last_page(snapshot))
             state = self.registry.state(db)
             snapshot = self._ensure_page(store, state, session_id, loaded, upto)
         return [snapshot["ids"][p] for later in snapshot["pages"][number:] for p in later]

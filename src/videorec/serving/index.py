@@ -77,15 +77,23 @@ class CatalogIndex:
 
 
 def build_index(
-    catalog: PostCatalog, encode: Encoder, category_names: dict[int, str] | None = None
+    catalog: PostCatalog,
+    encode: Encoder,
+    category_names: dict[int, str] | None = None,
+    previous: CatalogIndex | None = None,
 ) -> CatalogIndex:
     """Sort the catalogue by id, embed its distinct texts and mood strings, fix the orders;
-    past `EXACT_UP_TO` distinct texts, compress the text vectors for their search."""
+    past `EXACT_UP_TO` distinct texts, compress the text vectors for their search (reusing or
+    extending `previous`'s compressed texts when its texts come first: `compress_texts`)."""
     order = np.argsort(catalog.post_ids, kind="stable")
     texts = np.asarray(catalog.texts, dtype=object)[order] if len(catalog) else np.zeros(0, object)
     text_labels, text_of_row = _distinct([str(t) for t in texts])
     text_vecs = encode(text_labels)
-    compressed = compress_texts(text_vecs) if len(text_labels) > EXACT_UP_TO else None
+    compressed = None
+    if len(text_labels) > EXACT_UP_TO:
+        before = previous.text_compressed if previous is not None else None
+        reuse = (previous.text_vecs, before) if previous is not None and before else None
+        compressed = compress_texts(text_vecs, previous=reuse)
     moods = [" ".join(catalog.mood_terms[i]).strip() for i in order.tolist()]
     mood_labels, mood_of_row = _distinct(moods, blank_is_none=True)
     _, creators = _distinct([catalog.creators[i] for i in order.tolist()])

@@ -15,7 +15,6 @@ SQLite on a busy box), which must not land on one request every `refresh_s`.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -28,6 +27,7 @@ import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
 from videorec.kit import heap
+from videorec.kit.faiss_threads import single_threaded_faiss
 from videorec.serving.config import FeedConfig
 from videorec.serving.extras import load_extras
 from videorec.serving.index import CatalogIndex, Encoder, Matrix, build_index
@@ -70,18 +70,12 @@ def load_artifact_model(path: str) -> FeedModel:
     """The default loader: the artifact's ONNX export when it has one (`videorec models
     export`: no torch in the process), else `videorec.training.artifact.load_artifact`.
 
-    Widens an HNSW index's search to `ANN_EF_SEARCH`. FAISS searches on one OpenMP thread:
-    with its default (one per core) a 10k-post exact search took 15 ms of CPU on a busy 2-core
-    box, threads spinning while they wait for each other, against 0.12 ms on one. OpenMP's
-    thread count is per calling thread, so `OMP_NUM_THREADS` (read when FAISS loads, the
-    default of every thread) is set here unless given, and the ONNX model sets it again on
-    each request thread. The PyTorch fallback also sets torch to one intra-op thread: scoring
-    ~500 candidates is small work, and two threads made it ~2x slower.
+    Widens an HNSW index's search to `ANN_EF_SEARCH`. FAISS searches on one OpenMP thread
+    (`kit.faiss_threads`; the ONNX model sets it again on each request thread). The PyTorch
+    fallback also sets torch to one intra-op thread: scoring ~500 candidates is small work, and
+    two threads made it ~2x slower.
     """
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    import faiss
-
-    faiss.omp_set_num_threads(1)
+    single_threaded_faiss()
     folder = Path(path)
     model: FeedModel
     if has_onnx(folder):
@@ -242,7 +236,9 @@ class PipelineRegistry:
             loaded = load_snapshot(self.snapshot_dir, key)
             if loaded is not None:
                 return loaded[0], loaded[1], "snapshot"
-        index = build_index(logs.load_catalog(db), self.encoder, feed.category_names(db))
+        before = self._state.index if self._state is not None else None  # its compressed
+        index = build_index(logs.load_catalog(db), self.encoder, feed.category_names(db),
+                            previous=before)  # texts are reused or extended  # fmt: skip
         stats = build_stats(
             index, logs.load_interactions(db), half_life_s=c.trend_half_life_s,
             history=c.covisit_history, neighbours=c.covisit_neighbors,

@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from videorec.kit.faiss_threads import single_threaded_faiss
+
 IntArray = npt.NDArray[np.int64]
 Matrix = npt.NDArray[np.float32]
 EXACT_UP_TO = 50_000
@@ -54,16 +56,42 @@ class CompressedTexts:
 
     @cached_property
     def index(self) -> Any:
-        import faiss  # here: only a catalogue past `EXACT_UP_TO` texts pays for the import
-
+        faiss = single_threaded_faiss()  # only a catalogue past `EXACT_UP_TO` texts imports it
         return faiss.deserialize_index(np.ascontiguousarray(self.serialized))
 
+    @property
+    def count(self) -> int:
+        """Texts compressed."""
+        return int(self.index.ntotal)
 
-def compress_texts(vectors: Matrix, seed: int = 0) -> CompressedTexts:
-    """Train the quantizer on a seeded sample of `vectors` (shape (u, d), unit rows), encode
-    them all."""
-    import faiss
+    def extended(self, vectors: Matrix) -> CompressedTexts:
+        """These texts and `vectors` (shape (v, d), unit rows) after them, encoded with the same
+        trained quantizer (a copy: this one is left as it is)."""
+        faiss = single_threaded_faiss()
+        index = faiss.deserialize_index(np.ascontiguousarray(self.serialized))
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        return CompressedTexts.loaded(np.asarray(faiss.serialize_index(index), dtype=np.uint8))
 
+
+def compress_texts(
+    vectors: Matrix, seed: int = 0, previous: tuple[Matrix, CompressedTexts] | None = None
+) -> CompressedTexts:
+    """`vectors` (shape (u, d), unit rows) compressed: the quantizer trained on a seeded sample,
+    every vector encoded.
+
+    Args:
+        previous: the text vectors and compressed texts of the feed state before. When its
+            vectors are the first of `vectors` (a rebuilt state: new posts' texts come last),
+            they are reused as they are, or extended with the new texts, instead of training
+            the quantizer again (9 s at 1M texts) on every refresh.
+    """
+    if previous is not None:
+        vectors_before, before = previous
+        m = int(vectors_before.shape[0])
+        if m == before.count and m <= vectors.shape[0] and np.array_equal(vectors_before,
+                                                                          vectors[:m]):  # fmt: skip
+            return before if m == vectors.shape[0] else before.extended(vectors[m:])
+    faiss = single_threaded_faiss()
     data = np.ascontiguousarray(vectors, dtype=np.float32)
     index = faiss.index_factory(data.shape[1], CODE, faiss.METRIC_INNER_PRODUCT)
     rng = np.random.default_rng(seed)
@@ -92,7 +120,7 @@ class TextQuery:
     def __init__(self, vectors: Matrix, compressed: CompressedTexts | None, query: Matrix):
         self.vectors = vectors
         self.compressed = compressed
-        self.query = np.asarray(query, np.float32)
+        self.query = np.asarray(query, np.float32)  # the sources' queries are float32 already
         self._exact: npt.NDArray[np.float32] | None = None
 
     def best(self, k: int) -> tuple[IntArray, npt.NDArray[np.float32]]:
@@ -102,17 +130,14 @@ class TextQuery:
                 self._exact = (self.vectors @ self.query).astype(np.float32)
             top = best_first(self._exact, k)
             return top, self._exact[top]
-        import faiss
-
-        faiss.omp_set_num_threads(1)  # one query: a second thread only waits for a core
+        single_threaded_faiss()  # this thread's OpenMP count: one query is one thread's work
         _, found = self.compressed.index.search(self.query[None, :], REFINE * k)
-        ids = found[0][found[0] >= 0].astype(np.int64)
+        ids = np.sort(found[0][found[0] >= 0]).astype(np.int64)  # ties: lower text first
         # einsum, not `@`: a BLAS gemv this small runs on BLAS's threads, which after the FAISS
         # search took 2 ms here against einsum's 0.2 ms on one thread
         sims = np.einsum("ij,j->i", self.vectors[ids], self.query).astype(np.float32)
         top = best_first(sims, k)
-        order = top[np.lexsort((ids[top], -sims[top]))]  # ties: lower text first, as exactly
-        return ids[order], sims[order]
+        return ids[top], sims[top]
 
 
 def best_first(sims: npt.NDArray[np.float32], k: int) -> IntArray:
