@@ -168,21 +168,56 @@ def test_the_content_source_searches_the_compressed_texts(monkeypatch: pytest.Mo
     assert len(shared) >= 47
 
 
-def test_a_rebuilt_state_reuses_or_extends_the_compressed_texts() -> None:
-    """Unchanged texts: the same compressed texts; new texts after the old ones: the old codes
-    and the new ones (no retraining); a changed text: trained again."""
-    vectors = _vectors(4000)
+def test_a_rebuilt_state_keeps_the_trained_quantizer_until_the_texts_outgrow_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Unchanged texts: the same compressed texts. New texts after the old ones, or a changed
+    text: encoded with the quantizer trained before (training would fail here). More than
+    `RETRAIN_GROWTH` times the texts it was trained on: trained again."""
+    import faiss
+
+    from videorec.serving import text_search
+
+    vectors = _vectors(7000)
     first = compress_texts(vectors[:3000])
+    assert first.trained_on == 3000
+
+    def no_training(*args: object) -> object:
+        raise AssertionError("the quantizer was trained again")
+
+    monkeypatch.setattr(faiss, "index_factory", no_training)
+    monkeypatch.setattr(text_search, "PREFIX_CHUNK", 700)  # compared in chunks
     assert compress_texts(vectors[:3000], previous=(vectors[:3000], first)) is first
-    grown = compress_texts(vectors, previous=(vectors[:3000], first))
-    assert grown.count == 4000
-    assert first.count == 3000  # left as it was
-    for query in _profiles(vectors, 3):
-        exact_ids, _ = nearest_texts(vectors, None, query, 200)
-        ids, _ = nearest_texts(vectors, grown, query, 200)
-        assert len(set(ids.tolist()) & set(exact_ids.tolist())) >= 190
+    grown = compress_texts(vectors[:4000], previous=(vectors[:3000], first))
+    assert (grown.count, grown.trained_on, first.count) == (4000, 3000, 3000)
     edited = vectors[:3000].copy()
-    edited[5] = vectors[3500]
-    again = compress_texts(edited, previous=(vectors[:3000], first))
-    assert again is not first
-    assert again.count == 3000
+    edited[2100] = vectors[3500]
+    recoded = compress_texts(edited, previous=(vectors[:3000], first))
+    assert recoded.count == 3000
+    for query in _profiles(vectors[:4000], 3):
+        exact_ids, _ = nearest_texts(vectors[:4000], None, query, 200)
+        ids, _ = nearest_texts(vectors[:4000], grown, query, 200)
+        assert len(set(ids.tolist()) & set(exact_ids.tolist())) >= 190
+        exact_ids, _ = nearest_texts(edited, None, query, 200)
+        ids, _ = nearest_texts(edited, recoded, query, 200)
+        assert len(set(ids.tolist()) & set(exact_ids.tolist())) >= 190
+    with pytest.raises(AssertionError, match="trained again"):
+        compress_texts(vectors, previous=(vectors[:3000], first))  # 7,000 > 2 x 3,000
+
+
+def test_a_rebuilt_index_passes_the_previous_compressed_texts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`build_index(previous=...)` reuses the compressed texts (no training), as the registry's
+    refresh calls it."""
+    import faiss
+
+    monkeypatch.setattr(index_module, "EXACT_UP_TO", 2000)
+    built = build_index(_catalog(3000), _encode)
+
+    def no_training(*args: object) -> object:
+        raise AssertionError("the quantizer was trained again")
+
+    monkeypatch.setattr(faiss, "index_factory", no_training)
+    again = build_index(_catalog(3000), _encode, previous=built)
+    assert again.text_compressed is built.text_compressed

@@ -27,7 +27,7 @@ import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
 from videorec.kit import heap
-from videorec.kit.faiss_threads import single_threaded_faiss
+from videorec.kit.faiss_threads import default_one_thread, single_threaded_faiss
 from videorec.serving.config import FeedConfig
 from videorec.serving.extras import load_extras
 from videorec.serving.index import CatalogIndex, Encoder, Matrix, build_index
@@ -125,6 +125,7 @@ class PipelineRegistry:
         snapshot_dir: Path | None = None,
         freeze_heap: bool = False,
     ) -> None:
+        default_one_thread()  # before the state's build or the model's loader imports FAISS
         self.snapshot_dir = snapshot_dir
         self.freeze_heap = freeze_heap
         self.config = config

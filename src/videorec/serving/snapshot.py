@@ -66,6 +66,7 @@ def save_snapshot(root: Path, key: str, index: CatalogIndex, stats: LogStats) ->
         "category_names": {str(k): v for k, v in index.category_names.items()},
         "category_top": {str(k): v for k, v in stats.category_top.items()},
         "covisit_shape": list(stats.covisit.shape),
+        "text_trained_on": index.text_compressed.trained_on if index.text_compressed else 0,
     }
     (tmp / "meta.json").write_text(json.dumps(meta))
     try:
@@ -87,7 +88,9 @@ def load_snapshot(root: Path, key: str) -> tuple[CatalogIndex, LogStats] | None:
             return None
         a = {name: load_mapped(folder / f"{name}.npy") for name in meta["arrays"]}
         compressed = (
-            CompressedTexts.loaded(a["text_compressed"]) if "text_compressed" in a else None
+            CompressedTexts.loaded(a["text_compressed"], int(meta["text_trained_on"]))
+            if "text_compressed" in a
+            else None
         )
     except (OSError, ValueError, KeyError, RuntimeError) as exc:  # RuntimeError: FAISS's
         log.warning("feed_snapshot_unreadable", folder=str(folder), error=str(exc))

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from videorec.kit.faiss_threads import single_threaded_faiss
+from videorec.kit.faiss_threads import one_thread
 
 IntArray = npt.NDArray[np.int64]
 Matrix = npt.NDArray[np.float32]
@@ -42,35 +42,56 @@ TRAIN_SAMPLE = 65_536
 @dataclass(frozen=True)
 class CompressedTexts:
     """The text vectors compressed for FAISS (`CODE`), kept serialised: a uint8 array, stored
-    and memory-mapped like the feed state's other arrays; the index is read from it once."""
+    and memory-mapped like the feed state's other arrays; the index is read from it once.
+
+    Attributes:
+        serialized: the FAISS index, serialised.
+        trained_on: how many texts there were when the quantizer was trained (a state rebuilt
+            with more than `RETRAIN_GROWTH` times as many trains it again).
+    """
 
     serialized: npt.NDArray[np.uint8]
+    trained_on: int
 
     @classmethod
-    def loaded(cls, serialized: npt.NDArray[np.uint8]) -> CompressedTexts:
+    def loaded(cls, serialized: npt.NDArray[np.uint8], trained_on: int) -> CompressedTexts:
         """The compressed texts with their index read now (at start-up, not on the first
         request: ~0.1 s at 1M texts)."""
-        texts = cls(serialized=serialized)
+        texts = cls(serialized=serialized, trained_on=trained_on)
         texts.index  # noqa: B018 (reads and caches the index)
         return texts
 
     @cached_property
     def index(self) -> Any:
-        faiss = single_threaded_faiss()  # only a catalogue past `EXACT_UP_TO` texts imports it
-        return faiss.deserialize_index(np.ascontiguousarray(self.serialized))
+        with one_thread() as faiss:  # only a catalogue past `EXACT_UP_TO` texts imports it
+            return faiss.deserialize_index(np.ascontiguousarray(self.serialized))
 
     @property
     def count(self) -> int:
         """Texts compressed."""
         return int(self.index.ntotal)
 
-    def extended(self, vectors: Matrix) -> CompressedTexts:
-        """These texts and `vectors` (shape (v, d), unit rows) after them, encoded with the same
-        trained quantizer (a copy: this one is left as it is)."""
-        faiss = single_threaded_faiss()
-        index = faiss.deserialize_index(np.ascontiguousarray(self.serialized))
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-        return CompressedTexts.loaded(np.asarray(faiss.serialize_index(index), dtype=np.uint8))
+    def recoded(self, vectors: Matrix, same: int) -> CompressedTexts:
+        """`vectors` (shape (u, d), unit rows) encoded with this trained quantizer, into a copy
+        (this one is left as it is): past its codes only, when its texts are the first `same`
+        of `vectors` and all of them; else every vector again."""
+        with one_thread() as faiss:
+            index = faiss.deserialize_index(np.ascontiguousarray(self.serialized))
+            if same == index.ntotal:
+                index.add(np.ascontiguousarray(vectors[same:], dtype=np.float32))
+            else:
+                index.reset()
+                index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+            serialized = np.asarray(faiss.serialize_index(index), dtype=np.uint8)
+        return CompressedTexts.loaded(serialized, self.trained_on)
+
+
+RETRAIN_GROWTH = 2
+"""A rebuilt state trains the quantizer again once the texts outnumber the texts it was
+trained on this many times (the codes of later texts stay usable, but a catalogue that grew
+far past its first texts should not keep a quantizer fitted to them)."""
+PREFIX_CHUNK = 65_536
+"""Rows compared at a time (a whole-matrix comparison held a 384 MB mask at 1M texts)."""
 
 
 def compress_texts(
@@ -80,25 +101,40 @@ def compress_texts(
     every vector encoded.
 
     Args:
-        previous: the text vectors and compressed texts of the feed state before. When its
-            vectors are the first of `vectors` (a rebuilt state: new posts' texts come last),
-            they are reused as they are, or extended with the new texts, instead of training
-            the quantizer again (9 s at 1M texts) on every refresh.
+        previous: the text vectors and compressed texts of the feed state before (the state is
+            rebuilt every `refresh_s` while events arrive). Its quantizer is kept unless the
+            texts grew past `RETRAIN_GROWTH` times those it was trained on: its codes are kept
+            as they are when its vectors are the first of `vectors` (new posts' texts come
+            last), else every text is encoded again (~1 s at 1M), so training (15 s) is rare.
     """
     if previous is not None:
         vectors_before, before = previous
-        m = int(vectors_before.shape[0])
-        if m == before.count and m <= vectors.shape[0] and np.array_equal(vectors_before,
-                                                                          vectors[:m]):  # fmt: skip
-            return before if m == vectors.shape[0] else before.extended(vectors[m:])
-    faiss = single_threaded_faiss()
-    data = np.ascontiguousarray(vectors, dtype=np.float32)
-    index = faiss.index_factory(data.shape[1], CODE, faiss.METRIC_INNER_PRODUCT)
-    rng = np.random.default_rng(seed)
-    sample = rng.choice(data.shape[0], min(data.shape[0], TRAIN_SAMPLE), replace=False)
-    index.train(data[np.sort(sample)])
-    index.add(data)
-    return CompressedTexts.loaded(np.asarray(faiss.serialize_index(index), dtype=np.uint8))
+        n = int(vectors.shape[0])
+        grown = n > RETRAIN_GROWTH * before.trained_on
+        if vectors_before.shape[1:] == vectors.shape[1:] and not grown:
+            same = _same_rows(vectors_before, vectors) if before.count == len(vectors_before) else 0
+            return before if same == n == before.count else before.recoded(vectors, same)
+    with one_thread() as faiss:
+        data = np.ascontiguousarray(vectors, dtype=np.float32)
+        index = faiss.index_factory(data.shape[1], CODE, faiss.METRIC_INNER_PRODUCT)
+        rng = np.random.default_rng(seed)
+        sample = rng.choice(data.shape[0], min(data.shape[0], TRAIN_SAMPLE), replace=False)
+        index.train(data[np.sort(sample)])
+        index.add(data)
+        serialized = np.asarray(faiss.serialize_index(index), dtype=np.uint8)
+    return CompressedTexts.loaded(serialized, trained_on=int(data.shape[0]))
+
+
+def _same_rows(before: Matrix, now: Matrix) -> int:
+    """How many first rows `before` and `now` share (compared a chunk at a time, stopping at the
+    first chunk that differs)."""
+    m = min(int(before.shape[0]), int(now.shape[0]))
+    for start in range(0, m, PREFIX_CHUNK):
+        stop = min(start + PREFIX_CHUNK, m)
+        equal = np.all(before[start:stop] == now[start:stop], axis=1)
+        if not equal.all():
+            return start + int(np.argmin(equal))
+    return m
 
 
 def nearest_texts(
@@ -130,8 +166,8 @@ class TextQuery:
                 self._exact = (self.vectors @ self.query).astype(np.float32)
             top = best_first(self._exact, k)
             return top, self._exact[top]
-        single_threaded_faiss()  # this thread's OpenMP count: one query is one thread's work
-        _, found = self.compressed.index.search(self.query[None, :], REFINE * k)
+        with one_thread():  # one query is one thread's work
+            _, found = self.compressed.index.search(self.query[None, :], REFINE * k)
         ids = np.sort(found[0][found[0] >= 0]).astype(np.int64)  # ties: lower text first
         # einsum, not `@`: a BLAS gemv this small runs on BLAS's threads, which after the FAISS
         # search took 2 ms here against einsum's 0.2 ms on one thread
