@@ -83,8 +83,8 @@ def build_index(
     previous: CatalogIndex | None = None,
 ) -> CatalogIndex:
     """Sort the catalogue by id, embed its distinct texts and mood strings, fix the orders;
-    past `EXACT_UP_TO` distinct texts, compress the text vectors for their search (reusing or
-    extending `previous`'s compressed texts when its texts come first: `compress_texts`)."""
+    past `EXACT_UP_TO` distinct texts, compress the text vectors for their search (with
+    `previous`'s trained quantizer, and its codes where its texts come first: `compress_texts`)."""
     order = np.argsort(catalog.post_ids, kind="stable")
     texts = np.asarray(catalog.texts, dtype=object)[order] if len(catalog) else np.zeros(0, object)
     text_labels, text_of_row = _distinct([str(t) for t in texts])

@@ -237,9 +237,9 @@ class PipelineRegistry:
             loaded = load_snapshot(self.snapshot_dir, key)
             if loaded is not None:
                 return loaded[0], loaded[1], "snapshot"
-        before = self._state.index if self._state is not None else None  # its compressed
+        before = self._state.index if self._state is not None else None  # its quantizer and
         index = build_index(logs.load_catalog(db), self.encoder, feed.category_names(db),
-                            previous=before)  # texts are reused or extended  # fmt: skip
+                            previous=before)  # codes are kept  # fmt: skip
         stats = build_stats(
             index, logs.load_interactions(db), half_life_s=c.trend_half_life_s,
             history=c.covisit_history, neighbours=c.covisit_neighbors,

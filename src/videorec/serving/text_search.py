@@ -12,8 +12,8 @@ similarity is exact and only the choice of candidates is approximate.
 An inverted file (clusters, a few scanned per query) was measured first and not kept: the
 profile is a mean of up to 50 events and the source asks for 800 texts, so the true neighbours
 spread over many clusters (recall 0.67 at 48 of 1,265 clusters; bench/results/
-2026-11-28-scroll-refill.md). The quantizer scans every text, cheaply, so a broad query loses
-nothing to it.
+2026-11-28-scroll-refill.md). The quantizer scans every text, cheaply, so a broad query keeps
+its neighbours (recall of the exact candidates 0.995 at 1M texts around 2,000 topics).
 """
 
 from __future__ import annotations
@@ -105,7 +105,8 @@ def compress_texts(
             rebuilt every `refresh_s` while events arrive). Its quantizer is kept unless the
             texts grew past `RETRAIN_GROWTH` times those it was trained on: its codes are kept
             as they are when its vectors are the first of `vectors` (new posts' texts come
-            last), else every text is encoded again (~1 s at 1M), so training (15 s) is rare.
+            last), else every text is encoded again (8.5 s at 1M, against 11.1 s to train:
+            encoding is most of it, but the quantizer stays the same between states).
     """
     if previous is not None:
         vectors_before, before = previous
