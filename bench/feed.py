@@ -14,9 +14,11 @@ epoch each, `videorec train`'s own code path), and drives `uvicorn videorec.main
   scroll page also computes the next `pages_ahead`), answered on the event loop;
 - a page past the session pool (`page=10000`) against a new session;
 - a new session of one user over and over (`/feed?username=u3`): its ranked pool is held
-  (`serving/ranked_pools.py`), so this is a new session without its sources and ranking, what
-  is left when those cost nothing: the thread, the history read, the page pick, the session
-  write and its commit;
+  (`serving/ranked_pools.py`) and the user has had no events since, so it opens in memory
+  (`FeedService.open_in_memory`: no history read, the session stored behind the answer);
+- new sessions of random users among those whose pools the server warmed at start-up
+  (`warm_pools`, the users with the latest events: `serving/pool_warmer.py`), against the row
+  of random users of all 100k (mostly not warm: ranked when they come);
 - `/health` p50/p99 during a `/feed` flood (8 connections) and during a `videorec sync` (a
   generated demo set through the replay server) writing to the same database;
 - with `--workers N` (default 2), req/s of new sessions and scroll pages with N workers;
@@ -94,6 +96,21 @@ response = function(status, headers, body)
 end
 """
 PACED_LUA = SCROLL_LUA + "delay = function() return 50 end\n"
+WARMED_LUA = """
+names = {%(names)s}
+local threads = 0
+setup = function(thread)
+  threads = threads + 1
+  thread:set("thread_id", threads)
+end
+init = function(args)
+  math.randomseed(%(seed)d * 100 + thread_id)
+end
+request = function()
+  return wrk.format("GET", "/feed?username=" .. names[math.random(1, #names)])
+end
+"""
+"""New sessions of random users among `names` (those the server warmed)."""
 """The scroll script with 50 ms between a page and the next request, as a reader leaves time."""
 
 
@@ -171,7 +188,8 @@ def start_server(
             answer = httpx.get(f"http://127.0.0.1:{PORT}/ready", timeout=2)
             if answer.status_code == 200:
                 ready = ready or time.perf_counter() - started
-                if answer.json()["checks"].get("text_model") in ("ready", "failed", None):
+                checks = answer.json()["checks"]
+                if checks.get("text_model") in ("ready", "failed", None) and _warm(checks):
                     server.text_model_s = time.perf_counter() - started  # type: ignore[attr-defined]
                     return server, ready
         except httpx.HTTPError:
@@ -179,6 +197,31 @@ def start_server(
         time.sleep(0.02)
     server.kill()
     raise RuntimeError("server did not become ready")
+
+
+def _warm(checks: dict[str, str]) -> bool:
+    """Whether the pool warmer is done (or off), so it shares no core with the timings."""
+    return str(checks.get("pools", "off")).split()[0] in ("warm", "failed", "off")
+
+
+def warmed_users(url: str, tmp: Path, seed: int) -> Path:
+    """A wrk script of new sessions of the users the server warms (`warm_pools` of the shipped
+    config: the users with the latest events, as `serving/pool_warmer.py` picks them)."""
+    from sqlalchemy.orm import Session
+
+    from videorec.serving.config import load_feed_config
+    from videorec.storage.repositories import feed
+
+    engine = make_engine(url)
+    try:
+        with Session(engine) as db:
+            users = feed.recently_active_users(db, load_feed_config().warm_pools)
+    finally:
+        engine.dispose()
+    path = tmp / f"warmed-{seed}.lua"
+    names = ",".join(f'"{name}"' for _, name in users)
+    path.write_text(WARMED_LUA % {"names": names, "seed": seed})
+    return path
 
 
 def _check_port_free(port: int) -> None:
@@ -403,6 +446,9 @@ def run_size(n_posts: int, seconds: int, tmp: Path, model: bool = False, ann: bo
         line("/feed a page held in memory", held)
         reopened = wrk("/feed?username=u3", 1, seconds, None)  # its ranked pool is held
         line("/feed new session, pool held", reopened)
+        warmed = (wrk("/feed", 1, seconds, warmed_users(url, tmp, 5)),
+                  wrk("/feed", 8, seconds, warmed_users(url, tmp, 6)))  # fmt: skip
+        line("/feed new session, warmed user", *warmed)
         forged = wrk("/feed?username=u1&page=10000", 1, seconds, None)
         line("/feed page=10000 (past the pool)", forged)
         flood = wrk_during("/health", seconds, None, flood_command(seconds, new_sessions(tmp, 3)))
@@ -411,6 +457,7 @@ def run_size(n_posts: int, seconds: int, tmp: Path, model: bool = False, ann: bo
               f"scroll p50 {scrolled[0]['p50'] / health[0]['p50']:.1f}x, "
               f"held page p50 {held['p50'] / health[0]['p50']:.1f}x, "
               f"new session with its pool held p50 {reopened['p50'] / health[0]['p50']:.1f}x, "
+              f"new session of a warmed user p50 {warmed[0]['p50'] / health[0]['p50']:.1f}x, "
               f"paced scroll p50 {paced['p50'] / paced_health['p50']:.1f}x paced /health, "
               f"page=10000 p50 {forged['p50'] / new[0]['p50']:.2f}x a new session's",
               flush=True)  # fmt: skip

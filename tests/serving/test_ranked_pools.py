@@ -21,6 +21,7 @@ from videorec.serving.ranked_pools import RankedPools
 from videorec.serving.ranking import Ranked
 from videorec.serving.registry import PipelineRegistry
 from videorec.serving.sessions import Snapshot, SqlSessionStore
+from videorec.serving.user_changes import UserChanges
 from videorec.storage.tables import Interaction, Post, Topic
 
 
@@ -155,8 +156,80 @@ def test_a_pool_ranked_on_a_replaced_state_keeps_the_new_states_pools(
     service.registry._state = new = dataclasses.replace(old)  # a refresh replaced it
     _open(service, session, "fan2")  # ranked and held in the new state
     ctx, _ = build_context(session, service.registry, old, FeedRequest("fan3"), service.config)
-    service._ranked(old, ctx)  # a request that began before the refresh ends now
+    service._ranked(old, ctx, False, 0)  # a request that began before the refresh ends now
     held = pools._held.state
     assert held is not None
     assert held() is new  # its pools were not emptied for the replaced state
     assert len(pools) == 1
+
+
+def _watched(pools: RankedPools, session: Session) -> tuple[FeedService, UserChanges]:
+    """A service whose pools are held with stamps, its change watch polled once."""
+    service, _ = _service(pools)
+    service.changes = changes = UserChanges()
+    changes.poll(session)
+    return service, changes
+
+
+def test_a_session_opened_in_memory_is_the_session_ranking_would_open(session: Session) -> None:
+    """Pool, scores, reasons and first page of a session opened from the held pool equal those
+    of a session ranked from scratch, for each seeded user and a category filter."""
+    world.populate(session)
+    plain, _ = _service(None)
+    service, _ = _watched(RankedPools(), session)
+    for user, filters in [(f"fan{u}", {}) for u in range(8)] + [("fan2", {"category_id": 2})]:
+        request = FeedRequest(user, page_size=6, **filters)
+        assert service.open_in_memory(request) is None  # nothing held yet
+        _open(service, session, user, **filters)
+        opened = service.open_in_memory(request)
+        assert opened is not None
+        assert opened.key == request.key
+        assert opened.snapshot == _open(plain, session, user, **filters)
+        assert opened.page.post_ids == [opened.snapshot["ids"][p]
+                                        for p in opened.snapshot["pages"][0]]  # fmt: skip
+
+
+def test_no_session_opens_in_memory_after_an_event_or_from_a_project_pool(
+    session: Session,
+) -> None:
+    world.populate(session)
+    pools = RankedPools()
+    service, changes = _watched(pools, session)
+    _open(service, session, "fan2")
+    changes.touch([50_002])  # fan2's events, committed since the pool was ranked
+    assert service.open_in_memory(FeedRequest("fan2")) is None
+    assert service.open_in_memory(FeedRequest("fan2", project_code="flic")) is None
+    session.add(Topic(id=9, name="Flic", project_code="flic"))
+    session.flush()
+    _open(service, session, "fan3", project_code="flic")  # held, but not as fan3's feed
+    assert service.open_in_memory(FeedRequest("fan3")) is None
+
+
+def test_a_cursor_waits_for_its_session_opened_elsewhere(session: Session) -> None:
+    """Page 2 of a session another process opened in memory and has not stored yet: read
+    again until it is stored, instead of answering "expired"."""
+    world.populate(session)
+    service, _ = _service(None)
+    store = SqlSessionStore(session)
+    first = service.page(session, store, FeedRequest("fan2", page_size=6))
+    assert first.next_cursor is not None
+
+    class Late:
+        """The store as another process sees it: the session appears on the third read."""
+
+        def __init__(self) -> None:
+            self.reads = 0
+
+        def load(self, session_id: str) -> tuple[int, Snapshot] | None:
+            self.reads += 1
+            return store.load(session_id) if self.reads >= 3 else None
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(store, name)
+
+    late = Late()
+    request = FeedRequest("fan2", cursor=first.next_cursor)
+    second = service.page(session, late, request)  # type: ignore[arg-type]
+    assert second.page == 2
+    assert second.post_ids
+    assert late.reads >= 3

@@ -81,6 +81,8 @@ class EventsResult:
     duplicates: int = 0
     users_created: int = 0
     rejected: list[Rejected] = field(default_factory=list)
+    user_ids: set[int] = field(default_factory=set)
+    """The users of the events offered for storage (stored now or before)."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,7 @@ def accept_events(
     on_known_posts = _on_known_posts(session, unique, result)
     user_ids = _user_ids(session, on_known_posts, result)
     rows = _rows(on_known_posts, user_ids, now)
+    result.user_ids = {int(row["user_id"]) for row in rows}
     result.accepted = repo.insert_events(session, rows)
     result.duplicates += len(rows) - result.accepted
     result.rejected.sort(key=lambda r: r.index)

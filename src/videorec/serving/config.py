@@ -40,6 +40,20 @@ class FeedConfig(BaseModel):
     request path stores up to this many pages past it, and at least 2 x `pages_ahead` (fewer
     where the pool ends: 16 covers a default pool of 300 in pages of 20), so a reader who
     scrolls on finds every page held. No refills when `pages_ahead` is 0."""
+    open_in_memory: bool = True
+    """A known user's new session opens from the pool held for their feed, with no history read
+    and its store write behind the answer, while they have had no events since it was ranked
+    (`serving/user_changes.py`): an event another process stores counts from the next poll.
+    False: every new session reads the history and is stored before its answer."""
+    user_changes_poll_s: float = Field(1.0, gt=0.0, le=60.0)
+    """How often each process reads the events stored since its last look (`open_in_memory`)."""
+    user_changes_max_age_s: float = Field(10.0, gt=0.0)
+    """Held pools open no session while the last successful poll is older than this."""
+    warm_pools: int = Field(2048, ge=0)
+    """After each feed state is built, a background thread ranks and holds the pools of this
+    many users' feeds (the feeds held before, then the users with the latest events, then the
+    newest users), so their next new session opens in memory (`serving/pool_warmer.py`); 0:
+    none."""
     max_per_creator: int = Field(10, ge=1)
     max_per_category: int = Field(16, ge=1)
     mmr_lambda: float = Field(1.0, ge=0.0, le=1.0)

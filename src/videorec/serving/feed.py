@@ -8,10 +8,15 @@ Page numbers are bounded by the pool: a session has at most `last_page(snapshot)
 a page past that (a forged cursor, `page=10000`) is empty with no `next_cursor`. Such a page
 ranks nothing: past what any pool could fill it is answered without reading a session, and
 past its own session's pool without computing or writing any page.
+
+A new session whose pool is held (`RankedPools.held`) and whose user has had no events since it
+was ranked (`UserChanges`) is opened in memory (`open_in_memory`): no history read, no ranking,
+and its store write left to the caller (`api/session_writes.py` writes it behind the answer).
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass, field
 
@@ -25,13 +30,17 @@ from videorec.serving.candidates import CandidateSource, default_sources
 from videorec.serving.candidates.base import FeedContext
 from videorec.serving.config import FeedConfig
 from videorec.serving.context import FeedRequest, build_context
-from videorec.serving.ranked_pools import RankedPools, pool_key
+from videorec.serving.ranked_pools import HeldPool, RankedPools, pool_key
 from videorec.serving.ranking import Ranked, rank
 from videorec.serving.registry import PipelineRegistry, PipelineState
 from videorec.serving.rerank import pick_page
 from videorec.serving.sessions import RecentSessions, SessionStore, Snapshot
+from videorec.serving.user_changes import UserChanges
 
 CAS_ATTEMPTS = 8
+WRITTEN_WAIT_S = 1.0
+"""How long a cursor for page 2 whose session is not stored waits for it: a session opened in
+memory by another process is written behind its first page, within milliseconds."""
 IntArray = npt.NDArray[np.int64]
 
 
@@ -56,6 +65,17 @@ class FeedPage:
     caller may call `FeedService.refill` once it is answered, so the next pages are held."""
 
 
+@dataclass(frozen=True)
+class OpenedSession:
+    """A new session opened in memory (`FeedService.open_in_memory`), not stored yet."""
+
+    session_id: str
+    key: str
+    """The request's `FeedRequest.key` (what `page=K` requests find it by)."""
+    snapshot: Snapshot
+    page: FeedPage
+
+
 class FeedService:
     """Serves pages of feed sessions.
 
@@ -65,6 +85,8 @@ class FeedService:
         secret: the cursor signing key.
         sources: candidate sources (default: all of them).
         pools: ranked pools of recent new sessions to reuse (`ranked_pools.py`); None: none.
+        changes: which users had events lately (`user_changes.py`), kept current by a poller;
+            with `pools`, what lets `open_in_memory` open a session without reading a history.
     """
 
     def __init__(
@@ -74,12 +96,14 @@ class FeedService:
         secret: bytes,
         sources: list[CandidateSource] | None = None,
         pools: RankedPools | None = None,
+        changes: UserChanges | None = None,
     ) -> None:
         self.registry = registry
         self.config = config
         self.secret = secret
         self.sources = sources if sources is not None else default_sources()
         self.pools = pools
+        self.changes = changes
 
     def page(self, db: Session, store: SessionStore, request: FeedRequest) -> FeedPage:
         """The requested page (a new session's first page when there is no cursor or page)."""
@@ -91,6 +115,8 @@ class FeedService:
             session_id, snapshot = self._open(db, store, state, request, number)
             return self._render(snapshot, session_id, number, request.username)
         loaded = store.load(session_id)
+        if loaded is None and number == 2:  # opened in memory by another process just now?
+            loaded = _await_stored(store, session_id)
         if loaded is None:
             raise InvalidCursor("feed session has expired; start again without a cursor")
         upto = number + self.config.pages_ahead
@@ -116,6 +142,47 @@ class FeedService:
         if len(snapshot["pages"]) < number <= last_page(snapshot):
             return None  # still to be computed and written
         return self._render(snapshot, session_id, number, request.username)
+
+    def open_in_memory(self, request: FeedRequest) -> OpenedSession | None:
+        """A new session's first page from the pool held for the user's feed, when the user
+        has had no events since it was ranked; else None (then call `page`).
+
+        No I/O and no ranking, so a caller may run it on the event loop; the caller stores the
+        session (in this process's recent sessions at once, in the store behind the answer).
+        Only for a known user's first page without a project filter, while the change poller
+        is current (`UserChanges.watching`).
+        """
+        if (self.pools is None or self.changes is None or request.cursor is not None
+                or (request.page or 1) != 1 or request.project_code is not None
+                or not self.changes.watching(self.config.user_changes_max_age_s)):  # fmt: skip
+            return None
+        state = self.registry.current
+        user_id = None if state is None else state.user_ids.get(request.username)
+        if state is None or user_id is None:
+            return None
+        self.registry.poke()  # a refresh, when due, as a request on the other path would start
+        held = self.pools.held(state, user_id, request.category_id, _mood(request))
+        if held is None or self.changes.changed_since(user_id, held.stamp):
+            return None
+        snapshot = self._opening(state, request, held)
+        session_id = uuid.uuid4().hex
+        page = self._render(snapshot, session_id, 1, request.username)
+        return OpenedSession(session_id, request.key, snapshot, page)
+
+    def hold_pool(self, db: Session, state: PipelineState, request: FeedRequest) -> list[int]:
+        """Rank and hold the pool of `request`'s feed in `state` now, so the user's next new
+        session is opened in memory (`serving/pool_warmer.py`); the post ids of that session's
+        first page (which a caller may present ahead)."""
+        snapshot = self._opening(state, request, self._pool(db, state, request))
+        return [snapshot["ids"][p] for p in snapshot["pages"][0]] if snapshot["pages"] else []
+
+    def _opening(self, state: PipelineState, request: FeedRequest, held: HeldPool) -> Snapshot:
+        """A new session's snapshot over a held pool with its first page picked: made once per
+        page size and kept with the pool (sessions share it; nothing modifies a snapshot)."""
+        snapshot = held.openings.get(request.page_size)
+        if snapshot is None:
+            snapshot = held.openings[request.page_size] = self._snapshot(state, request, held, 1)
+        return snapshot
 
     def cursor_session(self, request: FeedRequest) -> str | None:
         """The session a request's cursor points into (None without a cursor).
@@ -182,9 +249,16 @@ class FeedService:
         request: FeedRequest,
         pages: int,
     ) -> tuple[str, Snapshot]:
-        ctx, cold = build_context(db, self.registry, state, request, self.config)
-        ranked = self._ranked(state, ctx)
-        keep = self.config.session_pool_size
+        snapshot = self._snapshot(state, request, self._pool(db, state, request), pages)
+        session_id = uuid.uuid4().hex
+        store.create(session_id, request.key, snapshot, self.config.session_ttl_s)
+        return session_id, snapshot
+
+    def _snapshot(
+        self, state: PipelineState, request: FeedRequest, pool: HeldPool, pages: int
+    ) -> Snapshot:
+        """A new session's snapshot over `pool`, with its first `pages` pages computed."""
+        ranked, keep = pool.ranked, self.config.session_pool_size
         names = sorted(set(ranked.reasons[:keep]) | {"new"})
         code = {name: i for i, name in enumerate(names)}
         snapshot: Snapshot = {
@@ -195,26 +269,35 @@ class FeedService:
             "pages": [],
             "page_size": request.page_size,
             "category_filtered": request.category_id is not None,
-            "cold_start": cold,
+            "cold_start": pool.cold,
             "model_version": state.model_version,
         }
-        snapshot = self._extend(state, snapshot, pages, ranked.rows[:keep].copy())
-        session_id = uuid.uuid4().hex
-        store.create(session_id, request.key, snapshot, self.config.session_ttl_s)
-        return session_id, snapshot
+        return self._extend(state, snapshot, pages, ranked.rows[:keep].copy())
 
-    def _ranked(self, state: PipelineState, ctx: FeedContext) -> Ranked:
+    def _pool(self, db: Session, state: PipelineState, request: FeedRequest) -> HeldPool:
+        """The new session's ranked pool, from the user's history read now (a stamp of 0:
+        taken without `changes`)."""
+        stamp = self.changes.stamp() if self.changes is not None else 0  # before the read
+        ctx, cold = build_context(db, self.registry, state, request, self.config)
+        return self._ranked(state, ctx, cold, stamp)
+
+    def _ranked(self, state: PipelineState, ctx: FeedContext, cold: bool, stamp: int) -> HeldPool:
         """The new session's ranked pool (its first `session_pool_size` posts): the one held for
-        the same user, history and filters in `state`, else every source, then the ranking."""
+        the same user, history and filters in `state`, else every source, then the ranking.
+
+        A pool is held with its stamp for the user's feed (`RankedPools.held`) when there is a
+        stamp and no project filter (the feed key does not name the project).
+        """
         if self.pools is None:
-            return self._rank(ctx)
+            return HeldPool(self._rank(ctx), cold, stamp)
         key = pool_key(ctx)
         ranked = self.pools.get(state, key)
         if ranked is None:
             ranked = self._rank(ctx)
-            if state is self.registry.current:  # a request still on a replaced state would
-                self.pools.put(state, key, ranked)  # empty the new state's pools
-        return ranked
+        if state is not self.registry.current:  # a request still on a replaced state would
+            return HeldPool(ranked, cold, stamp)  # empty the new state's pools
+        stamped = stamp > 0 and ctx.allowed_rows is None
+        return self.pools.put(state, key, ranked, cold=cold, stamp=stamp if stamped else None)
 
     def _rank(self, ctx: FeedContext) -> Ranked:
         lists = [source.fetch(ctx, self.config.limit(source.name)) for source in self.sources]
@@ -304,6 +387,23 @@ class FeedService:
             and 0 < self.config.pages_ahead >= len(pages) - number
             and len(pages) < last_page(snapshot),
         )
+
+
+def _mood(request: FeedRequest) -> str | None:
+    """The mood as a context holds it (`build_context`)."""
+    return request.mood.strip().lower() if request.mood else None
+
+
+def _await_stored(store: SessionStore, session_id: str) -> tuple[int, Snapshot] | None:
+    """The session once stored, read again for up to `WRITTEN_WAIT_S` (each read is a new
+    statement, which sees later commits); None if it never is."""
+    deadline = time.monotonic() + WRITTEN_WAIT_S
+    while time.monotonic() < deadline:
+        time.sleep(0.02)
+        loaded = store.load(session_id)
+        if loaded is not None:
+            return loaded
+    return None
 
 
 def last_page(snapshot: Snapshot) -> int:

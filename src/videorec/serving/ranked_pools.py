@@ -7,6 +7,10 @@ history in the same feed state (pull to refresh, the app reopened) gets the pool
 before; `RankedPools` hands it back instead of ranking it again. The key holds the history as
 read now, so an event (`POST /events`) changes the next new session's key: the pool is ranked
 again. A new feed state (a refresh) empties the cache.
+
+A pool ranked with a `UserChanges` stamp is also held by (user, category, mood): while the user
+has had no events since the stamp, a new session may be opened from it without reading the
+history (`held`, `FeedService.open_in_memory`).
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ import hashlib
 import threading
 import weakref
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from videorec.serving.candidates.base import FeedContext
 from videorec.serving.ranking import Ranked
@@ -24,6 +29,8 @@ from videorec.serving.registry import PipelineState
 RANKED_POOLS = 2048
 """Pools each process keeps (~10 kB each at a 300-post pool: ~20 MB at the limit)."""
 PoolKey = tuple[int | None, int | None, str | None, bytes]
+UserKey = tuple[int, int | None, str | None]
+"""(user id, category id, mood): a known user's feed without a project filter."""
 
 
 def pool_key(ctx: FeedContext) -> PoolKey:
@@ -41,10 +48,26 @@ def pool_key(ctx: FeedContext) -> PoolKey:
 
 
 @dataclass(frozen=True)
+class HeldPool:
+    """A pool held for a user's feed, with what it was ranked from."""
+
+    ranked: Ranked
+    cold: bool
+    """Ranked on the cold path (`FeedContext.cold`)."""
+    stamp: int
+    """The `UserChanges` stamp taken before the history was read."""
+    openings: dict[int, dict[str, Any]] = field(default_factory=dict)
+    """By page size, the snapshot a new session over this pool starts from (its first page
+    picked), made once (`FeedService.open_in_memory`); never modified once here."""
+
+
+@dataclass(frozen=True)
 class _Held:
     state: weakref.ref[PipelineState] | None
     """The feed state the pools were ranked in (weak: a replaced state is not kept alive)."""
     pools: OrderedDict[PoolKey, Ranked]
+    by_user: OrderedDict[UserKey, tuple[PoolKey, HeldPool]] = field(default_factory=OrderedDict)
+    """The latest stamped pool of each user's feed, with its key in `pools`."""
 
     def of(self, state: PipelineState) -> bool:
         return self.state is not None and self.state() is state
@@ -71,18 +94,56 @@ class RankedPools:
                 self._held.pools.move_to_end(key)
             return found
 
-    def put(self, state: PipelineState, key: PoolKey, ranked: Ranked) -> None:
-        """Hold `ranked` for `key` in `state` (a new state drops every pool of the previous)."""
+    def held(
+        self, state: PipelineState, user_id: int, category_id: int | None, mood: str | None
+    ) -> HeldPool | None:
+        """The latest pool ranked with a stamp for this user's feed in `state`, if held."""
+        with self._lock:
+            if not self._held.of(state):
+                return None
+            found = self._held.by_user.get((user_id, category_id, mood))
+            if found is None or found[0] not in self._held.pools:  # dropped as least recent
+                return None
+            self._held.pools.move_to_end(found[0])
+            return found[1]
+
+    def put(
+        self,
+        state: PipelineState,
+        key: PoolKey,
+        ranked: Ranked,
+        *,
+        cold: bool = False,
+        stamp: int | None = None,
+    ) -> HeldPool:
+        """Hold `ranked` for `key` in `state` (a new state drops every pool of the previous);
+        with a `stamp` (and a known user, no project filter) also for the user's feed. The
+        pool as held (a stamp of 0 when none was given)."""
+        pool = HeldPool(ranked, cold, stamp or 0)
         if self.maxsize <= 0:
-            return
+            return pool
         with self._lock:
             if not self._held.of(state):
                 self._held = _Held(weakref.ref(state), OrderedDict())
-            pools = self._held.pools
+            pools, by_user = self._held.pools, self._held.by_user
             pools[key] = ranked
             pools.move_to_end(key)
             while len(pools) > self.maxsize:
                 pools.popitem(last=False)
+            user_id, category_id, mood, _ = key
+            if stamp is not None and user_id is not None:
+                user_key = (user_id, category_id, mood)
+                by_user[user_key] = (key, pool)
+                by_user.move_to_end(user_key)
+                while len(by_user) > self.maxsize:
+                    by_user.popitem(last=False)
+        return pool
+
+    def users(self) -> list[UserKey]:
+        """The user feeds held with a stamp (in whichever state the pools are of), most
+        recently ranked first: whom to rank again for a new state (`serving/pool_warmer.py`)."""
+        with self._lock:
+            return list(reversed(self._held.by_user))
 
     def __len__(self) -> int:
         with self._lock:

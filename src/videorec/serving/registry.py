@@ -139,6 +139,9 @@ class PipelineRegistry:
         self._refreshing = False
         self._refresh_guard = threading.Lock()
         self._warming = False
+        self.listeners: list[Callable[[PipelineState], None]] = []
+        """Called with each state built in the background (warm-up, refresh), once it serves:
+        quick, or starting a thread of their own (`serving/pool_warmer.py`)."""
         self.text_model_status = "not loaded"
         """ "not loaded", "loading" (after the warm-up built the state), "ready" or "failed"."""
         self.mood_vector = lru_cache(maxsize=mood_cache)(self._mood_vector)
@@ -179,7 +182,19 @@ class PipelineRegistry:
         finally:
             self._warming = False
         self._freeze()
+        self._announce()
         self._load_text_model()
+
+    def _announce(self) -> None:
+        """Tell the listeners about the current state (a failing one is logged, not raised)."""
+        state = self._state
+        if state is None:
+            return
+        for listener in self.listeners:
+            try:
+                listener(state)
+            except Exception:
+                log.exception("feed_state_listener_failed")
 
     def _freeze(self) -> None:
         """Freeze the long-lived objects made so far (`freeze_heap`), when asked to."""
@@ -251,6 +266,15 @@ class PipelineRegistry:
                 log.warning("feed_snapshot_not_saved", error=f"{type(exc).__name__}: {exc}")
         return index, stats, "built"
 
+    def poke(self) -> None:
+        """Start a background refresh when one is due, as `state` would, without a database
+        session (for a path that reads none); no-op without a sessionmaker or a state."""
+        if self.sessionmaker is None or self._state is None:
+            return
+        if time.monotonic() - self._checked >= self.config.refresh_s:
+            self._checked = time.monotonic()
+            self._start_refresh()
+
     def _maybe_refresh(self, db: Session) -> None:
         self._checked = time.monotonic()
         assert self._state is not None
@@ -258,6 +282,9 @@ class PipelineRegistry:
             if feed.watermark(db) != self._state.watermark:
                 self._state = self.build(db)
             return
+        self._start_refresh()
+
+    def _start_refresh(self) -> None:
         with self._refresh_guard:  # two worker threads may both find the check due
             if self._refreshing:
                 return
@@ -274,6 +301,7 @@ class PipelineRegistry:
                     return
                 self._state = self.build(db)
             self._freeze()
+            self._announce()
         except Exception:  # a failed refresh keeps serving the previous state
             log.exception("feed_state_refresh_failed")
         finally:

@@ -80,12 +80,18 @@ class SqlSessionStore(_LoadsWithExpiry):
         self.purge_every = purge_every
 
     def create(self, session_id: str, key: str, data: Snapshot, ttl_s: int) -> None:
+        self.create_many([(session_id, key, data, ttl_s)])
+
+    def create_many(self, sessions: list[tuple[str, str, Snapshot, int]]) -> None:
+        """`create` for each (id, key, snapshot, ttl), in one statement."""
         now = utc_now()
         if next(_creations) % self.purge_every == 0:
             feed_sessions.delete_expired(self.db, now)
-        expires = now + timedelta(seconds=ttl_s)
-        feed_sessions.create(self.db, id=session_id, key=key, data=data, expires_at=expires,
-                             created_at=now)  # fmt: skip
+        feed_sessions.create_many(self.db, [
+            {"id": session_id, "key": key, "data": data, "created_at": now,
+             "expires_at": now + timedelta(seconds=ttl_s)}
+            for session_id, key, data, ttl_s in sessions
+        ])  # fmt: skip
 
     def load_expiring(self, session_id: str) -> tuple[int, Snapshot, float] | None:
         return feed_sessions.get(self.db, session_id, utc_now())
@@ -105,10 +111,15 @@ class RedisSessionStore(_LoadsWithExpiry):
         self.prefix = prefix
 
     def create(self, session_id: str, key: str, data: Snapshot, ttl_s: int) -> None:
-        body = orjson.dumps({"v": 0, "d": data})
+        self.create_many([(session_id, key, data, ttl_s)])
+
+    def create_many(self, sessions: list[tuple[str, str, Snapshot, int]]) -> None:
+        """`create` for each (id, key, snapshot, ttl), in one round trip."""
         with self.client.pipeline() as pipe:
-            pipe.set(f"{self.prefix}s:{session_id}", body, ex=ttl_s)
-            pipe.set(f"{self.prefix}k:{key}", session_id, ex=ttl_s)
+            for session_id, key, data, ttl_s in sessions:
+                pipe.set(f"{self.prefix}s:{session_id}", orjson.dumps({"v": 0, "d": data}),
+                         ex=ttl_s)  # fmt: skip
+                pipe.set(f"{self.prefix}k:{key}", session_id, ex=ttl_s)
             pipe.execute()
 
     def load_expiring(self, session_id: str) -> tuple[int, Snapshot, float] | None:

@@ -7,6 +7,11 @@ behind a `videorec sync`) or a slow page never holds the loop, so `/health` and 
 routes keep answering, and at most `FEED_THREADS` pages are computed at once. After answering a
 scroll page with at most `pages_ahead` pages held after it, it starts a refill of the next
 pages off the request path (`api/page_refills.py`), so scrolling finds them held.
+
+A new session whose pool is held for the user's feed opens on the event loop too
+(`FeedService.open_in_memory`): its first page is answered from memory and the session is
+stored behind the answer (`api/session_writes.py`); a request that must compute a page of a
+session still being stored waits for the write first.
 """
 
 from __future__ import annotations
@@ -28,9 +33,11 @@ from videorec.api.page_refills import PageRefills
 from videorec.api.post_cache import PresentedPosts
 from videorec.api.schemas import ErrorBody, FeedQuery
 from videorec.api.schemas import FeedPage as FeedPageBody
+from videorec.api.session_writes import SessionWrites
 from videorec.errors import InvalidInput
 from videorec.serving.context import FeedRequest
 from videorec.serving.feed import FeedPage, FeedService
+from videorec.serving.registry import PipelineState
 
 router = APIRouter(tags=["feed"])
 
@@ -60,9 +67,12 @@ async def get_feed(http: Request) -> Response:
                           size, query.cursor, query.page)  # fmt: skip
     refills: PageRefills = http.app.state.page_refills
     ready = _page_in_memory(http, service, presented, request)
+    if ready is None:
+        ready = await _open_in_memory(http, service, presented, request)
     if ready is None and await refills.wait(service.cursor_session(request)):
         ready = _page_in_memory(http, service, presented, request)  # the refill held it
     if ready is None:
+        await _stored(http, service, request)
         limiter = http.app.state.feed_limiter
         ready = await anyio.to_thread.run_sync(_page, http, service, presented, request,
                                                limiter=limiter)  # fmt: skip
@@ -94,6 +104,44 @@ def _page_in_memory(
         return None
     posts = presented.encoded(found.post_ids, state)
     return None if posts is None else (found, encode_body(found, posts))
+
+
+async def _open_in_memory(
+    http: Request, service: FeedService, presented: PresentedPosts, request: FeedRequest
+) -> tuple[FeedPage, bytes] | None:
+    """A new session opened from its user's held pool, stored behind the answer; None when it
+    cannot be (no held pool, events since, the writer's queue full): then `_page` opens it.
+    Its posts are presented from memory, or in a worker thread when some are not cached."""
+    writes: SessionWrites | None = http.app.state.session_writes
+    if writes is None or not writes.accepting or not _own_session(http):
+        return None
+    opened = service.open_in_memory(request)
+    state = service.registry.current
+    if opened is None or state is None:
+        return None
+    ids = opened.page.post_ids
+    posts: Mapping[int, bytes] | None = presented.encoded(ids, state)
+    if posts is None:
+        posts = await anyio.to_thread.run_sync(_present, http, presented, ids, state,
+                                               limiter=http.app.state.feed_limiter)  # fmt: skip
+    writes.create(opened.session_id, opened.key, opened.snapshot, service.config.session_ttl_s)
+    return opened.page, encode_body(opened.page, posts)
+
+
+def _present(
+    http: Request, presented: PresentedPosts, ids: list[int], state: PipelineState
+) -> Mapping[int, bytes]:
+    with request_session(http) as db:
+        return presented.get_many_encoded(db, ids, state)
+
+
+async def _stored(http: Request, service: FeedService, request: FeedRequest) -> None:
+    """Wait until the session a request reads is stored, when this process opened it in
+    memory and its write is still queued (a `page=K` request: the newest of its feed)."""
+    writes: SessionWrites | None = http.app.state.session_writes
+    if writes is not None and writes.pending():
+        session_id = service.cursor_session(request)
+        await writes.wait(session_id, request.key if session_id is None else None)
 
 
 def _page(

@@ -30,7 +30,9 @@ def ready(request: Request) -> Response:
     ("building": a 503, since `/feed` requests would wait for it), or will be built by the
     first request (no warm-up ran, e.g. it failed; `/feed` builds it then). `checks.text_model`
     says whether the text model that encodes `mood` is loaded yet (it loads after the feed is
-    ready; a `mood` request waits for it meanwhile).
+    ready; a `mood` request waits for it meanwhile). `checks.pools` says how many feeds' pools
+    were ranked ahead for the current state ("warming 120", "warm 2048"; "off" when new
+    sessions do not open in memory): a new session of another user is ranked when it comes.
     """
     try:
         with request.app.state.engine.connect() as connection:
@@ -44,7 +46,8 @@ def ready(request: Request) -> Response:
             "run `videorec db upgrade`"
         )
     checks = {"database": "ok", "schema": revision, "feed": _feed_status(request),
-              "text_model": _text_model_status(request)}  # fmt: skip
+              "text_model": _text_model_status(request),
+              "pools": _pools_status(request)}  # fmt: skip
     if checks["feed"] == "building":
         return _not_ready("the feed state is still building; retry shortly", checks)
     return JSONBytesResponse({"status": "ok", "checks": checks})
@@ -60,6 +63,12 @@ def _text_model_status(request: Request) -> str:
     """The mood text model: loaded after the feed is ready; only `mood` requests wait for it."""
     feed = getattr(request.app.state, "feed", None)
     return "unavailable" if feed is None else str(feed.registry.text_model_status)
+
+
+def _pools_status(request: Request) -> str:
+    """The pool warmer's progress on the current state (`serving/pool_warmer.py`)."""
+    warmer = getattr(request.app.state, "pool_warmer", None)
+    return "off" if warmer is None else f"{warmer.status} {warmer.warmed}"
 
 
 def _not_ready(reason: str, checks: dict[str, str | None] | None = None) -> Response:

@@ -83,6 +83,38 @@ def _history(user_id: int, rows: Sequence[Sequence[Any]]) -> InteractionLog:
     )
 
 
+def recently_active_users(session: Session, limit: int) -> list[tuple[int, str]]:
+    """(id, username) of the `limit` users whose latest event is the newest, newest first."""
+    latest = (
+        select(EVENTS.c.user_id, func.max(EVENTS.c.id).label("last"))
+        .group_by(EVENTS.c.user_id)
+        .order_by(func.max(EVENTS.c.id).desc())
+        .limit(limit)
+        .subquery()
+    )
+    rows = session.execute(
+        select(USERS.c.id, USERS.c.username)
+        .join(latest, latest.c.user_id == USERS.c.id)
+        .order_by(latest.c.last.desc())
+    ).all()
+    return [(int(i), str(name)) for i, name in rows]
+
+
+def newest_users(session: Session, limit: int) -> list[tuple[int, str]]:
+    """(id, username) of the `limit` users with the largest ids (the latest to sign up)."""
+    rows = session.execute(select(USERS.c.id, USERS.c.username).order_by(USERS.c.id.desc())
+                           .limit(limit)).all()  # fmt: skip
+    return [(int(i), str(name)) for i, name in rows]
+
+
+def usernames(session: Session, user_ids: Sequence[int]) -> dict[int, str]:
+    """Username by user id, for the ids that exist."""
+    if not user_ids:
+        return {}
+    rows = session.execute(select(USERS.c.id, USERS.c.username).where(USERS.c.id.in_(user_ids)))
+    return {int(i): str(name) for i, name in rows}
+
+
 def project_post_ids(session: Session, project_code: str) -> list[int]:
     """Ids of the posts whose topic belongs to `project_code`."""
     stmt = select(Post.id).join(Topic, Post.topic_id == Topic.id)

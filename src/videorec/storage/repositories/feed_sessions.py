@@ -49,6 +49,13 @@ def create(
     })  # fmt: skip
 
 
+def create_many(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Store new sessions at version 0 in one statement: each row's id, key, data, created_at
+    and expires_at."""
+    if rows:
+        session.connection().execute(_CREATE, [{**row, "version": 0} for row in rows])
+
+
 def get(session: Session, id: str, now: datetime) -> tuple[int, dict[str, Any], float] | None:
     """(version, data, seconds it has left) of a live session, None when missing or expired.
 

@@ -1,0 +1,145 @@
+"""New sessions stored behind their first page's answer, in batches, by one thread.
+
+A session opened in memory (`FeedService.open_in_memory`) is answered on the event loop; its
+snapshot goes into this process's recent sessions at once (scroll pages here read it from
+there) and into the store (database or Redis) from here, a few milliseconds later, many
+sessions to one transaction. Until then:
+
+- a request of this process for a page of it that must be computed (a compare-and-set on the
+  stored row) waits for the write (`wait`), as does a `page=K` request for its feed;
+- another process that gets its cursor finds no stored session and reads again for up to
+  `WRITTEN_WAIT_S` (`serving/feed.py`).
+
+Bounded: past `MAX_PENDING` unwritten sessions (a store that stalls: SQLite held by a long
+write) `accepting` is False, and new sessions are stored before their answer as before. A
+failed write is logged and its sessions are dropped from memory, so their cursors say
+"expired" instead of serving pages no store holds. Shutdown writes what is queued.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import anyio
+import structlog
+
+from videorec.serving.sessions import RecentSessions, Snapshot
+
+log = structlog.get_logger(__name__)
+MAX_PENDING = 256
+"""Sessions waiting for their write, past which new sessions are stored before their answer."""
+BATCH = 64
+"""Sessions written in one transaction at most."""
+WAIT_S = 5.0
+"""How long a request waits for its session's write before computing without it."""
+
+
+@dataclass(frozen=True)
+class PendingSession:
+    session_id: str
+    key: str
+    snapshot: Snapshot
+    ttl_s: int
+    written: threading.Event = field(default_factory=threading.Event)
+
+
+WriteBatch = Callable[[list[PendingSession]], None]
+"""Stores the sessions of a batch in one transaction (raises when nothing was stored)."""
+
+
+class SessionWrites:
+    """The process's queue of new sessions to store, and the thread that stores them.
+
+    Args:
+        write: stores a batch (`WriteBatch`).
+        recent: this process's recent sessions, where a session is held until written.
+    """
+
+    def __init__(
+        self, write: WriteBatch, recent: RecentSessions, max_pending: int = MAX_PENDING
+    ) -> None:
+        self.write = write
+        self.recent = recent
+        self.max_pending = max_pending
+        self._pending: dict[str, PendingSession] = {}
+        self._by_key: dict[str, PendingSession] = {}
+        self._lock = threading.Lock()
+        self._queue: queue.Queue[PendingSession | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="session-writes", daemon=True)
+        self._thread.start()
+        self.written = 0
+        """Sessions stored since the process began."""
+
+    @property
+    def accepting(self) -> bool:
+        """Whether a new session may be left to this queue (else store it before answering)."""
+        return len(self._pending) < self.max_pending and self._thread.is_alive()
+
+    def create(self, session_id: str, key: str, snapshot: Snapshot, ttl_s: int) -> None:
+        """Hold the session in memory now and store it behind the answer."""
+        pending = PendingSession(session_id, key, snapshot, ttl_s)
+        self.recent.put(session_id, 0, snapshot, time.monotonic() + ttl_s)
+        with self._lock:
+            self._pending[session_id] = pending
+            self._by_key[key] = pending
+        self._queue.put(pending)
+
+    async def wait(self, session_id: str | None, key: str | None = None) -> None:
+        """Wait (off the event loop) until the session, or the newest pending session of a
+        feed `key`, is stored, for at most `WAIT_S`; at once when none is pending."""
+        with self._lock:
+            pending = self._pending.get(session_id) if session_id is not None else None
+            if pending is None and key is not None:
+                pending = self._by_key.get(key)
+        if pending is not None and not pending.written.is_set():
+            await anyio.to_thread.run_sync(pending.written.wait, WAIT_S)
+
+    def close(self) -> None:
+        """Store what is queued, then stop the thread (at shutdown, before the engine goes)."""
+        self.max_pending = 0
+        self._queue.put(None)
+        self._thread.join(timeout=30)
+
+    def pending(self) -> int:
+        """Sessions not stored yet."""
+        return len(self._pending)
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            batch = [first] if first is not None else []
+            while len(batch) < BATCH and first is not None:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    first = None
+                else:
+                    batch.append(more)
+            if batch:
+                self._store(batch)
+            if first is None:
+                return
+
+    def _store(self, batch: list[PendingSession]) -> None:
+        try:
+            self.write(batch)
+        except Exception as exc:  # its sessions cannot be scrolled: say "expired", not stale
+            log.warning("session_writes_failed", sessions=len(batch),
+                        error=f"{type(exc).__name__}: {exc}")  # fmt: skip
+            for pending in batch:
+                self.recent.drop(pending.session_id)
+        else:
+            self.written += len(batch)
+        with self._lock:
+            for pending in batch:
+                self._pending.pop(pending.session_id, None)
+                if self._by_key.get(pending.key) is pending:
+                    del self._by_key[pending.key]
+        for pending in batch:
+            pending.written.set()

@@ -1,0 +1,157 @@
+"""New sessions opened in memory (`FeedService.open_in_memory`), on an app with its own engine:
+pools warmed ahead (`serving/pool_warmer.py`), sessions stored behind the answer
+(`api/session_writes.py`), and events, posted here or stored by another process, honoured
+(`serving/user_changes.py`)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
+
+from tests.api.test_request_session import committed_engine  # noqa: F401 (a fixture)
+from videorec.api.app import create_app
+from videorec.features.text import EmbeddingCache
+from videorec.kit.db import make_sessionmaker
+from videorec.serving.config import load_feed_config
+from videorec.serving.registry import PipelineRegistry
+from videorec.settings import Settings
+from videorec.storage.tables import FeedSession, Interaction
+
+FAN1 = 50_001
+"""`fan1`'s user id in the seeded world (`tests/serving/world.py`)."""
+
+
+def _until(done: Callable[[], bool], what: str) -> None:
+    """Wait until `done()` (generous: this waits, it asserts no speed)."""
+    deadline = time.monotonic() + 60
+    while not done():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
+
+
+@contextmanager
+def _client(engine: Engine, tmp_path, text_cache: EmbeddingCache) -> Iterator[TestClient]:
+    """The app on its own engine over `engine`'s database, its registry built in the
+    background (so the pool warmer runs), once the pools are warm and a poll is done."""
+    url = engine.url.render_as_string(hide_password=False)
+    settings = Settings(database_url=url, var_dir=tmp_path / "var")
+    own = make_sessionmaker(engine)
+    registry = PipelineRegistry(load_feed_config(), text_cache.encode, sessionmaker=own)
+    with TestClient(create_app(settings, registry=registry)) as client:
+        state = client.app.state  # type: ignore[attr-defined]
+        _until(lambda: state.pool_warmer.status == "warm", "the pool warmer")
+        changes = state.feed.changes
+        _until(lambda: changes.polled >= 1, "the first poll")
+        yield client
+
+
+def _ids(body: dict) -> list[int]:
+    return [post["id"] for post in body["post"]]
+
+
+def _no_page_on_the_request_path(client: TestClient) -> Callable[[], None]:
+    """Make `FeedService.page` fail (a page computed on the request path); returns the undo."""
+    service = client.app.state.feed  # type: ignore[attr-defined]
+    real = service.page
+
+    def fail(*args: object) -> None:
+        raise AssertionError("a page was computed on the request path")
+
+    service.page = fail
+    return lambda: setattr(service, "page", real)
+
+
+def _stored_sessions(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.scalar(select(func.count()).select_from(FeedSession)) or 0)
+
+
+def test_a_warmed_users_new_session_opens_in_memory_and_is_stored_behind_it(
+    committed_engine: Engine,  # noqa: F811
+    tmp_path,
+    text_cache: EmbeddingCache,
+) -> None:
+    """Every seeded user's pool is warm: a new session of each is answered without computing a
+    page on the request path, the session is stored after the answer, and its cursor scrolls."""
+    with _client(committed_engine, tmp_path, text_cache) as client:
+        state = client.app.state  # type: ignore[attr-defined]
+        assert client.get("/ready").json()["checks"]["pools"] == "warm 8"
+        undo = _no_page_on_the_request_path(client)
+        firsts = [client.get("/feed", params={"username": f"fan{u}", "page_size": 6})
+                  for u in range(8)]  # fmt: skip
+        undo()
+        assert all(r.status_code == 200 and len(_ids(r.json())) == 6 for r in firsts)
+        _until(lambda: state.session_writes.pending() == 0, "the session writes")
+        assert _stored_sessions(committed_engine) == 8
+        cursor = firsts[1].json()["next_cursor"]
+        second = client.get("/feed", params={"username": "fan1", "cursor": cursor})
+        assert second.status_code == 200
+        assert not set(_ids(second.json())) & set(_ids(firsts[1].json()))
+
+
+def test_an_event_posted_here_is_reflected_by_the_very_next_new_session(
+    committed_engine: Engine,  # noqa: F811
+    tmp_path,
+    text_cache: EmbeddingCache,
+) -> None:
+    """The held pool holds the post `fan1` is about to view; once the view is posted, the next
+    new session is ranked again without it (a view leaves the feed)."""
+    with _client(committed_engine, tmp_path, text_cache) as client:
+        first = _ids(client.get("/feed", params={"username": "fan1"}).json())
+        event = {"id": "open-1", "username": "fan1", "post_id": first[0], "kind": "view"}
+        assert client.post("/events", json={"events": [event]}).status_code == 200
+        again = _ids(client.get("/feed", params={"username": "fan1"}).json())
+        assert first[0] not in again
+        assert again[0] == first[1]  # the rest of the feed as before: only the view changed it
+
+
+def test_an_event_stored_by_another_process_is_reflected_after_a_poll(
+    committed_engine: Engine,  # noqa: F811
+    tmp_path,
+    text_cache: EmbeddingCache,
+) -> None:
+    """A view written straight to the database (a sync, another worker) reaches the next new
+    session once this process has polled for events."""
+    with _client(committed_engine, tmp_path, text_cache) as client:
+        changes = client.app.state.feed.changes  # type: ignore[attr-defined]
+        first = _ids(client.get("/feed", params={"username": "fan1"}).json())
+        with make_sessionmaker(committed_engine).begin() as db:
+            db.add(Interaction(kind="view", upstream_id=990_001, user_id=FAN1, post_id=first[0],
+                               occurred_at=datetime.now(UTC).replace(tzinfo=None)))  # fmt: skip
+        polled = changes.polled
+        _until(lambda: changes.polled >= polled + 2, "a poll after the insert")
+        assert first[0] not in _ids(client.get("/feed", params={"username": "fan1"}).json())
+
+
+def test_a_page_computed_before_its_session_is_stored_waits_for_the_write(
+    committed_engine: Engine,  # noqa: F811
+    tmp_path,
+    text_cache: EmbeddingCache,
+) -> None:
+    """With the writer held back, page 2 of a session opened in memory (a compare-and-set on
+    the stored row) waits for the write instead of failing; `page=2` finds the session too."""
+    with _client(committed_engine, tmp_path, text_cache) as client:
+        writes = client.app.state.session_writes  # type: ignore[attr-defined]
+        gate = threading.Event()
+        real_write = writes.write
+
+        def held_write(batch: list) -> None:
+            gate.wait(30)
+            real_write(batch)
+
+        writes.write = held_write
+        params = {"username": "fan2", "page_size": 5}
+        first = client.get("/feed", params=params).json()
+        assert writes.pending() == 1
+        threading.Timer(0.3, gate.set).start()
+        second = client.get("/feed", params={"username": "fan2", "cursor": first["next_cursor"]})
+        assert second.status_code == 200, second.text
+        assert _stored_sessions(committed_engine) == 1
+        by_number = client.get("/feed", params={**params, "page": 2})
+        assert _ids(by_number.json()) == _ids(second.json())  # the same session's page 2
