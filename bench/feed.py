@@ -165,9 +165,9 @@ def start_server(
 ) -> tuple[subprocess.Popen[bytes], float]:
     """Start the server; (process, seconds from launch until `/ready` answered 200).
 
-    Returns once the text model (loaded after ready, for `mood` requests) is loaded too, so
-    its loading does not share the cores with the measurements that follow; `text_model_s`
-    of the returned process says when that was.
+    Returns once the text model (loaded after ready, for `mood` requests) is loaded and the
+    pools are warm (`serving/pool_warmer.py`), so neither shares the cores with the
+    measurements that follow; `text_model_s` of the returned process says when that was.
     """
     _check_port_free(PORT)
     env = server_env(url, var_dir)
@@ -419,9 +419,11 @@ def run_size(n_posts: int, seconds: int, tmp: Path, model: bool = False, ann: bo
     server, cold = start_server(url, var_dir)
     stop_server(server)
     server, warm = start_server(url, var_dir)
+    settled = server.text_model_s  # type: ignore[attr-defined]
     print(f"start to ready: {cold:.1f} s on the first start (feed state built), "
           f"{warm:.1f} s on a restart (feed state from its snapshot); the mood text model "
-          f"loaded {server.text_model_s:.1f} s after the restart's launch", flush=True)  # type: ignore[attr-defined]  # fmt: skip
+          f"loaded and the pools warm {settled:.1f} s after the restart's launch",
+          flush=True)  # fmt: skip
     if start_only:
         stop_server(server)
         return

@@ -152,7 +152,8 @@ class TestPagination:
         session = populated.app.dependency_overrides[get_session]()
         stored = SqlSessionStore(session).load(session_id)
         assert stored is not None
-        assert len(stored[1]["pages"]) == 1  # no page was computed for it, none stored
+        opened = 1 + service.config.pages_ahead  # a new session stores its first pages
+        assert len(stored[1]["pages"]) == opened  # no page was computed for it, none stored
 
     def test_a_computed_page_also_stores_the_next_ones_and_they_are_served_from_memory(
         self, populated

@@ -36,11 +36,16 @@ def _until(done: Callable[[], bool], what: str) -> None:
 
 
 @contextmanager
-def _client(engine: Engine, tmp_path, text_cache: EmbeddingCache) -> Iterator[TestClient]:
+def _client(
+    engine: Engine, tmp_path, text_cache: EmbeddingCache, poll_s: float = 0.2
+) -> Iterator[TestClient]:
     """The app on its own engine over `engine`'s database, its registry built in the
-    background (so the pool warmer runs), once the pools are warm and a poll is done."""
+    background (so the pool warmer runs), once the pools are warm and a poll is done; its
+    held pools trusted however late a poll is (a starved test box), polls every `poll_s`."""
     url = engine.url.render_as_string(hide_password=False)
-    settings = Settings(database_url=url, var_dir=tmp_path / "var")
+    config = tmp_path / "feed.toml"
+    config.write_text(f"user_changes_poll_s = {poll_s}\nuser_changes_max_age_s = 3600\n")
+    settings = Settings(database_url=url, var_dir=tmp_path / "var", feed_config=config)
     own = make_sessionmaker(engine)
     registry = PipelineRegistry(load_feed_config(), text_cache.encode, sessionmaker=own)
     with TestClient(create_app(settings, registry=registry)) as client:
@@ -83,10 +88,10 @@ def test_a_warmed_users_new_session_opens_in_memory_and_is_stored_behind_it(
         state = client.app.state  # type: ignore[attr-defined]
         assert client.get("/ready").json()["checks"]["pools"] == "warm 8"
         undo = _no_page_on_the_request_path(client)
-        firsts = [client.get("/feed", params={"username": f"fan{u}", "page_size": 6})
+        firsts = [client.get("/feed", params={"username": f"fan{u}"})
                   for u in range(8)]  # fmt: skip
         undo()
-        assert all(r.status_code == 200 and len(_ids(r.json())) == 6 for r in firsts)
+        assert all(r.status_code == 200 and len(_ids(r.json())) == 20 for r in firsts)
         _until(lambda: state.session_writes.pending() == 0, "the session writes")
         assert _stored_sessions(committed_engine) == 8
         cursor = firsts[1].json()["next_cursor"]
@@ -101,8 +106,9 @@ def test_an_event_posted_here_is_reflected_by_the_very_next_new_session(
     text_cache: EmbeddingCache,
 ) -> None:
     """The held pool holds the post `fan1` is about to view; once the view is posted, the next
-    new session is ranked again without it (a view leaves the feed)."""
-    with _client(committed_engine, tmp_path, text_cache) as client:
+    new session is ranked again without it (a view leaves the feed). No poll runs between the
+    two: the post's own mark does it."""
+    with _client(committed_engine, tmp_path, text_cache, poll_s=60) as client:
         first = _ids(client.get("/feed", params={"username": "fan1"}).json())
         event = {"id": "open-1", "username": "fan1", "post_id": first[0], "kind": "view"}
         assert client.post("/events", json={"events": [event]}).status_code == 200
@@ -129,29 +135,63 @@ def test_an_event_stored_by_another_process_is_reflected_after_a_poll(
         assert first[0] not in _ids(client.get("/feed", params={"username": "fan1"}).json())
 
 
-def test_a_page_computed_before_its_session_is_stored_waits_for_the_write(
+def _hold_writes(client: TestClient) -> threading.Event:
+    """Hold the session writer back until the returned event is set."""
+    writes = client.app.state.session_writes  # type: ignore[attr-defined]
+    gate, real_write = threading.Event(), writes.write
+
+    def held_write(batch: list) -> None:
+        gate.wait(30)
+        real_write(batch)
+
+    writes.write = held_write
+    return gate
+
+
+def test_a_refill_of_a_session_still_being_stored_waits_for_the_write(
     committed_engine: Engine,  # noqa: F811
     tmp_path,
     text_cache: EmbeddingCache,
 ) -> None:
-    """With the writer held back, page 2 of a session opened in memory (a compare-and-set on
-    the stored row) waits for the write instead of failing; `page=2` finds the session too."""
+    """Pages 1-3 of a session opened in memory are held; the refill that page 2 starts (a
+    compare-and-set on the stored row) waits for the write, so the rest of the scroll is
+    still answered from memory instead of the session being dropped."""
     with _client(committed_engine, tmp_path, text_cache) as client:
-        writes = client.app.state.session_writes  # type: ignore[attr-defined]
-        gate = threading.Event()
-        real_write = writes.write
-
-        def held_write(batch: list) -> None:
-            gate.wait(30)
-            real_write(batch)
-
-        writes.write = held_write
-        params = {"username": "fan2", "page_size": 5}
-        first = client.get("/feed", params=params).json()
-        assert writes.pending() == 1
+        gate = _hold_writes(client)
+        state = client.app.state  # type: ignore[attr-defined]
+        body = client.get("/feed", params={"username": "fan2"}).json()
+        assert state.session_writes.pending() == 1
         threading.Timer(0.3, gate.set).start()
-        second = client.get("/feed", params={"username": "fan2", "cursor": first["next_cursor"]})
-        assert second.status_code == 200, second.text
+        undo = _no_page_on_the_request_path(client)
+        seen, pages = _ids(body), 1
+        while body["next_cursor"] is not None:  # to the pool's end
+            response = client.get("/feed", params={"username": "fan2",
+                                                   "cursor": body["next_cursor"]})  # fmt: skip
+            assert response.status_code == 200, response.text
+            body = response.json()
+            assert not set(_ids(body)) & set(seen)
+            seen, pages = seen + _ids(body), pages + 1
+        undo()
+        assert pages > 1 + state.feed.config.pages_ahead  # past the opening: refilled pages
         assert _stored_sessions(committed_engine) == 1
-        by_number = client.get("/feed", params={**params, "page": 2})
-        assert _ids(by_number.json()) == _ids(second.json())  # the same session's page 2
+
+
+def test_page_k_of_a_session_still_being_stored_reads_that_session(
+    committed_engine: Engine,  # noqa: F811
+    tmp_path,
+    text_cache: EmbeddingCache,
+) -> None:
+    """`page=2` right after a first page opened in memory waits for its write and reads that
+    session, instead of opening another."""
+    with _client(committed_engine, tmp_path, text_cache) as client:
+        gate = _hold_writes(client)
+        params = {"username": "fan3"}
+        first = client.get("/feed", params=params).json()
+        assert client.app.state.session_writes.pending() == 1  # type: ignore[attr-defined]
+        threading.Timer(0.3, gate.set).start()
+        second = client.get("/feed", params={**params, "page": 2})
+        assert second.status_code == 200, second.text
+        assert not set(_ids(second.json())) & set(_ids(first))
+        writes = client.app.state.session_writes  # type: ignore[attr-defined]
+        _until(lambda: writes.pending() == 0, "the session writes")
+        assert _stored_sessions(committed_engine) == 1

@@ -214,6 +214,8 @@ def test_a_page_whose_commit_fails_is_not_kept_in_memory(
 
     app = _app(committed_engine, tmp_path, text_cache)
     with TestClient(app, raise_server_exceptions=False) as client:
+        service = client.app.state.feed  # type: ignore[attr-defined]
+        service.config = service.config.model_copy(update={"pages_ahead": 0})  # page 2 computed
         recent = client.app.state.recent_sessions  # type: ignore[attr-defined]
         first = client.get("/feed", params={"username": "fan1", "page_size": 6}).json()
         with Session(committed_engine) as db:

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.serving import world
-from tests.serving.test_ranked_pools import _open, _service
+from tests.serving.test_ranked_pools import _open, _watched
 from videorec.serving.pool_warmer import PoolWarmer
 from videorec.serving.ranked_pools import RankedPools
 from videorec.storage.tables import Interaction, User
@@ -29,13 +29,17 @@ def test_held_feeds_come_first_then_the_latest_events_then_the_newest_users(
     session.add(User(id=60_000, username="newbie"))  # no events yet
     session.flush()
     pools = RankedPools()
-    service, _ = _service(pools)
-    _open(service, session, "fan5", category_id=2)  # a feed someone opened: held (no stamp)
-    assert pools.users() == []  # held with a stamp only (a service that watches changes)
-    held = [(50_005, 2, None)]
+    service, _ = _watched(pools, session)
+    _open(service, session, "fan6")
+    _open(service, session, "fan5", category_id=2)  # feeds that opened sessions, fan5's last
+    held = pools.users()
+    assert held == [(50_005, 2, None), (50_006, None, None)]  # most recent first
     warmer = PoolWarmer(service, sessions=None, limit=10)  # type: ignore[arg-type]
     feeds = [(r.username, r.category_id, r.mood) for r in warmer._feeds(session, held)]
     active = _by_latest_event(session)
-    assert feeds == [("fan5", 2, None), *[(n, None, None) for n in active], ("newbie", None, None)]
+    assert feeds == [("fan5", 2, None), ("fan6", None, None),
+                     *[(n, None, None) for n in active if n != "fan6"],
+                     ("newbie", None, None)]  # fmt: skip
     warmer.limit = 3
-    assert [r.username for r in warmer._feeds(session, held)] == ["fan5", *active[:2]]
+    rest = [n for n in active if n != "fan6"]
+    assert [r.username for r in warmer._feeds(session, held)] == ["fan5", "fan6", rest[0]]

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from tests.serving import world
 from videorec.features.text import EmbeddingCache
+from videorec.serving import feed as feed_module
 from videorec.serving.candidates import Candidate, CandidateSource, FeedContext, default_sources
 from videorec.serving.config import load_feed_config
 from videorec.serving.context import FeedRequest, build_context
@@ -171,12 +172,25 @@ def _watched(pools: RankedPools, session: Session) -> tuple[FeedService, UserCha
     return service, changes
 
 
+def _scrolled(service: FeedService, db: Session, request: FeedRequest) -> Snapshot:
+    """The stored snapshot of a new session after its page 2 (which computes the pages ahead)."""
+    store = SqlSessionStore(db)
+    first = service.page(db, store, request)
+    assert first.session_id is not None
+    service.page(db, store, FeedRequest(request.username, cursor=first.next_cursor))
+    loaded = store.load(first.session_id)
+    assert loaded is not None
+    return loaded[1]
+
+
 def test_a_session_opened_in_memory_is_the_session_ranking_would_open(session: Session) -> None:
-    """Pool, scores, reasons and first page of a session opened from the held pool equal those
-    of a session ranked from scratch, for each seeded user and a category filter."""
+    """Pool, scores, reasons and pages of a session opened from the held pool (page 1 and the
+    `pages_ahead` after it) equal those of a session ranked from scratch and scrolled to page
+    2, for each seeded user and a category filter."""
     world.populate(session)
     plain, _ = _service(None)
     service, _ = _watched(RankedPools(), session)
+    ahead = service.config.pages_ahead
     for user, filters in [(f"fan{u}", {}) for u in range(8)] + [("fan2", {"category_id": 2})]:
         request = FeedRequest(user, page_size=6, **filters)
         assert service.open_in_memory(request) is None  # nothing held yet
@@ -184,7 +198,18 @@ def test_a_session_opened_in_memory_is_the_session_ranking_would_open(session: S
         opened = service.open_in_memory(request)
         assert opened is not None
         assert opened.key == request.key
-        assert opened.snapshot == _open(plain, session, user, **filters)
+        expected = _scrolled(plain, session, request)
+        got = opened.snapshot
+        assert got["pages"] == expected["pages"][: 1 + ahead]
+        assert len(got["pages"]) == 1 + ahead
+        later = {p for page in expected["pages"][1 + ahead :] for p in page}  # "new" there
+        assert [r for i, r in enumerate(got["reasons"]) if i not in later] == [
+            r for i, r in enumerate(expected["reasons"]) if i not in later
+        ]
+        rest = ("pages", "reasons")
+        assert {k: v for k, v in got.items() if k not in rest} == {
+            k: v for k, v in expected.items() if k not in rest
+        }
         assert opened.page.post_ids == [opened.snapshot["ids"][p]
                                         for p in opened.snapshot["pages"][0]]  # fmt: skip
 
@@ -233,3 +258,22 @@ def test_a_cursor_waits_for_its_session_opened_elsewhere(session: Session) -> No
     assert second.page == 2
     assert second.post_ids
     assert late.reads >= 3
+
+
+def test_an_event_committed_while_the_history_is_read_is_not_missed(
+    session: Session, monkeypatch
+) -> None:
+    """The stamp is taken before the history is read: an event marked just after the read (it
+    committed too late for it) makes the pool stale, however soon the mark comes."""
+    world.populate(session)
+    service, changes = _watched(RankedPools(), session)
+    real = feed_module.build_context
+
+    def read_then_event(*args: Any, **kwargs: Any) -> Any:
+        found = real(*args, **kwargs)
+        changes.touch([50_002])  # fan2's event, committed after the read
+        return found
+
+    monkeypatch.setattr(feed_module, "build_context", read_then_event)
+    _open(service, session, "fan2")
+    assert service.open_in_memory(FeedRequest("fan2", page_size=6)) is None

@@ -296,7 +296,8 @@ class TestPostEdits:
             loaded = store.load(str(first.session_id))
             assert loaded is not None
             pool = loaded[1]["ids"]
-            withdrawn = next(i for i in pool if i not in first.post_ids)  # in a page to come
+            stored = {pool[p] for page in loaded[1]["pages"] for p in page}  # pages 1-3
+            withdrawn = next(i for i in pool if i not in stored)  # in a page to come
             _withdraw_upstream(db, withdrawn)
             shown, cursor = [], first.next_cursor
             while cursor is not None:  # every later page of the session, to the pool's end

@@ -62,19 +62,46 @@ def test_a_poll_marks_the_users_of_new_events_once(session: Session) -> None:
     assert not changes.changed_since(2, again)
 
 
-def test_an_event_committed_out_of_id_order_is_still_seen(session: Session, monkeypatch) -> None:
-    """An id below the largest seen (a PostgreSQL sequence value committed late) is read
-    again within `POLL_SLACK` ids, and marks its user; one further below is left to the next
-    feed state."""
-    monkeypatch.setattr(user_changes, "POLL_SLACK", 10)
+def test_an_event_committed_out_of_id_order_is_still_seen(session: Session) -> None:
+    """An id a poll skipped over (a PostgreSQL sequence value committed late) is a gap, looked
+    for again by later polls, and marks its user once there; an id below where watching began
+    never does."""
+    _world(session)
+    _event(session, 100, 1)
+    changes = UserChanges()
+    changes.poll(session)
+    _event(session, 120, 1)
+    changes.poll(session)  # ids 101-119 were skipped over
+    stamp = changes.stamp()
+    _event(session, 115, 2)  # committed after 120 was read
+    _event(session, 90, 3)  # below the first poll's end: the feed state's business
+    assert changes.poll(session) == 1
+    assert changes.changed_since(2, stamp)
+    assert not changes.changed_since(3, stamp)
+    again = changes.stamp()
+    assert changes.poll(session) == 0  # a filled gap is not read twice
+    assert not changes.changed_since(2, again)
+
+
+def test_a_gap_is_looked_for_only_so_long(session: Session, monkeypatch) -> None:
+    monkeypatch.setattr(user_changes, "GAP_TTL_S", 0.0)
     _world(session)
     changes = UserChanges()
     changes.poll(session)
     _event(session, 120, 1)
     changes.poll(session)
     stamp = changes.stamp()
-    _event(session, 115, 2)  # committed after 120 was polled
-    _event(session, 105, 3)  # more than POLL_SLACK below
-    assert changes.poll(session) == 1
-    assert changes.changed_since(2, stamp)
-    assert not changes.changed_since(3, stamp)
+    _event(session, 115, 2)
+    assert changes.poll(session) == 0  # the gap expired before it was filled
+    assert not changes.changed_since(2, stamp)
+
+
+def test_past_max_marks_every_older_stamp_is_distrusted(monkeypatch) -> None:
+    monkeypatch.setattr(user_changes, "MAX_MARKS", 3)
+    changes = UserChanges()
+    changes._trusted_from = 0  # as after a first poll
+    before = changes.stamp()
+    changes.touch([1, 2, 3, 4])  # one too many: all forgotten
+    after = changes.stamp()
+    assert changes.changed_since(9, before)  # unmarked, but its stamp predates the forgetting
+    assert not changes.changed_since(1, after)

@@ -96,7 +96,7 @@ def _open_in_memory(
     def write(batch: list[PendingSession]) -> None:
         with sessions() as db:
             store = RedisSessionStore(redis) if redis is not None else SqlSessionStore(db)
-            store.create_many([(p.session_id, p.key, p.snapshot, p.ttl_s) for p in batch])
+            store.create_many([pending.new() for pending in batch])
             db.commit()
 
     poller = UserChangesPoller(changes, sessions, config.user_changes_poll_s)
@@ -111,7 +111,11 @@ def _open_in_memory(
 
 
 def stop_feed(app: FastAPI) -> None:
-    """Store the sessions still queued, stop the change poller, close the Redis client."""
+    """Stop the pool warmer, store the sessions still queued, stop the change poller, close
+    the Redis client."""
+    warmer: PoolWarmer | None = getattr(app.state, "pool_warmer", None)
+    if warmer is not None:
+        warmer.stop()
     writes: SessionWrites | None = getattr(app.state, "session_writes", None)
     if writes is not None:
         writes.close()

@@ -6,7 +6,8 @@ there) and into the store (database or Redis) from here, a few milliseconds late
 sessions to one transaction. Until then:
 
 - a request of this process for a page of it that must be computed (a compare-and-set on the
-  stored row) waits for the write (`wait`), as does a `page=K` request for its feed;
+  stored row) waits for the write (`wait`), as do a `page=K` request for its feed and a refill
+  of its pages (`wait_blocking`);
 - another process that gets its cursor finds no stored session and reads again for up to
   `WRITTEN_WAIT_S` (`serving/feed.py`).
 
@@ -23,11 +24,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import anyio
 import structlog
 
-from videorec.serving.sessions import RecentSessions, Snapshot
+from videorec.kit.time import utc_now
+from videorec.serving.sessions import NewSession, RecentSessions, Snapshot
 
 log = structlog.get_logger(__name__)
 MAX_PENDING = 256
@@ -44,7 +47,12 @@ class PendingSession:
     key: str
     snapshot: Snapshot
     ttl_s: int
+    opened_at: datetime = field(default_factory=utc_now)
     written: threading.Event = field(default_factory=threading.Event)
+
+    def new(self) -> NewSession:
+        """As the store takes it (created when it was opened, not when written)."""
+        return NewSession(self.session_id, self.key, self.snapshot, self.ttl_s, self.opened_at)
 
 
 WriteBatch = Callable[[list[PendingSession]], None]
@@ -91,12 +99,22 @@ class SessionWrites:
     async def wait(self, session_id: str | None, key: str | None = None) -> None:
         """Wait (off the event loop) until the session, or the newest pending session of a
         feed `key`, is stored, for at most `WAIT_S`; at once when none is pending."""
+        pending = self._find(session_id, key)
+        if pending is not None and not pending.written.is_set():
+            await anyio.to_thread.run_sync(pending.written.wait, WAIT_S)
+
+    def wait_blocking(self, session_id: str) -> None:
+        """`wait` for a worker thread (a page refill): blocks it, for at most `WAIT_S`."""
+        pending = self._find(session_id, None)
+        if pending is not None:
+            pending.written.wait(WAIT_S)
+
+    def _find(self, session_id: str | None, key: str | None) -> PendingSession | None:
         with self._lock:
             pending = self._pending.get(session_id) if session_id is not None else None
             if pending is None and key is not None:
                 pending = self._by_key.get(key)
-        if pending is not None and not pending.written.is_set():
-            await anyio.to_thread.run_sync(pending.written.wait, WAIT_S)
+            return pending
 
     def close(self) -> None:
         """Store what is queued, then stop the thread (at shutdown, before the engine goes)."""

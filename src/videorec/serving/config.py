@@ -47,7 +47,7 @@ class FeedConfig(BaseModel):
     False: every new session reads the history and is stored before its answer."""
     user_changes_poll_s: float = Field(1.0, gt=0.0, le=60.0)
     """How often each process reads the events stored since its last look (`open_in_memory`)."""
-    user_changes_max_age_s: float = Field(10.0, gt=0.0)
+    user_changes_max_age_s: float = Field(5.0, gt=0.0)
     """Held pools open no session while the last successful poll is older than this."""
     warm_pools: int = Field(2048, ge=0)
     """After each feed state is built, a background thread ranks and holds the pools of this

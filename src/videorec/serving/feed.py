@@ -11,7 +11,8 @@ past its own session's pool without computing or writing any page.
 
 A new session whose pool is held (`RankedPools.held`) and whose user has had no events since it
 was ranked (`UserChanges`) is opened in memory (`open_in_memory`): no history read, no ranking,
-and its store write left to the caller (`api/session_writes.py` writes it behind the answer).
+its first `1 + pages_ahead` pages picked once per pool and page size, and its store write left
+to the caller (`api/session_writes.py` writes it behind the answer).
 """
 
 from __future__ import annotations
@@ -144,8 +145,9 @@ class FeedService:
         return self._render(snapshot, session_id, number, request.username)
 
     def open_in_memory(self, request: FeedRequest) -> OpenedSession | None:
-        """A new session's first page from the pool held for the user's feed, when the user
-        has had no events since it was ranked; else None (then call `page`).
+        """A new session's first page from the pool held for the user's feed (its snapshot
+        holding the `pages_ahead` after it too), when the user has had no events since it was
+        ranked; else None (then call `page`).
 
         No I/O and no ranking, so a caller may run it on the event loop; the caller stores the
         session (in this process's recent sessions at once, in the store behind the answer).
@@ -161,10 +163,14 @@ class FeedService:
         if state is None or user_id is None:
             return None
         self.registry.poke()  # a refresh, when due, as a request on the other path would start
-        held = self.pools.held(state, user_id, request.category_id, _mood(request))
+        user_key = (user_id, request.category_id, _mood(request))
+        held = self.pools.held(state, *user_key)
         if held is None or self.changes.changed_since(user_id, held.stamp):
             return None
-        snapshot = self._opening(state, request, held)
+        snapshot = held.opening(request.page_size)  # picking one here would hold the loop
+        if snapshot is None:
+            return None
+        self.pools.opened(user_key)
         session_id = uuid.uuid4().hex
         page = self._render(snapshot, session_id, 1, request.username)
         return OpenedSession(session_id, request.key, snapshot, page)
@@ -172,16 +178,19 @@ class FeedService:
     def hold_pool(self, db: Session, state: PipelineState, request: FeedRequest) -> list[int]:
         """Rank and hold the pool of `request`'s feed in `state` now, so the user's next new
         session is opened in memory (`serving/pool_warmer.py`); the post ids of that session's
-        first page (which a caller may present ahead)."""
+        first pages (which a caller may present ahead)."""
         snapshot = self._opening(state, request, self._pool(db, state, request))
-        return [snapshot["ids"][p] for p in snapshot["pages"][0]] if snapshot["pages"] else []
+        return [snapshot["ids"][p] for page in snapshot["pages"] for p in page]
 
     def _opening(self, state: PipelineState, request: FeedRequest, held: HeldPool) -> Snapshot:
-        """A new session's snapshot over a held pool with its first page picked: made once per
-        page size and kept with the pool (sessions share it; nothing modifies a snapshot)."""
-        snapshot = held.openings.get(request.page_size)
+        """A new session's snapshot over a held pool with its first page and the
+        `pages_ahead` after it picked (the pages a scroll would compute one at a time), so
+        they are answered from memory too: made once per page size and kept with the pool
+        (sessions share it; nothing modifies a snapshot)."""
+        snapshot = held.opening(request.page_size)
         if snapshot is None:
-            snapshot = held.openings[request.page_size] = self._snapshot(state, request, held, 1)
+            snapshot = self._snapshot(state, request, held, 1 + self.config.pages_ahead)
+            held.keep_opening(request.page_size, snapshot)
         return snapshot
 
     def cursor_session(self, request: FeedRequest) -> str | None:
@@ -249,7 +258,16 @@ class FeedService:
         request: FeedRequest,
         pages: int,
     ) -> tuple[str, Snapshot]:
-        snapshot = self._snapshot(state, request, self._pool(db, state, request), pages)
+        """A new session stored with its pages up to `pages` (a first page: the opening,
+        `1 + pages_ahead` pages, as a session opened in memory starts)."""
+        pool = self._pool(db, state, request)
+        if pages == 1:
+            snapshot = self._opening(state, request, pool)
+            user_id = state.user_ids.get(request.username)
+            if self.pools is not None and pool.stamp and user_id is not None:  # a user's feed
+                self.pools.opened((user_id, request.category_id, _mood(request)))
+        else:
+            snapshot = self._snapshot(state, request, pool, pages)
         session_id = uuid.uuid4().hex
         store.create(session_id, request.key, snapshot, self.config.session_ttl_s)
         return session_id, snapshot

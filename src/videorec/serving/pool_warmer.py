@@ -3,8 +3,8 @@
 A new session's sources and ranking are most of its cost (`FeedService.open_in_memory` skips
 them when the user's pool is held). After each feed state is built (start-up, each refresh,
 which drops every held pool), `PoolWarmer` ranks and holds, in a daemon thread, the pools of up
-to `warm_pools` feeds: first the feeds held in the previous state (users who opened sessions
-lately, with their category and mood), then the default feed of the users with the latest
+to `warm_pools` feeds: first the feeds that opened sessions lately (`RankedPools.users`, with
+their category and mood), then the default feed of the users with the latest
 events, then of the newest users. It presents each feed's first page too (`present`), so
 that page is answered from memory.
 
@@ -59,11 +59,16 @@ class PoolWarmer:
         self.status = "idle" if limit > 0 else "off"
         """ "idle" (no state yet), "warming", "warm" or "failed" (for the newest state); "off"
         when `limit` is 0."""
+        self._stopped = threading.Event()
+
+    def stop(self) -> None:
+        """Stop warming (at shutdown, before the engine goes); a run ends after its feed."""
+        self._stopped.set()
 
     def __call__(self, state: PipelineState) -> None:
-        if self.limit <= 0 or self.service.pools is None:
+        if self.limit <= 0 or self.service.pools is None or self._stopped.is_set():
             return
-        held = self.service.pools.users()  # before the new state's first pool drops them
+        held = self.service.pools.users()
         self.warmed, self.status = 0, "warming"
         threading.Thread(target=self._run, args=(state, held), name="pool-warmer",
                          daemon=True).start()  # fmt: skip
@@ -76,7 +81,7 @@ class PoolWarmer:
         try:
             with self.sessions() as db:
                 for request in self._feeds(db, held):
-                    if self.service.registry.current is not state:
+                    if self.service.registry.current is not state or self._stopped.is_set():
                         return  # a newer state has its own warmer run
                     took = time.perf_counter()
                     ids = self.service.hold_pool(db, state, request)
@@ -95,8 +100,9 @@ class PoolWarmer:
                  seconds=round(time.perf_counter() - started, 2))  # fmt: skip
 
     def _feeds(self, db: Session, held: list[UserKey]) -> list[FeedRequest]:
-        """The feeds to warm: the held ones (with their filters), then the users with the
-        latest events, then the newest users (default feed), `limit` in all, each once."""
+        """The feeds to warm: those that opened sessions lately (with their filters), then the
+        users with the latest events, then the newest users (default feed), `limit` in all,
+        each once."""
         names = feed.usernames(db, sorted({user for user, _, _ in held}))
         size = self.service.config.default_page_size
         moods = self.service.registry.text_model_status == "ready"  # else: not loaded twice

@@ -27,7 +27,10 @@ from videorec.serving.ranking import Ranked
 from videorec.serving.registry import PipelineState
 
 RANKED_POOLS = 2048
-"""Pools each process keeps (~10 kB each at a 300-post pool: ~20 MB at the limit)."""
+"""Pools each process keeps at least (`api/feed_setup.py` keeps 2 x `warm_pools` when more):
+~10 kB each at a 300-post pool, plus up to `OPENINGS` snapshots of ~25 kB for a user's feed."""
+OPENINGS = 2
+"""Opening snapshots kept per held pool (page sizes, the latest used): a client picks it."""
 PoolKey = tuple[int | None, int | None, str | None, bytes]
 UserKey = tuple[int, int | None, str | None]
 """(user id, category id, mood): a known user's feed without a project filter."""
@@ -57,8 +60,18 @@ class HeldPool:
     stamp: int
     """The `UserChanges` stamp taken before the history was read."""
     openings: dict[int, dict[str, Any]] = field(default_factory=dict)
-    """By page size, the snapshot a new session over this pool starts from (its first page
-    picked), made once (`FeedService.open_in_memory`); never modified once here."""
+    """By page size, the snapshot a new session over this pool starts from (its first pages
+    picked), made once (`FeedService._opening`), at most `OPENINGS`; never modified once
+    here."""
+
+    def opening(self, page_size: int) -> dict[str, Any] | None:
+        return self.openings.get(page_size)
+
+    def keep_opening(self, page_size: int, snapshot: dict[str, Any]) -> None:
+        """Keep `snapshot` for `page_size`, dropping the oldest past `OPENINGS`."""
+        self.openings[page_size] = snapshot
+        while len(self.openings) > OPENINGS:
+            del self.openings[next(iter(self.openings))]
 
 
 @dataclass(frozen=True)
@@ -82,6 +95,8 @@ class RankedPools:
     def __init__(self, maxsize: int = RANKED_POOLS) -> None:
         self.maxsize = maxsize
         self._held = _Held(None, OrderedDict())
+        self._opened: OrderedDict[UserKey, None] = OrderedDict()
+        """User feeds that opened sessions (any state), least recent first."""
         self._lock = threading.Lock()
 
     def get(self, state: PipelineState, key: PoolKey) -> Ranked | None:
@@ -139,11 +154,19 @@ class RankedPools:
                     by_user.popitem(last=False)
         return pool
 
-    def users(self) -> list[UserKey]:
-        """The user feeds held with a stamp (in whichever state the pools are of), most
-        recently ranked first: whom to rank again for a new state (`serving/pool_warmer.py`)."""
+    def opened(self, user_key: UserKey) -> None:
+        """Note that `user_key`'s feed opened a session now (kept across feed states)."""
         with self._lock:
-            return list(reversed(self._held.by_user))
+            self._opened[user_key] = None
+            self._opened.move_to_end(user_key)
+            while len(self._opened) > self.maxsize:
+                self._opened.popitem(last=False)
+
+    def users(self) -> list[UserKey]:
+        """The user feeds that opened sessions lately, most recent first, in any feed state:
+        whom to rank again for a new one (`serving/pool_warmer.py`)."""
+        with self._lock:
+            return list(reversed(self._opened))
 
     def __len__(self) -> int:
         with self._lock:

@@ -10,8 +10,8 @@ import itertools
 import threading
 import time
 from collections import OrderedDict
-from datetime import timedelta
-from typing import Any, Protocol
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple, Protocol
 
 import orjson
 from redis import Redis
@@ -22,6 +22,20 @@ from videorec.kit.time import utc_now
 from videorec.storage.repositories import feed_sessions
 
 Snapshot = dict[str, Any]
+
+
+class NewSession(NamedTuple):
+    """A session to store (`create_many`)."""
+
+    session_id: str
+    key: str
+    data: Snapshot
+    ttl_s: int
+    opened_at: datetime | None = None
+    """When it was opened (its `created_at`, which orders `latest`, and the start of its
+    TTL; None: now). A session stored behind its answer was opened before it is stored."""
+
+
 PURGE_EVERY = 200
 """The database store deletes expired sessions on one session creation in this many."""
 _creations = itertools.count()
@@ -80,18 +94,20 @@ class SqlSessionStore(_LoadsWithExpiry):
         self.purge_every = purge_every
 
     def create(self, session_id: str, key: str, data: Snapshot, ttl_s: int) -> None:
-        self.create_many([(session_id, key, data, ttl_s)])
+        self.create_many([NewSession(session_id, key, data, ttl_s)])
 
-    def create_many(self, sessions: list[tuple[str, str, Snapshot, int]]) -> None:
-        """`create` for each (id, key, snapshot, ttl), in one statement."""
+    def create_many(self, sessions: list[NewSession]) -> None:
+        """`create` for each, in one statement."""
         now = utc_now()
         if next(_creations) % self.purge_every == 0:
             feed_sessions.delete_expired(self.db, now)
-        feed_sessions.create_many(self.db, [
-            {"id": session_id, "key": key, "data": data, "created_at": now,
-             "expires_at": now + timedelta(seconds=ttl_s)}
-            for session_id, key, data, ttl_s in sessions
-        ])  # fmt: skip
+        rows = []
+        for new in sessions:
+            opened = new.opened_at or now
+            rows.append({"id": new.session_id, "key": new.key, "data": new.data,
+                         "created_at": opened,
+                         "expires_at": opened + timedelta(seconds=new.ttl_s)})  # fmt: skip
+        feed_sessions.create_many(self.db, rows)
 
     def load_expiring(self, session_id: str) -> tuple[int, Snapshot, float] | None:
         return feed_sessions.get(self.db, session_id, utc_now())
@@ -111,15 +127,16 @@ class RedisSessionStore(_LoadsWithExpiry):
         self.prefix = prefix
 
     def create(self, session_id: str, key: str, data: Snapshot, ttl_s: int) -> None:
-        self.create_many([(session_id, key, data, ttl_s)])
+        self.create_many([NewSession(session_id, key, data, ttl_s)])
 
-    def create_many(self, sessions: list[tuple[str, str, Snapshot, int]]) -> None:
-        """`create` for each (id, key, snapshot, ttl), in one round trip."""
+    def create_many(self, sessions: list[NewSession]) -> None:
+        """`create` for each, in one round trip (the TTL counts from now: Redis keeps no
+        creation time)."""
         with self.client.pipeline() as pipe:
-            for session_id, key, data, ttl_s in sessions:
-                pipe.set(f"{self.prefix}s:{session_id}", orjson.dumps({"v": 0, "d": data}),
-                         ex=ttl_s)  # fmt: skip
-                pipe.set(f"{self.prefix}k:{key}", session_id, ex=ttl_s)
+            for new in sessions:
+                pipe.set(f"{self.prefix}s:{new.session_id}",
+                         orjson.dumps({"v": 0, "d": new.data}), ex=new.ttl_s)  # fmt: skip
+                pipe.set(f"{self.prefix}k:{new.key}", new.session_id, ex=new.ttl_s)
             pipe.execute()
 
     def load_expiring(self, session_id: str) -> tuple[int, Snapshot, float] | None:

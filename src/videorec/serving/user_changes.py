@@ -9,14 +9,17 @@ without reading it (`FeedService.open_in_memory`). A user is marked changed:
 - by `poll`, which reads the events stored since the last poll (any process: `videorec sync`,
   another worker), every `user_changes_poll_s` from a background thread (`UserChangesPoller`).
 
-So a held pool misses an event written by another process for at most one poll interval
-(plus the poll's own time); an event posted to this process counts from its answer on. Marks
-are conservative: a user marked by mistake only has their pool ranked again.
+So a held pool misses an event written by another process for one poll interval and the poll's
+own time (a sync's backlog is read `POLL_BATCH` events a poll); held pools are not trusted at
+all while the last successful poll is older than `user_changes_max_age_s`. An event posted to
+this process counts from its answer on. Marks are conservative: a user marked by mistake only
+has their pool ranked again.
 
-Event ids need not commit in order (PostgreSQL hands out sequence values before commit): a poll
-re-reads the last `POLL_SLACK` ids below the largest it saw, and marks only ids it has not seen.
-An event committed later than `POLL_SLACK` newer ones is caught by the next feed state (a new
-state drops every held pool).
+Event ids need not commit in order (PostgreSQL hands out sequence values before the commit):
+ids a poll skipped over (below the largest it read, not there yet) are gaps, read again by
+every poll for `GAP_TTL_S` (an id whose transaction rolled back stays a gap until then); at
+most `MAX_GAPS` are kept. An event committed later still is caught by the next feed state (a
+new state drops every held pool).
 """
 
 from __future__ import annotations
@@ -33,10 +36,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from videorec.storage.repositories.feed import EVENTS
 
 log = structlog.get_logger(__name__)
-POLL_SLACK = 1000
-"""Event ids below the largest seen that a poll reads again (ids committed out of order)."""
 POLL_BATCH = 100_000
 """Events one poll reads at most (a long sync: the next poll goes on from there)."""
+GAP_TTL_S = 120.0
+"""How long an id skipped over is looked for again (a transaction open this long is rare)."""
+MAX_GAPS = 10_000
+"""Gaps kept at most (the newest); a jump of the id sequence past this adds none."""
+GAP_CHUNK = 500
+"""Gap ids asked for in one statement."""
+MAX_MARKS = 200_000
+"""Marked users kept; past this all are forgotten and every older stamp is distrusted."""
 
 
 class UserChanges:
@@ -48,11 +57,10 @@ class UserChanges:
 
     def __init__(self) -> None:
         self._ticks = itertools.count(1)
-        self._now = 0
         self._marks: dict[int, int] = {}
         self._lock = threading.Lock()
         self._last_id: int | None = None
-        self._seen: set[int] = set()
+        self._gaps: dict[int, float] = {}  # id -> when it was first skipped (monotonic)
         self._trusted_from: int | None = None
         self._polled_at = float("-inf")
         self.polled = 0
@@ -61,8 +69,7 @@ class UserChanges:
     def stamp(self) -> int:
         """A stamp to hold beside what is read from now on."""
         with self._lock:
-            self._now = next(self._ticks)
-            return self._now
+            return next(self._ticks)
 
     def touch(self, user_ids: Iterable[int]) -> None:
         """Mark `user_ids` changed now (after their events are committed)."""
@@ -70,10 +77,14 @@ class UserChanges:
             tick = next(self._ticks)
             for user_id in user_ids:
                 self._marks[int(user_id)] = tick
+            if len(self._marks) > MAX_MARKS:  # forget them all: older stamps are distrusted
+                self._marks.clear()
+                self._trusted_from = tick + 1
 
     def changed_since(self, user_id: int, stamp: int) -> bool:
         """Whether `user_id` may have had events after `stamp` was taken: marked since, or
-        `stamp` is older than the first poll (before it, nothing was watched)."""
+        `stamp` is older than the first poll (before it, nothing was watched) or than the
+        last time the marks were forgotten."""
         trusted = self._trusted_from
         return trusted is None or stamp < trusted or self._marks.get(user_id, 0) > stamp
 
@@ -83,35 +94,62 @@ class UserChanges:
         return time.monotonic() - self._polled_at <= max_age_s
 
     def poll(self, db: Session) -> int:
-        """Mark the users of the events stored since the last poll; how many events were new.
+        """Mark the users of the events stored since the last poll (and of gaps now filled);
+        how many such events there were.
 
-        The first poll notes where the log ends (the last `POLL_SLACK` ids as seen) and marks
-        nobody; stamps taken before it are never trusted (`changed_since`).
+        The first poll notes where the log ends and marks nobody; stamps taken before it are
+        never trusted (`changed_since`).
         """
-        new: list[tuple[int, int]] = []
         if self._last_id is None:
-            recent = db.scalars(select(EVENTS.c.id).order_by(EVENTS.c.id.desc()).limit(POLL_SLACK))
-            self._seen = {int(i) for i in recent}
-            self._last_id = max(self._seen, default=0)
+            newest = db.scalar(select(EVENTS.c.id).order_by(EVENTS.c.id.desc()).limit(1))
+            self._last_id = int(newest or 0)
             self._trusted_from = self.stamp()
-        else:
-            since = max(self._last_id - POLL_SLACK, 0)
-            rows = db.execute(
-                select(EVENTS.c.id, EVENTS.c.user_id)
-                .where(EVENTS.c.id > since)
-                .order_by(EVENTS.c.id)
-                .limit(POLL_BATCH)
-            ).all()
-            new = [(int(i), int(u)) for i, u in rows if int(i) not in self._seen]
-            if new:
-                self.touch(u for _, u in new)
-                self._last_id = max(self._last_id, new[-1][0])
-                self._seen.update(i for i, _ in new)
-            floor = self._last_id - POLL_SLACK
-            self._seen = {i for i in self._seen if i > floor}
+            return self._polled()
+        rows = db.execute(
+            select(EVENTS.c.id, EVENTS.c.user_id)
+            .where(EVENTS.c.id > self._last_id)
+            .order_by(EVENTS.c.id)
+            .limit(POLL_BATCH)
+        ).all()
+        found = [(int(i), int(u)) for i, u in rows] + self._filled_gaps(db)
+        if found:
+            self.touch(u for _, u in found)
+        if rows:
+            self._note_gaps([int(i) for i, _ in rows])
+        return self._polled(len(found))
+
+    def _filled_gaps(self, db: Session) -> list[tuple[int, int]]:
+        """(id, user) of gaps committed since, which stop being gaps; expired gaps dropped."""
+        now = time.monotonic()
+        self._gaps = {i: t for i, t in self._gaps.items() if now - t < GAP_TTL_S}
+        ids = sorted(self._gaps)
+        filled: list[tuple[int, int]] = []
+        for start in range(0, len(ids), GAP_CHUNK):
+            chunk = ids[start : start + GAP_CHUNK]
+            rows = db.execute(select(EVENTS.c.id, EVENTS.c.user_id).where(EVENTS.c.id.in_(chunk)))
+            filled += [(int(i), int(u)) for i, u in rows]
+        for i, _ in filled:
+            del self._gaps[i]
+        return filled
+
+    def _note_gaps(self, ids: list[int]) -> None:
+        """Record the ids between the last one read and the newest of `ids` that were not
+        there (committed later, or never), and move the last id read on."""
+        assert self._last_id is not None
+        skipped = (ids[-1] - self._last_id) - len(ids)
+        if 0 < skipped <= MAX_GAPS:
+            now, present = time.monotonic(), set(ids)
+            for i in range(self._last_id + 1, ids[-1]):
+                if i not in present:
+                    self._gaps[i] = now
+        if len(self._gaps) > MAX_GAPS:  # keep the newest
+            self._gaps = dict(sorted(self._gaps.items())[-MAX_GAPS:])
+        self._last_id = ids[-1]
+
+    def _polled(self, count: int = 0) -> int:
         self._polled_at = time.monotonic()
         self.polled += 1
-        return len(new)
+        return count
 
 
 class UserChangesPoller:

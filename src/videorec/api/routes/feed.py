@@ -9,9 +9,10 @@ scroll page with at most `pages_ahead` pages held after it, it starts a refill o
 pages off the request path (`api/page_refills.py`), so scrolling finds them held.
 
 A new session whose pool is held for the user's feed opens on the event loop too
-(`FeedService.open_in_memory`): its first page is answered from memory and the session is
-stored behind the answer (`api/session_writes.py`); a request that must compute a page of a
-session still being stored waits for the write first.
+(`FeedService.open_in_memory`): its first page is answered from memory (the next
+`pages_ahead` are held with it) and the session is stored behind the answer
+(`api/session_writes.py`); a request, or a refill, that must compute a page of a session still
+being stored waits for the write first.
 """
 
 from __future__ import annotations
@@ -121,8 +122,9 @@ async def _open_in_memory(
         return None
     ids = opened.page.post_ids
     posts: Mapping[int, bytes] | None = presented.encoded(ids, state)
-    if posts is None:
-        posts = await anyio.to_thread.run_sync(_present, http, presented, ids, state,
+    if posts is None:  # the pages ahead presented too: held next
+        ahead = [*ids, *opened.page.ahead_ids]
+        posts = await anyio.to_thread.run_sync(_present, http, presented, ahead, state,
                                                limiter=http.app.state.feed_limiter)  # fmt: skip
     writes.create(opened.session_id, opened.key, opened.snapshot, service.config.session_ttl_s)
     return opened.page, encode_body(opened.page, posts)
@@ -166,6 +168,9 @@ def _refill(
 ) -> None:
     """A session's next pages stored and their posts presented, after page `number` was
     answered (in a worker thread of `PageRefills`, with a database session of its own)."""
+    writes: SessionWrites | None = http.app.state.session_writes
+    if writes is not None:  # a session opened in memory: its compare-and-set needs the row
+        writes.wait_blocking(session_id)
     with request_session(http) as db:
         ahead = service.refill(db, session_store(http, db), session_id, number)
         _commit(http, db, session_id)  # before presenting: see `_page` (refills: own sessions)

@@ -83,12 +83,21 @@ def _history(user_id: int, rows: Sequence[Sequence[Any]]) -> InteractionLog:
     )
 
 
-def recently_active_users(session: Session, limit: int) -> list[tuple[int, str]]:
-    """(id, username) of the `limit` users whose latest event is the newest, newest first."""
+def recently_active_users(
+    session: Session, limit: int, scan: int | None = None
+) -> list[tuple[int, str]]:
+    """(id, username) of up to `limit` users whose latest event is the newest, newest first,
+    among the last `scan` events (default 20 x `limit`: a bounded read of the log's end)."""
+    recent = (
+        select(EVENTS.c.user_id, EVENTS.c.id)
+        .order_by(EVENTS.c.id.desc())
+        .limit(scan if scan is not None else 20 * limit)
+        .subquery()
+    )
     latest = (
-        select(EVENTS.c.user_id, func.max(EVENTS.c.id).label("last"))
-        .group_by(EVENTS.c.user_id)
-        .order_by(func.max(EVENTS.c.id).desc())
+        select(recent.c.user_id, func.max(recent.c.id).label("last"))
+        .group_by(recent.c.user_id)
+        .order_by(func.max(recent.c.id).desc())
         .limit(limit)
         .subquery()
     )
