@@ -364,6 +364,24 @@ def health_during_sync(
         replay.wait(timeout=30)
 
 
+def restore_usernames(database: Path) -> int:
+    """Give users 1..USERS their bench names again (`u{id}`); how many were renamed. The sync
+    step of an earlier run on a reused `--workdir` stored the demo set, whose users 1-2,000
+    share the bench users' ids and renamed them, so `u3` and 2 % of the random users had become
+    unknown users (a cold start: no pool held, nothing opened in memory). That run's posts and
+    events stay."""
+    db = sqlite3.connect(database)
+    try:
+        with db:
+            renamed = db.execute(
+                "UPDATE users SET username = 'u' || id WHERE id <= ? AND username != 'u' || id",
+                (USERS,),
+            ).rowcount
+    finally:
+        db.close()
+    return int(renamed)
+
+
 def clear_sessions(database: Path) -> None:
     """Delete the feed sessions earlier runs left in a reused database, and compact it: each run
     writes tens of thousands (~5 kB each), and a database grown to 430 MB by earlier runs gave
@@ -395,12 +413,19 @@ def run_size(n_posts: int, seconds: int, tmp: Path, model: bool = False, ann: bo
     reused = database.exists()
     if reused:
         clear_sessions(database)
+        renamed = restore_usernames(database)
     else:
         populate(url, n_posts, USERS, EVENTS_PER_USER, distinct_texts=distinct)
     texts = "a text per post" if distinct else "600 distinct texts"
     print(f"\n== {n_posts:,} posts ({texts}), {USERS:,} users, {USERS * EVENTS_PER_USER:,} events "
           f"({'reused from --workdir' if reused else 'setup'} "
           f"{time.perf_counter() - started:.0f} s)", flush=True)  # fmt: skip
+    if reused:
+        print(
+            f"reused database: {renamed} bench users renamed back (an earlier run's sync "
+            f"had renamed them); it also holds that sync's posts and events",
+            flush=True,
+        )
     if model:
         started = time.perf_counter()
         version = active_version(url) if reused else None

@@ -277,3 +277,24 @@ def test_an_event_committed_while_the_history_is_read_is_not_missed(
     monkeypatch.setattr(feed_module, "build_context", read_then_event)
     _open(service, session, "fan2")
     assert service.open_in_memory(FeedRequest("fan2", page_size=6)) is None
+
+
+def test_a_flood_of_users_seen_once_does_not_push_out_pools_ranked_ahead(
+    session: Session,
+) -> None:
+    """Feeds ranked ahead are protected; feeds ranked once on the request path wait on
+    probation (a quarter of the size) and are protected once opened a second time."""
+    world.populate(session)
+    service, _ = _service(None)
+    state = service.registry.state(session)
+    ranked = Ranked(*(state.index.post_ids[:0],) * 3, [])  # type: ignore[arg-type]
+    pools = RankedPools(maxsize=8)
+    pools.put(state, (1, None, None, b"a"), ranked, stamp=5, protect=True)  # ranked ahead
+    pools.put(state, (2, None, None, b"b"), ranked, stamp=5)  # on probation
+    assert pools.held(state, 2, None, None) is not None  # its second open: protected
+    for user in range(100, 120):  # users seen once
+        pools.put(state, (user, None, None, b"c"), ranked, stamp=6)
+    assert pools.held(state, 1, None, None) is not None
+    assert pools.held(state, 2, None, None) is not None
+    assert pools.held(state, 100, None, None) is None  # pushed out by the later ones
+    assert pools.held(state, 119, None, None) is not None

@@ -179,7 +179,7 @@ class FeedService:
         """Rank and hold the pool of `request`'s feed in `state` now, so the user's next new
         session is opened in memory (`serving/pool_warmer.py`); the post ids of that session's
         first pages (which a caller may present ahead)."""
-        snapshot = self._opening(state, request, self._pool(db, state, request))
+        snapshot = self._opening(state, request, self._pool(db, state, request, protect=True))
         return [snapshot["ids"][p] for page in snapshot["pages"] for p in page]
 
     def _opening(self, state: PipelineState, request: FeedRequest, held: HeldPool) -> Snapshot:
@@ -292,14 +292,18 @@ class FeedService:
         }
         return self._extend(state, snapshot, pages, ranked.rows[:keep].copy())
 
-    def _pool(self, db: Session, state: PipelineState, request: FeedRequest) -> HeldPool:
+    def _pool(
+        self, db: Session, state: PipelineState, request: FeedRequest, protect: bool = False
+    ) -> HeldPool:
         """The new session's ranked pool, from the user's history read now (a stamp of 0:
         taken without `changes`)."""
         stamp = self.changes.stamp() if self.changes is not None else 0  # before the read
         ctx, cold = build_context(db, self.registry, state, request, self.config)
-        return self._ranked(state, ctx, cold, stamp)
+        return self._ranked(state, ctx, cold, stamp, protect)
 
-    def _ranked(self, state: PipelineState, ctx: FeedContext, cold: bool, stamp: int) -> HeldPool:
+    def _ranked(
+        self, state: PipelineState, ctx: FeedContext, cold: bool, stamp: int, protect: bool = False
+    ) -> HeldPool:
         """The new session's ranked pool (its first `session_pool_size` posts): the one held for
         the same user, history and filters in `state`, else every source, then the ranking.
 
@@ -315,7 +319,8 @@ class FeedService:
         if state is not self.registry.current:  # a request still on a replaced state would
             return HeldPool(ranked, cold, stamp)  # empty the new state's pools
         stamped = stamp > 0 and ctx.allowed_rows is None
-        return self.pools.put(state, key, ranked, cold=cold, stamp=stamp if stamped else None)
+        return self.pools.put(state, key, ranked, cold=cold, stamp=stamp if stamped else None,
+                              protect=protect)  # fmt: skip
 
     def _rank(self, ctx: FeedContext) -> Ranked:
         lists = [source.fetch(ctx, self.config.limit(source.name)) for source in self.sources]

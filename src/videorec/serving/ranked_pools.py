@@ -10,7 +10,10 @@ again. A new feed state (a refresh) empties the cache.
 
 A pool ranked with a `UserChanges` stamp is also held by (user, category, mood): while the user
 has had no events since the stamp, a new session may be opened from it without reading the
-history (`held`, `FeedService.open_in_memory`).
+history (`held`, `FeedService.open_in_memory`). Those are kept in two segments (a segmented
+LRU): pools ranked ahead (`serving/pool_warmer.py`) or opened a second time are protected;
+pools ranked once on the request path wait on probation, a quarter of the size, so a flood of
+users seen once (crawlers, a burst of new users) pushes out only each other.
 """
 
 from __future__ import annotations
@@ -79,8 +82,10 @@ class _Held:
     state: weakref.ref[PipelineState] | None
     """The feed state the pools were ranked in (weak: a replaced state is not kept alive)."""
     pools: OrderedDict[PoolKey, Ranked]
-    by_user: OrderedDict[UserKey, tuple[PoolKey, HeldPool]] = field(default_factory=OrderedDict)
-    """The latest stamped pool of each user's feed, with its key in `pools`."""
+    protected: OrderedDict[UserKey, HeldPool] = field(default_factory=OrderedDict)
+    """Users' feeds ranked ahead or opened twice, least recently used first."""
+    probation: OrderedDict[UserKey, HeldPool] = field(default_factory=OrderedDict)
+    """Users' feeds ranked once on the request path, least recently used first."""
 
     def of(self, state: PipelineState) -> bool:
         return self.state is not None and self.state() is state
@@ -116,11 +121,16 @@ class RankedPools:
         with self._lock:
             if not self._held.of(state):
                 return None
-            found = self._held.by_user.get((user_id, category_id, mood))
-            if found is None or found[0] not in self._held.pools:  # dropped as least recent
-                return None
-            self._held.pools.move_to_end(found[0])
-            return found[1]
+            user_key = (user_id, category_id, mood)
+            held = self._held
+            found = held.protected.get(user_key)
+            if found is not None:
+                held.protected.move_to_end(user_key)
+                return found
+            found = held.probation.pop(user_key, None)
+            if found is not None:  # opened a second time: protected
+                self._keep(held.protected, user_key, found, self.maxsize)
+            return found
 
     def put(
         self,
@@ -130,29 +140,36 @@ class RankedPools:
         *,
         cold: bool = False,
         stamp: int | None = None,
+        protect: bool = False,
     ) -> HeldPool:
         """Hold `ranked` for `key` in `state` (a new state drops every pool of the previous);
-        with a `stamp` (and a known user, no project filter) also for the user's feed. The
-        pool as held (a stamp of 0 when none was given)."""
+        with a `stamp` (and a known user, no project filter) also for the user's feed, on
+        probation unless `protect` (ranked ahead) or the feed is protected already. The pool
+        as held (a stamp of 0 when none was given)."""
         pool = HeldPool(ranked, cold, stamp or 0)
         if self.maxsize <= 0:
             return pool
         with self._lock:
             if not self._held.of(state):
                 self._held = _Held(weakref.ref(state), OrderedDict())
-            pools, by_user = self._held.pools, self._held.by_user
-            pools[key] = ranked
-            pools.move_to_end(key)
-            while len(pools) > self.maxsize:
-                pools.popitem(last=False)
+            held = self._held
+            self._keep(held.pools, key, ranked, self.maxsize)
             user_id, category_id, mood, _ = key
             if stamp is not None and user_id is not None:
                 user_key = (user_id, category_id, mood)
-                by_user[user_key] = (key, pool)
-                by_user.move_to_end(user_key)
-                while len(by_user) > self.maxsize:
-                    by_user.popitem(last=False)
+                if protect or user_key in held.protected:
+                    held.probation.pop(user_key, None)
+                    self._keep(held.protected, user_key, pool, self.maxsize)
+                else:
+                    self._keep(held.probation, user_key, pool, max(self.maxsize // 4, 1))
         return pool
+
+    @staticmethod
+    def _keep(lru: OrderedDict[Any, Any], key: Any, value: Any, size: int) -> None:
+        lru[key] = value
+        lru.move_to_end(key)
+        while len(lru) > size:
+            lru.popitem(last=False)
 
     def opened(self, user_key: UserKey) -> None:
         """Note that `user_key`'s feed opened a session now (kept across feed states)."""
