@@ -8,6 +8,7 @@ import time
 import anyio
 import pytest
 
+from videorec.api import session_writes
 from videorec.api.session_writes import PendingSession, SessionWrites
 from videorec.serving.sessions import RecentSessions
 
@@ -91,3 +92,22 @@ def test_close_stores_what_is_queued() -> None:
     writes.close()
     assert stored == ["s0", "s1", "s2"]
     assert not writes.accepting
+
+
+def test_a_new_session_waits_for_room_rather_than_being_written_beside_the_writer() -> None:
+    gate = threading.Event()
+    writes = SessionWrites(lambda batch: gate.wait(30), RecentSessions(), max_pending=1)
+    writes.create("s1", "k1", {}, 60)
+    assert not writes.accepting
+    threading.Timer(0.1, gate.set).start()
+    assert anyio.run(writes.room)  # room once the write is done, within ROOM_WAIT_S
+    writes.close()
+
+
+def test_no_room_is_waited_for_once_the_writer_is_gone(monkeypatch) -> None:
+    monkeypatch.setattr(session_writes, "ROOM_WAIT_S", 60.0)
+    writes = SessionWrites(lambda batch: None, RecentSessions(), max_pending=1)
+    writes.close()
+    started = time.monotonic()
+    assert not anyio.run(writes.room)
+    assert time.monotonic() - started < 30  # at once, not after ROOM_WAIT_S

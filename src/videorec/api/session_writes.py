@@ -11,8 +11,12 @@ sessions to one transaction. Until then:
 - another process that gets its cursor finds no stored session and reads again for up to
   `WRITTEN_WAIT_S` (`serving/feed.py`).
 
-Bounded: past `MAX_PENDING` unwritten sessions (a store that stalls: SQLite held by a long
-write) `accepting` is False, and new sessions are stored before their answer as before. A
+Bounded: past `MAX_PENDING` unwritten sessions (more new sessions a second than the store
+takes, or a store that stalls: SQLite held by a long write) `accepting` is False; a new session
+then waits on the event loop for room (`room`, up to `ROOM_WAIT_S`) rather than being stored
+before its answer beside the writer, which on SQLite made the two wait on each other's lock
+(SQLite's busy handler sleeps up to 100 ms at a time: an 8-connection p99 of 0.8-1 s), and only
+past that wait is stored before its answer as before. A
 failed write is logged and its sessions are dropped from memory, so their cursors say
 "expired" instead of serving pages no store holds. Shutdown writes what is queued.
 """
@@ -35,10 +39,12 @@ from videorec.serving.sessions import NewSession, RecentSessions, Snapshot
 log = structlog.get_logger(__name__)
 MAX_PENDING = 256
 """Sessions waiting for their write, past which new sessions are stored before their answer."""
-BATCH = 64
+BATCH = 256
 """Sessions written in one transaction at most."""
 WAIT_S = 5.0
 """How long a request waits for its session's write before computing without it."""
+ROOM_WAIT_S = 1.0
+"""How long a new session waits for room in the queue before it is stored before its answer."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,16 @@ class SessionWrites:
     def accepting(self) -> bool:
         """Whether a new session may be left to this queue (else store it before answering)."""
         return len(self._pending) < self.max_pending and self._thread.is_alive()
+
+    async def room(self) -> bool:
+        """Wait (on the event loop, without blocking it) until `accepting`, for at most
+        `ROOM_WAIT_S`; whether there is room (False at once when the writer is gone)."""
+        deadline = time.monotonic() + ROOM_WAIT_S
+        while not self.accepting:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                return False
+            await anyio.sleep(0.005)
+        return True
 
     def create(self, session_id: str, key: str, snapshot: Snapshot, ttl_s: int) -> None:
         """Hold the session in memory now and store it behind the answer."""

@@ -114,7 +114,9 @@ async def _open_in_memory(
     cannot be (no held pool, events since, the writer's queue full): then `_page` opens it.
     Its posts are presented from memory, or in a worker thread when some are not cached."""
     writes: SessionWrites | None = http.app.state.session_writes
-    if writes is None or not writes.accepting or not _own_session(http):
+    if writes is None or not _own_session(http):
+        return None
+    if not writes.accepting and not await writes.room():  # wait for the writer, not beside it
         return None
     opened = service.open_in_memory(request)
     state = service.registry.current
