@@ -154,26 +154,31 @@ def test_a_refill_of_a_session_still_being_stored_waits_for_the_write(
     text_cache: EmbeddingCache,
 ) -> None:
     """Pages 1-3 of a session opened in memory are held; the refill that page 2 starts (a
-    compare-and-set on the stored row) waits for the write, so the rest of the scroll is
-    still answered from memory instead of the session being dropped."""
+    compare-and-set on the stored row) waits for the write instead of failing on a missing
+    row, then stores the rest of the pool, which the scroll gets from memory."""
     with _client(committed_engine, tmp_path, text_cache) as client:
         gate = _hold_writes(client)
         state = client.app.state  # type: ignore[attr-defined]
         body = client.get("/feed", params={"username": "fan2"}).json()
+        second = client.get("/feed", params={"username": "fan2", "cursor": body["next_cursor"]})
+        assert second.status_code == 200
         assert state.session_writes.pending() == 1
-        threading.Timer(0.3, gate.set).start()
+        assert state.page_refills.pending() == 1  # started, waiting for the write
+        gate.set()
+        _until(lambda: state.page_refills.pending() == 0, "the refill")
+        with make_sessionmaker(committed_engine)() as db:
+            (pages,) = db.execute(select(FeedSession.data["pages"])).one()
+        assert len(pages) > 1 + state.feed.config.pages_ahead  # the refill stored the rest
         undo = _no_page_on_the_request_path(client)
-        seen, pages = _ids(body), 1
+        body, seen = second.json(), _ids(body) + _ids(second.json())
         while body["next_cursor"] is not None:  # to the pool's end
             response = client.get("/feed", params={"username": "fan2",
                                                    "cursor": body["next_cursor"]})  # fmt: skip
             assert response.status_code == 200, response.text
             body = response.json()
             assert not set(_ids(body)) & set(seen)
-            seen, pages = seen + _ids(body), pages + 1
+            seen += _ids(body)
         undo()
-        assert pages > 1 + state.feed.config.pages_ahead  # past the opening: refilled pages
-        assert _stored_sessions(committed_engine) == 1
 
 
 def test_page_k_of_a_session_still_being_stored_reads_that_session(

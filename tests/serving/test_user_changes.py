@@ -105,3 +105,23 @@ def test_past_max_marks_every_older_stamp_is_distrusted(monkeypatch) -> None:
     after = changes.stamp()
     assert changes.changed_since(9, before)  # unmarked, but its stamp predates the forgetting
     assert not changes.changed_since(1, after)
+
+
+def test_gaps_in_the_logs_end_at_the_first_poll_and_across_a_long_jump_are_watched(
+    session: Session,
+) -> None:
+    """The first poll finds the gaps already in the log's last ids; a jump of the id sequence
+    (values used by inserts that stored nothing) is one range, however long."""
+    _world(session)
+    _event(session, 100, 1)
+    _event(session, 110, 1)  # 101-109 not committed yet as the first poll runs
+    changes = UserChanges()
+    changes.poll(session)
+    _event(session, 60_000, 1)  # past a jump of ~60,000 unused ids
+    changes.poll(session)
+    stamp = changes.stamp()
+    _event(session, 105, 2)
+    _event(session, 30_000, 3)
+    assert changes.poll(session) == 2
+    assert changes.changed_since(2, stamp)
+    assert changes.changed_since(3, stamp)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import anyio
@@ -54,13 +54,20 @@ class PageRefills:
         self.started = 0
         """Refills started since the process began."""
 
-    def start(self, session_id: str, work: Callable[[], None]) -> bool:
-        """Run `work` (blocking: it runs in a worker thread) as `session_id`'s refill; False when
-        that session has one pending already or `max_pending` are. Call on the event loop."""
+    def start(
+        self,
+        session_id: str,
+        work: Callable[[], None],
+        ready: Callable[[], Awaitable[None]] | None = None,
+    ) -> bool:
+        """Run `work` (blocking: it runs in a worker thread) as `session_id`'s refill, once
+        `ready()` is done when given (awaited on the event loop, before the refill takes a
+        thread: the session's store write, `api/session_writes.py`); False when that session
+        has one pending already or `max_pending` are. Call on the event loop."""
         if session_id in self._refills or len(self._refills) >= self.max_pending:
             return False
         refill = self._refills[session_id] = _Refill()
-        refill.task = asyncio.get_running_loop().create_task(self._run(work, refill))
+        refill.task = asyncio.get_running_loop().create_task(self._run(work, refill, ready))
         self._tasks.add(refill.task)  # held until done: the loop keeps only weak references
         refill.task.add_done_callback(functools.partial(self._finished, session_id, refill))
         self.started += 1
@@ -105,12 +112,19 @@ class PageRefills:
             del self._refills[session_id]
         refill.done.set()
 
-    async def _run(self, work: Callable[[], None], refill: _Refill) -> None:
+    async def _run(
+        self,
+        work: Callable[[], None],
+        refill: _Refill,
+        ready: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         def begin() -> None:
             refill.started = True
             work()
 
         try:
+            if ready is not None:
+                await ready()  # not started meanwhile: a page request cancels it, as if queued
             await anyio.to_thread.run_sync(begin, limiter=self._limiter)
         except Exception as exc:  # a failed refill costs nothing: the page is computed when asked
             log.warning("page_refill_failed", error=f"{type(exc).__name__}: {exc}")

@@ -7,13 +7,14 @@ sessions to one transaction. Until then:
 
 - a request of this process for a page of it that must be computed (a compare-and-set on the
   stored row) waits for the write (`wait`), as do a `page=K` request for its feed and a refill
-  of its pages (`wait_blocking`);
-- another process that gets its cursor finds no stored session and reads again for up to
-  `WRITTEN_WAIT_S` (`serving/feed.py`).
+  of its pages (on the event loop, before it takes the refill thread);
+- another process that gets one of its first cursors finds no stored session and reads again
+  for up to `WRITTEN_WAIT_S` (`serving/feed.py`).
 
 Bounded: past `MAX_PENDING` unwritten sessions (more new sessions a second than the store
 takes, or a store that stalls: SQLite held by a long write) `accepting` is False; a new session
-then waits on the event loop for room (`room`, up to `ROOM_WAIT_S`) rather than being stored
+then waits on the event loop for room (`room`, up to `ROOM_WAIT_S`; the waiters go on
+together, so the queue may pass the bound by a few) rather than being stored
 before its answer beside the writer, which on SQLite made the two wait on each other's lock
 (SQLite's busy handler sleeps up to 100 ms at a time: an 8-connection p99 of 0.8-1 s), and only
 past that wait is stored before its answer as before. A
@@ -118,12 +119,6 @@ class SessionWrites:
         pending = self._find(session_id, key)
         if pending is not None and not pending.written.is_set():
             await anyio.to_thread.run_sync(pending.written.wait, WAIT_S)
-
-    def wait_blocking(self, session_id: str) -> None:
-        """`wait` for a worker thread (a page refill): blocks it, for at most `WAIT_S`."""
-        pending = self._find(session_id, None)
-        if pending is not None:
-            pending.written.wait(WAIT_S)
 
     def _find(self, session_id: str | None, key: str | None) -> PendingSession | None:
         with self._lock:

@@ -40,8 +40,9 @@ from videorec.serving.user_changes import UserChanges
 
 CAS_ATTEMPTS = 8
 WRITTEN_WAIT_S = 1.0
-"""How long a cursor for page 2 whose session is not stored waits for it: a session opened in
-memory by another process is written behind its first page, within milliseconds."""
+"""How long a cursor for one of a session's first pages (up to `2 + pages_ahead`: the pages
+another process may have served from memory before storing it) waits for the session to be
+stored: a session opened in memory is written behind its first page, within milliseconds."""
 IntArray = npt.NDArray[np.int64]
 
 
@@ -116,8 +117,8 @@ class FeedService:
             session_id, snapshot = self._open(db, store, state, request, number)
             return self._render(snapshot, session_id, number, request.username)
         loaded = store.load(session_id)
-        if loaded is None and number == 2:  # opened in memory by another process just now?
-            loaded = _await_stored(store, session_id)
+        if loaded is None and number <= 2 + self.config.pages_ahead:  # opened in memory by
+            loaded = _await_stored(store, session_id)  # another process, pages held, just now?
         if loaded is None:
             raise InvalidCursor("feed session has expired; start again without a cursor")
         upto = number + self.config.pages_ahead

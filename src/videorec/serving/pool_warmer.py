@@ -60,24 +60,30 @@ class PoolWarmer:
         """ "idle" (no state yet), "warming", "warm" or "failed" (for the newest state); "off"
         when `limit` is 0."""
         self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
 
     def stop(self) -> None:
-        """Stop warming (at shutdown, before the engine goes); a run ends after its feed."""
+        """Stop warming and wait for a run to end after its feed (at shutdown, before the
+        engine goes)."""
         self._stopped.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
 
     def __call__(self, state: PipelineState) -> None:
         if self.limit <= 0 or self.service.pools is None or self._stopped.is_set():
             return
         held = self.service.pools.users()
         self.warmed, self.status = 0, "warming"
-        threading.Thread(target=self._run, args=(state, held), name="pool-warmer",
-                         daemon=True).start()  # fmt: skip
+        self._thread = threading.Thread(target=self._run, args=(state, held), name="pool-warmer",
+                                        daemon=True)  # fmt: skip
+        self._thread.start()
 
     def _run(self, state: PipelineState, held: list[UserKey]) -> None:
         started = time.perf_counter()
         changes = self.service.changes
         while changes is not None and not changes.polled and time.perf_counter() - started < 60:
-            time.sleep(0.05)  # a pool stamped before the first look for events is never trusted
+            if self._stopped.wait(0.05):  # a pool stamped before the first look is never trusted
+                return
         try:
             with self.sessions() as db:
                 for request in self._feeds(db, held):

@@ -100,8 +100,8 @@ class RankedPools:
     def __init__(self, maxsize: int = RANKED_POOLS) -> None:
         self.maxsize = maxsize
         self._held = _Held(None, OrderedDict())
-        self._opened: OrderedDict[UserKey, None] = OrderedDict()
-        """User feeds that opened sessions (any state), least recent first."""
+        self._opened: OrderedDict[UserKey, int] = OrderedDict()
+        """User feeds that opened sessions (any state) and how often, least recent first."""
         self._lock = threading.Lock()
 
     def get(self, state: PipelineState, key: PoolKey) -> Ranked | None:
@@ -153,6 +153,10 @@ class RankedPools:
             if not self._held.of(state):
                 self._held = _Held(weakref.ref(state), OrderedDict())
             held = self._held
+            user_key = (key[0], key[1], key[2])
+            before = held.protected.get(user_key) or held.probation.get(user_key)  # type: ignore[arg-type]
+            if before is not None and before.ranked is ranked:  # the same pool: its openings too
+                pool = HeldPool(ranked, cold, stamp or 0, before.openings)
             self._keep(held.pools, key, ranked, self.maxsize)
             user_id, category_id, mood, _ = key
             if stamp is not None and user_id is not None:
@@ -174,16 +178,19 @@ class RankedPools:
     def opened(self, user_key: UserKey) -> None:
         """Note that `user_key`'s feed opened a session now (kept across feed states)."""
         with self._lock:
-            self._opened[user_key] = None
+            self._opened[user_key] = self._opened.get(user_key, 0) + 1
             self._opened.move_to_end(user_key)
             while len(self._opened) > self.maxsize:
                 self._opened.popitem(last=False)
 
     def users(self) -> list[UserKey]:
-        """The user feeds that opened sessions lately, most recent first, in any feed state:
-        whom to rank again for a new one (`serving/pool_warmer.py`)."""
+        """The user feeds that opened sessions lately, in any feed state: those that opened
+        two or more first (returning users: a flood of users seen once comes after them),
+        each group most recent first; whom to rank again for a new one
+        (`serving/pool_warmer.py`)."""
         with self._lock:
-            return list(reversed(self._opened))
+            recent = list(reversed(self._opened.items()))
+        return [k for k, n in recent if n > 1] + [k for k, n in recent if n == 1]
 
     def __len__(self) -> int:
         with self._lock:

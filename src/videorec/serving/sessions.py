@@ -6,7 +6,6 @@ version, so two requests racing on one cursor agree on a single page.
 
 from __future__ import annotations
 
-import itertools
 import threading
 import time
 from collections import OrderedDict
@@ -38,7 +37,19 @@ class NewSession(NamedTuple):
 
 PURGE_EVERY = 200
 """The database store deletes expired sessions on one session creation in this many."""
-_creations = itertools.count()
+_created = 0
+_created_lock = threading.Lock()
+
+
+def _purge_due(count: int, every: int) -> bool:
+    """Count `count` more creations (across the process); whether they cross a multiple of
+    `every` (the first creation does)."""
+    global _created
+    with _created_lock:
+        before, _created = _created, _created + count
+    return before % every == 0 or before // every != (_created - 1) // every
+
+
 RECENT_SESSIONS = 1024
 """Sessions each process keeps in memory (`RecentSessions`, ~25 kB each at a 300-post pool): a
 scroll page follows its session's previous page within seconds."""
@@ -99,7 +110,7 @@ class SqlSessionStore(_LoadsWithExpiry):
     def create_many(self, sessions: list[NewSession]) -> None:
         """`create` for each, in one statement."""
         now = utc_now()
-        if next(_creations) % self.purge_every == 0:
+        if _purge_due(len(sessions), self.purge_every):
             feed_sessions.delete_expired(self.db, now)
         rows = []
         for new in sessions:

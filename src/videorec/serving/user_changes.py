@@ -16,21 +16,23 @@ this process counts from its answer on. Marks are conservative: a user marked by
 has their pool ranked again.
 
 Event ids need not commit in order (PostgreSQL hands out sequence values before the commit):
-ids a poll skipped over (below the largest it read, not there yet) are gaps, read again by
-every poll for `GAP_TTL_S` (an id whose transaction rolled back stays a gap until then); at
-most `MAX_GAPS` are kept. An event committed later still is caught by the next feed state (a
-new state drops every held pool).
+ranges of ids a poll skipped over (below the largest it read, not there yet; the first poll
+looks at the last `FIRST_TAIL` ids) are gaps, read again by every poll for `GAP_TTL_S` (ids
+that never come, a rolled-back insert or an `ON CONFLICT DO NOTHING` that used a sequence
+value, stay gaps until then), at most `MAX_GAP_RANGES` ranges. An event committed later still
+reaches held pools only with the next feed state (which the next new event id brings).
 """
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import threading
 import time
 from collections.abc import Iterable
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from videorec.storage.repositories.feed import EVENTS
@@ -40,10 +42,12 @@ POLL_BATCH = 100_000
 """Events one poll reads at most (a long sync: the next poll goes on from there)."""
 GAP_TTL_S = 120.0
 """How long an id skipped over is looked for again (a transaction open this long is rare)."""
-MAX_GAPS = 10_000
-"""Gaps kept at most (the newest); a jump of the id sequence past this adds none."""
-GAP_CHUNK = 500
-"""Gap ids asked for in one statement."""
+MAX_GAP_RANGES = 2_000
+"""Gap ranges kept at most (the newest)."""
+GAP_CHUNK = 100
+"""Gap ranges asked for in one statement."""
+FIRST_TAIL = 1_000
+"""Ids the first poll reads at the end of the log, to find the gaps already there."""
 MAX_MARKS = 200_000
 """Marked users kept; past this all are forgotten and every older stamp is distrusted."""
 
@@ -60,7 +64,7 @@ class UserChanges:
         self._marks: dict[int, int] = {}
         self._lock = threading.Lock()
         self._last_id: int | None = None
-        self._gaps: dict[int, float] = {}  # id -> when it was first skipped (monotonic)
+        self._gaps: list[tuple[int, int, float]] = []  # (first id, last id, when skipped)
         self._trusted_from: int | None = None
         self._polled_at = float("-inf")
         self.polled = 0
@@ -78,15 +82,16 @@ class UserChanges:
             for user_id in user_ids:
                 self._marks[int(user_id)] = tick
             if len(self._marks) > MAX_MARKS:  # forget them all: older stamps are distrusted
-                self._marks.clear()
-                self._trusted_from = tick + 1
+                self._trusted_from = tick + 1  # before the marks go (`changed_since` reads
+                self._marks.clear()  # the mark first, then this)
 
     def changed_since(self, user_id: int, stamp: int) -> bool:
         """Whether `user_id` may have had events after `stamp` was taken: marked since, or
         `stamp` is older than the first poll (before it, nothing was watched) or than the
         last time the marks were forgotten."""
+        mark = self._marks.get(user_id, 0)
         trusted = self._trusted_from
-        return trusted is None or stamp < trusted or self._marks.get(user_id, 0) > stamp
+        return trusted is None or stamp < trusted or mark > stamp
 
     def watching(self, max_age_s: float) -> bool:
         """Whether a poll succeeded within `max_age_s` (else marks may be missing: the
@@ -101,9 +106,14 @@ class UserChanges:
         never trusted (`changed_since`).
         """
         if self._last_id is None:
-            newest = db.scalar(select(EVENTS.c.id).order_by(EVENTS.c.id.desc()).limit(1))
-            self._last_id = int(newest or 0)
-            self._trusted_from = self.stamp()
+            tail = db.scalars(select(EVENTS.c.id).order_by(EVENTS.c.id.desc()).limit(FIRST_TAIL))
+            ids = sorted(int(i) for i in tail)
+            self._last_id = ids[0] - 1 if ids else 0
+            if ids:
+                self._note_gaps(ids)
+            with self._lock:
+                tick = next(self._ticks)
+                self._trusted_from = max(self._trusted_from or 0, tick)
             return self._polled()
         rows = db.execute(
             select(EVENTS.c.id, EVENTS.c.user_id)
@@ -119,37 +129,50 @@ class UserChanges:
         return self._polled(len(found))
 
     def _filled_gaps(self, db: Session) -> list[tuple[int, int]]:
-        """(id, user) of gaps committed since, which stop being gaps; expired gaps dropped."""
+        """(id, user) of events found in the gaps, which split around them; expired gaps
+        dropped."""
         now = time.monotonic()
-        self._gaps = {i: t for i, t in self._gaps.items() if now - t < GAP_TTL_S}
-        ids = sorted(self._gaps)
+        self._gaps = [gap for gap in self._gaps if now - gap[2] < GAP_TTL_S]
         filled: list[tuple[int, int]] = []
-        for start in range(0, len(ids), GAP_CHUNK):
-            chunk = ids[start : start + GAP_CHUNK]
-            rows = db.execute(select(EVENTS.c.id, EVENTS.c.user_id).where(EVENTS.c.id.in_(chunk)))
+        for start in range(0, len(self._gaps), GAP_CHUNK):
+            chunk = self._gaps[start : start + GAP_CHUNK]
+            inside = or_(*[EVENTS.c.id.between(lo, hi) for lo, hi, _ in chunk])
+            rows = db.execute(select(EVENTS.c.id, EVENTS.c.user_id).where(inside))
             filled += [(int(i), int(u)) for i, u in rows]
-        for i, _ in filled:
-            del self._gaps[i]
+        if filled:
+            self._gaps = _without(self._gaps, sorted(i for i, _ in filled))
         return filled
 
     def _note_gaps(self, ids: list[int]) -> None:
-        """Record the ids between the last one read and the newest of `ids` that were not
-        there (committed later, or never), and move the last id read on."""
+        """Record the ranges between the last id read and the newest of `ids` (sorted) that
+        were not there (committed later, or never), and move the last id read on."""
         assert self._last_id is not None
-        skipped = (ids[-1] - self._last_id) - len(ids)
-        if 0 < skipped <= MAX_GAPS:
-            now, present = time.monotonic(), set(ids)
-            for i in range(self._last_id + 1, ids[-1]):
-                if i not in present:
-                    self._gaps[i] = now
-        if len(self._gaps) > MAX_GAPS:  # keep the newest
-            self._gaps = dict(sorted(self._gaps.items())[-MAX_GAPS:])
+        now, previous = time.monotonic(), self._last_id
+        for i in ids:
+            if i > previous + 1:
+                self._gaps.append((previous + 1, i - 1, now))
+            previous = i
+        del self._gaps[:-MAX_GAP_RANGES]  # keep the newest
         self._last_id = ids[-1]
 
     def _polled(self, count: int = 0) -> int:
         self._polled_at = time.monotonic()
         self.polled += 1
         return count
+
+
+def _without(gaps: list[tuple[int, int, float]], found: list[int]) -> list[tuple[int, int, float]]:
+    """`gaps` split around the sorted ids `found` (which are inside them)."""
+    kept: list[tuple[int, int, float]] = []
+    for lo, hi, when in gaps:
+        start = lo
+        for i in found[bisect.bisect_left(found, lo) : bisect.bisect_right(found, hi)]:
+            if i > start:
+                kept.append((start, i - 1, when))
+            start = i + 1
+        if start <= hi:
+            kept.append((start, hi, when))
+    return kept
 
 
 class UserChangesPoller:

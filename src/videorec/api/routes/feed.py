@@ -80,7 +80,9 @@ async def get_feed(http: Request) -> Response:
     result, body = ready
     if result.refill and result.session_id is not None and _own_session(http):
         work = partial(_refill, http, service, presented, result.session_id, result.page)
-        refills.start(result.session_id, work)
+        writes: SessionWrites | None = http.app.state.session_writes
+        stored = None if writes is None else partial(writes.wait, result.session_id)
+        refills.start(result.session_id, work, stored)  # its compare-and-set needs the row
     return Response(body, media_type="application/json")
 
 
@@ -116,11 +118,11 @@ async def _open_in_memory(
     writes: SessionWrites | None = http.app.state.session_writes
     if writes is None or not _own_session(http):
         return None
-    if not writes.accepting and not await writes.room():  # wait for the writer, not beside it
-        return None
     opened = service.open_in_memory(request)
     state = service.registry.current
     if opened is None or state is None:
+        return None
+    if not writes.accepting and not await writes.room():  # wait for the writer, not beside it
         return None
     ids = opened.page.post_ids
     posts: Mapping[int, bytes] | None = presented.encoded(ids, state)
@@ -170,9 +172,6 @@ def _refill(
 ) -> None:
     """A session's next pages stored and their posts presented, after page `number` was
     answered (in a worker thread of `PageRefills`, with a database session of its own)."""
-    writes: SessionWrites | None = http.app.state.session_writes
-    if writes is not None:  # a session opened in memory: its compare-and-set needs the row
-        writes.wait_blocking(session_id)
     with request_session(http) as db:
         ahead = service.refill(db, session_store(http, db), session_id, number)
         _commit(http, db, session_id)  # before presenting: see `_page` (refills: own sessions)
