@@ -60,7 +60,7 @@ from videorec.kit.db import make_engine  # noqa: E402
 USERS = 100_000
 EVENTS_PER_USER = 5
 PORT = 18401
-LUA = """
+SEEDED_THREADS = """
 local threads = 0
 setup = function(thread)
   threads = threads + 1
@@ -69,10 +69,15 @@ end
 init = function(args)
   math.randomseed(%(seed)d * 100 + thread_id)
 end
-request = function()
+"""
+"""Each wrk thread seeds its own draws from the run's `seed` and its number (see `LUA`)."""
+LUA = (
+    SEEDED_THREADS
+    + """request = function()
   return wrk.format("GET", "/feed?username=u" .. math.random(1, %(users)d))
 end
 """
+)
 """New sessions, a random known user per request. Each wrk run (its `seed`) and each of its
 threads draw users of their own: with one seed for all, a run replayed the users of the run
 before, and a second thread those of the first, which a server keeping per-user work
@@ -96,22 +101,16 @@ response = function(status, headers, body)
 end
 """
 PACED_LUA = SCROLL_LUA + "delay = function() return 50 end\n"
-WARMED_LUA = """
-names = {%(names)s}
-local threads = 0
-setup = function(thread)
-  threads = threads + 1
-  thread:set("thread_id", threads)
-end
-init = function(args)
-  math.randomseed(%(seed)d * 100 + thread_id)
-end
-request = function()
+"""The scroll script with 50 ms between a page and the next request, as a reader leaves time."""
+WARMED_LUA = (
+    "names = {%(names)s}\n"
+    + SEEDED_THREADS
+    + """request = function()
   return wrk.format("GET", "/feed?username=" .. names[math.random(1, #names)])
 end
 """
+)
 """New sessions of random users among `names` (those the server warmed)."""
-"""The scroll script with 50 ms between a page and the next request, as a reader leaves time."""
 
 
 def train_model(url: str, var_dir: Path, extras: bool = True) -> str:
