@@ -98,10 +98,11 @@ def _unfreeze_heap() -> Iterator[None]:
 @pytest.fixture
 def settled_heap() -> None:
     """For tests that read the collector's frozen set: wait for every earlier test's feed
-    warm-up thread (it loads the text model after its test ended, then freezes the heap), so
-    no freeze lands in the middle of the test. The registry names that thread."""
+    warm-up thread (it loads the text model after its test ended, then freezes the heap) and
+    pool warmer, so no freeze or burst of garbage lands in the middle of the test. The
+    registry and the warmer name those threads."""
     for thread in threading.enumerate():
-        if thread.name == "feed-warm-up":
+        if thread.name in ("feed-warm-up", "pool-warmer"):
             thread.join(timeout=180)
             assert not thread.is_alive(), "a feed warm-up thread outlived 180 s"
     gc.unfreeze()

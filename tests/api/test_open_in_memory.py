@@ -200,3 +200,33 @@ def test_page_k_of_a_session_still_being_stored_reads_that_session(
         writes = client.app.state.session_writes  # type: ignore[attr-defined]
         _until(lambda: writes.pending() == 0, "the session writes")
         assert _stored_sessions(committed_engine) == 1
+
+
+def test_a_users_next_session_starts_with_the_pages_the_last_refill_stored(
+    committed_engine: Engine,  # noqa: F811
+    tmp_path,
+    text_cache: EmbeddingCache,
+) -> None:
+    """The first session of a feed is refilled after page 2; the refill's pages become the
+    pool's opening, so the next session scrolls to its end from memory with no refill."""
+    with _client(committed_engine, tmp_path, text_cache) as client:
+        state = client.app.state  # type: ignore[attr-defined]
+
+        def scroll() -> list[int]:
+            body = client.get("/feed", params={"username": "fan4"}).json()
+            seen = _ids(body)
+            while body["next_cursor"] is not None:
+                _until(lambda: state.session_writes.pending() == 0, "the session write")
+                _until(lambda: state.page_refills.pending() == 0, "the refill")
+                params = {"username": "fan4", "cursor": body["next_cursor"]}
+                body = client.get("/feed", params=params).json()
+                seen += _ids(body)
+            return seen
+
+        first = scroll()
+        assert state.page_refills.started == 1
+        undo = _no_page_on_the_request_path(client)
+        second = scroll()
+        undo()
+        assert state.page_refills.started == 1  # none for the second session
+        assert second == first

@@ -21,7 +21,7 @@ def test_objects_alive_at_the_freeze_are_out_of_the_collectors_reach() -> None:
     try:
         frozen = freeze_heap()
         after = [object()]
-        assert frozen == gc.get_freeze_count() > 0
+        assert 0 < gc.get_freeze_count() <= frozen  # fewer once a frozen object is freed
         assert not _collected(before)
         assert _collected(after)  # objects made later are collected as before
     finally:

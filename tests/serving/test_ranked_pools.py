@@ -21,7 +21,12 @@ from videorec.serving.feed import FeedService
 from videorec.serving.ranked_pools import RankedPools
 from videorec.serving.ranking import Ranked
 from videorec.serving.registry import PipelineRegistry
-from videorec.serving.sessions import Snapshot, SqlSessionStore
+from videorec.serving.sessions import (
+    CachedSessionStore,
+    RecentSessions,
+    Snapshot,
+    SqlSessionStore,
+)
 from videorec.serving.user_changes import UserChanges
 from videorec.storage.tables import Interaction, Post, Topic
 
@@ -292,3 +297,41 @@ def test_a_flood_of_users_seen_once_does_not_push_out_pools_ranked_ahead(
     assert pools.held(state, 2, None, None) is not None
     assert pools.held(state, 100, None, None) is None  # pushed out by the later ones
     assert pools.held(state, 119, None, None) is not None
+
+
+def test_a_refill_keeps_the_longer_session_as_the_pools_opening(session: Session) -> None:
+    """After a refill stored the rest of a session's pages, the user's next session opens
+    with all of them (no refill needed), and they are the pages computed one at a time."""
+    world.populate(session)
+    service, _ = _watched(RankedPools(), session)
+    store = CachedSessionStore(SqlSessionStore(session), RecentSessions())  # as the app's
+    request = FeedRequest("fan2", page_size=6)
+    first = service.page(session, store, request)
+    assert first.session_id is not None
+    service.page(session, store, FeedRequest("fan2", cursor=first.next_cursor))  # held page 2
+    service.refill(session, store, first.session_id, 2)
+    opened = service.open_in_memory(request)
+    assert opened is not None
+    pages = len(opened.snapshot["pages"])
+    assert pages > 1 + service.config.pages_ahead  # more than the opening it started with
+    assert opened.snapshot == _one_page_at_a_time(session, request, pages)
+    assert not opened.page.refill
+
+
+def test_a_session_read_back_from_the_store_does_not_replace_the_opening(
+    session: Session,
+) -> None:
+    """A refill of a session whose snapshot is not the opening's own (read from the store, as
+    another process would) leaves the opening as it was."""
+    world.populate(session)
+    service, _ = _watched(RankedPools(), session)
+    store = SqlSessionStore(session)
+    request = FeedRequest("fan2", page_size=6)
+    first = service.page(session, store, request)
+    assert first.session_id is not None
+    before = service.open_in_memory(request)
+    assert before is not None
+    service.refill(session, store, first.session_id, 2)  # a plain store: a copy from the row
+    after = service.open_in_memory(request)
+    assert after is not None
+    assert after.snapshot is before.snapshot

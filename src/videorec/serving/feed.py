@@ -11,14 +11,17 @@ past its own session's pool without computing or writing any page.
 
 A new session whose pool is held (`RankedPools.held`) and whose user has had no events since it
 was ranked (`UserChanges`) is opened in memory (`open_in_memory`): no history read, no ranking,
-its first `1 + pages_ahead` pages picked once per pool and page size, and its store write left
-to the caller (`api/session_writes.py` writes it behind the answer).
+its first `1 + pages_ahead` pages picked once per pool and page size (more once a refill of a
+session opened from it stored more: `_upgrade_opening`), and its store write left to the
+caller (`api/session_writes.py` writes it behind the answer).
 """
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -39,6 +42,8 @@ from videorec.serving.sessions import RecentSessions, SessionStore, Snapshot
 from videorec.serving.user_changes import UserChanges
 
 CAS_ATTEMPTS = 8
+OPENED_FROM = 1024
+"""Recent sessions whose held pool and page size are remembered (`_upgrade_opening`)."""
 WRITTEN_WAIT_S = 1.0
 """How long a cursor for one of a session's first pages (up to `2 + pages_ahead`: the pages
 another process may have served from memory before storing it) waits for the session to be
@@ -106,6 +111,8 @@ class FeedService:
         self.sources = sources if sources is not None else default_sources()
         self.pools = pools
         self.changes = changes
+        self._opened_from: OrderedDict[str, tuple[HeldPool, int]] = OrderedDict()
+        self._opened_lock = threading.Lock()
 
     def page(self, db: Session, store: SessionStore, request: FeedRequest) -> FeedPage:
         """The requested page (a new session's first page when there is no cursor or page)."""
@@ -173,6 +180,7 @@ class FeedService:
             return None
         self.pools.opened(user_key)
         session_id = uuid.uuid4().hex
+        self._remember_opening(session_id, held, request.page_size)
         page = self._render(snapshot, session_id, 1, request.username)
         return OpenedSession(session_id, request.key, snapshot, page)
 
@@ -220,7 +228,30 @@ class FeedService:
             upto = min(number + max(self.config.refill_pages, 2 * ahead), last_page(snapshot))
             state = self.registry.state(db)
             snapshot = self._ensure_page(store, state, session_id, loaded, upto)
+            self._upgrade_opening(session_id, snapshot)
         return [snapshot["ids"][p] for later in snapshot["pages"][number:] for p in later]
+
+    def _remember_opening(self, session_id: str, held: HeldPool, page_size: int) -> None:
+        """Note which held pool's opening a new session started from."""
+        with self._opened_lock:
+            self._opened_from[session_id] = (held, page_size)
+            while len(self._opened_from) > OPENED_FROM:
+                self._opened_from.popitem(last=False)
+
+    def _upgrade_opening(self, session_id: str, snapshot: Snapshot) -> None:
+        """After a refill stored more of a session's pages: when the session grew from its
+        held pool's opening (the same pool list, so pages picked the same way, in the same
+        state), keep the longer snapshot as that opening, so the user's next session starts
+        with those pages held and needs no refill."""
+        with self._opened_lock:
+            found = self._opened_from.pop(session_id, None)
+        if found is None:
+            return
+        held, size = found
+        current = held.opening(size)
+        if (current is not None and current["ids"] is snapshot["ids"]
+                and len(snapshot["pages"]) > len(current["pages"])):  # fmt: skip
+            held.keep_opening(size, snapshot)
 
     def _most_pages(self, request: FeedRequest) -> int:
         """Pages a full pool can fill (a cursor's page size is in its session: assume 1)."""
@@ -260,16 +291,17 @@ class FeedService:
         pages: int,
     ) -> tuple[str, Snapshot]:
         """A new session stored with its pages up to `pages` (a first page: the opening,
-        `1 + pages_ahead` pages, as a session opened in memory starts)."""
+        `1 + pages_ahead` pages or more, as a session opened in memory starts)."""
         pool = self._pool(db, state, request)
+        session_id = uuid.uuid4().hex
         if pages == 1:
             snapshot = self._opening(state, request, pool)
+            self._remember_opening(session_id, pool, request.page_size)
             user_id = state.user_ids.get(request.username)
             if self.pools is not None and pool.stamp and user_id is not None:  # a user's feed
                 self.pools.opened((user_id, request.category_id, _mood(request)))
         else:
             snapshot = self._snapshot(state, request, pool, pages)
-        session_id = uuid.uuid4().hex
         store.create(session_id, request.key, snapshot, self.config.session_ttl_s)
         return session_id, snapshot
 
