@@ -170,8 +170,10 @@ def test_a_pool_ranked_on_a_replaced_state_keeps_the_new_states_pools(
 
 
 def _watched(pools: RankedPools, session: Session) -> tuple[FeedService, UserChanges]:
-    """A service whose pools are held with stamps, its change watch polled once."""
+    """A service whose pools are held with stamps, its change watch polled once and trusted
+    however long the test runs after that poll (a slow box: `user_changes_max_age_s`)."""
     service, _ = _service(pools)
+    service.config = service.config.model_copy(update={"user_changes_max_age_s": 3600.0})
     service.changes = changes = UserChanges()
     changes.poll(session)
     return service, changes

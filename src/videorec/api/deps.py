@@ -9,12 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from videorec.serving.sessions import (
-    CachedSessionStore,
-    RedisSessionStore,
-    SessionStore,
-    SqlSessionStore,
-)
+from videorec.serving.sessions import CachedSessionStore, SessionStore, shared_store
 from videorec.settings import Settings
 
 
@@ -70,5 +65,4 @@ def session_store(request: Request, session: Session) -> SessionStore:
     """Redis when configured (shared by replicas), else the request's database session; behind
     the process's recent sessions, so a scroll page reads its session from memory."""
     redis = request.app.state.redis
-    store = RedisSessionStore(redis) if redis is not None else SqlSessionStore(session)
-    return CachedSessionStore(store, request.app.state.recent_sessions)
+    return CachedSessionStore(shared_store(session, redis), request.app.state.recent_sessions)

@@ -22,7 +22,7 @@ from videorec.serving.feed import FeedService
 from videorec.serving.pool_warmer import PoolWarmer
 from videorec.serving.ranked_pools import RANKED_POOLS, RankedPools
 from videorec.serving.registry import PipelineRegistry
-from videorec.serving.sessions import RecentSessions, RedisSessionStore, SqlSessionStore
+from videorec.serving.sessions import RecentSessions, shared_store
 from videorec.serving.user_changes import UserChanges, UserChangesPoller
 from videorec.settings import Settings
 
@@ -95,8 +95,7 @@ def _open_in_memory(
 
     def write(batch: list[PendingSession]) -> None:
         with sessions() as db:
-            store = RedisSessionStore(redis) if redis is not None else SqlSessionStore(db)
-            store.create_many([pending.new() for pending in batch])
+            shared_store(db, redis).create_many([pending.new() for pending in batch])
             db.commit()
 
     poller = UserChangesPoller(changes, sessions, config.user_changes_poll_s)

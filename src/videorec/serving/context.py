@@ -55,12 +55,17 @@ def build_context(
     if request.project_code is not None:
         ids = np.asarray(feed.project_post_ids(db, request.project_code), dtype=np.int64)
         allowed = np.unique(state.index.rows_of(ids))
-    mood = request.mood.strip().lower() if request.mood else None
+    mood = normalized_mood(request.mood)
     ctx = make_context(
         state, config, user_id, history, category_id=request.category_id,
         allowed_rows=allowed, mood=mood, mood_vector=registry.mood_vector(mood) if mood else None,
     )  # fmt: skip
     return ctx, ctx.cold
+
+
+def normalized_mood(mood: str | None) -> str | None:
+    """A request's mood as contexts and held pools key it: trimmed, lower case (None: none)."""
+    return mood.strip().lower() if mood else None
 
 
 def make_context(

@@ -33,7 +33,7 @@ from videorec.kit.cursor import decode_cursor, encode_cursor
 from videorec.serving.candidates import CandidateSource, default_sources
 from videorec.serving.candidates.base import FeedContext
 from videorec.serving.config import FeedConfig
-from videorec.serving.context import FeedRequest, build_context
+from videorec.serving.context import FeedRequest, build_context, normalized_mood
 from videorec.serving.ranked_pools import HeldPool, RankedPools, pool_key
 from videorec.serving.ranking import Ranked, rank
 from videorec.serving.registry import PipelineRegistry, PipelineState
@@ -171,7 +171,7 @@ class FeedService:
         if state is None or user_id is None:
             return None
         self.registry.poke()  # a refresh, when due, as a request on the other path would start
-        user_key = (user_id, request.category_id, _mood(request))
+        user_key = (user_id, request.category_id, normalized_mood(request.mood))
         held = self.pools.held(state, *user_key)
         if held is None or self.changes.changed_since(user_id, held.stamp):
             return None
@@ -299,7 +299,7 @@ class FeedService:
             self._remember_opening(session_id, pool, request.page_size)
             user_id = state.user_ids.get(request.username)
             if self.pools is not None and pool.stamp and user_id is not None:  # a user's feed
-                self.pools.opened((user_id, request.category_id, _mood(request)))
+                self.pools.opened((user_id, request.category_id, normalized_mood(request.mood)))
         else:
             snapshot = self._snapshot(state, request, pool, pages)
         store.create(session_id, request.key, snapshot, self.config.session_ttl_s)
@@ -443,11 +443,6 @@ class FeedService:
             and 0 < self.config.pages_ahead >= len(pages) - number
             and len(pages) < last_page(snapshot),
         )
-
-
-def _mood(request: FeedRequest) -> str | None:
-    """The mood as a context holds it (`build_context`)."""
-    return request.mood.strip().lower() if request.mood else None
 
 
 def _await_stored(store: SessionStore, session_id: str) -> tuple[int, Snapshot] | None:

@@ -153,14 +153,15 @@ class RankedPools:
             if not self._held.of(state):
                 self._held = _Held(weakref.ref(state), OrderedDict())
             held = self._held
-            user_key = (key[0], key[1], key[2])
-            before = held.protected.get(user_key) or held.probation.get(user_key)  # type: ignore[arg-type]
+            user_id, category_id, mood, _ = key
+            user_key = (user_id, category_id, mood) if user_id is not None else None
+            before = None
+            if user_key is not None:
+                before = held.protected.get(user_key) or held.probation.get(user_key)
             if before is not None and before.ranked is ranked:  # the same pool: its openings too
                 pool = HeldPool(ranked, cold, stamp or 0, before.openings)
             self._keep(held.pools, key, ranked, self.maxsize)
-            user_id, category_id, mood, _ = key
-            if stamp is not None and user_id is not None:
-                user_key = (user_id, category_id, mood)
+            if stamp is not None and user_key is not None:
                 if protect or user_key in held.protected:
                     held.probation.pop(user_key, None)
                     self._keep(held.protected, user_key, pool, self.maxsize)

@@ -42,12 +42,12 @@ _created_lock = threading.Lock()
 
 
 def _purge_due(count: int, every: int) -> bool:
-    """Count `count` more creations (across the process); whether they cross a multiple of
-    `every` (the first creation does)."""
+    """Count `count` more creations (across the process); whether one of them is a multiple
+    of `every` (the first creation is)."""
     global _created
     with _created_lock:
         before, _created = _created, _created + count
-    return before % every == 0 or before // every != (_created - 1) // every
+    return (before - 1) // every != (_created - 1) // every
 
 
 RECENT_SESSIONS = 1024
@@ -181,6 +181,12 @@ class RedisSessionStore(_LoadsWithExpiry):
     def latest(self, key: str) -> str | None:
         raw = self.client.get(f"{self.prefix}k:{key}")
         return None if raw is None else (raw.decode() if isinstance(raw, bytes) else str(raw))
+
+
+def shared_store(db: Session, redis: Redis | None) -> RedisSessionStore | SqlSessionStore:
+    """The store sessions live in: Redis when configured (shared by replicas), else the
+    database through `db`."""
+    return RedisSessionStore(redis) if redis is not None else SqlSessionStore(db)
 
 
 class RecentSessions:

@@ -23,7 +23,7 @@ from videorec.serving.context import FeedRequest
 from videorec.serving.feed import FeedPage, FeedService
 from videorec.serving.registry import PipelineRegistry, PipelineState
 from videorec.serving.scorer import FeedModel
-from videorec.serving.sessions import RedisSessionStore, SessionStore, Snapshot, SqlSessionStore
+from videorec.serving.sessions import SessionStore, Snapshot, shared_store
 from videorec.storage.repositories import model_versions
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.@\-]{1,64}$")
@@ -113,8 +113,7 @@ def pinned_page(db: Session, app: FastAPI, version: str, request: FeedRequest) -
 
 def session_store(app: FastAPI, db: Session) -> SessionStore:
     """The store `GET /feed` uses: Redis when configured, else the database."""
-    redis = app.state.redis
-    return RedisSessionStore(redis) if redis is not None else SqlSessionStore(db)
+    return shared_store(db, app.state.redis)
 
 
 def _pinned_state(

@@ -43,10 +43,9 @@ def create(
     created_at: datetime | None = None,
 ) -> None:
     """Store a new session at version 0 (`created_at`: now unless given)."""
-    session.connection().execute(_CREATE, {
-        "id": id, "key": key, "version": 0, "data": data,
-        "created_at": created_at or utc_now(), "expires_at": expires_at,
-    })  # fmt: skip
+    row = {"id": id, "key": key, "data": data, "created_at": created_at or utc_now(),
+           "expires_at": expires_at}  # fmt: skip
+    create_many(session, [row])
 
 
 def create_many(session: Session, rows: list[dict[str, Any]]) -> None:
